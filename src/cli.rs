@@ -1,0 +1,349 @@
+//! Every command-line flag, in one place.
+
+use crate::engine::Runtime;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const ABOUT: &str = "Launch and manage containers on one host from YAML configuration.
+
+paunch converges the host to a configuration through the container engine,
+idempotently: unchanged containers keep running untouched, changed ones are
+replaced, removed ones are deleted, and containers it did not create are
+never touched. Its only state is four labels on each container.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "paunch",
+    version,
+    about = "Launch and manage containers on one host from YAML configuration",
+    long_about = ABOUT,
+    after_help = "Run `paunch help <command>` for examples.",
+    after_long_help = long_help(),
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after the subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// More output: -v shows every engine command, -vv also its output.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Everything, as -vv.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Also write every message, at debug level, to this file (appended).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub log_file: Option<PathBuf>,
+    /// The container engine CLI to drive.
+    #[arg(long, value_name = "RUNTIME", default_value = "docker", global = true, value_parser = parse_runtime)]
+    pub default_runtime: Runtime,
+}
+
+fn long_help() -> String {
+    format!(
+        "Examples:\n  paunch apply --file examples/hello-world.yml --config-id hi\n  \
+         paunch plan --file web.yml --config-id v2 --out v2.plan && paunch apply --plan v2.plan\n  \
+         paunch cleanup v2\n  paunch list --format json\n\n{}",
+        crate::error::exit_code_help()
+    )
+}
+
+fn parse_runtime(s: &str) -> Result<Runtime, String> {
+    s.parse()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Converge the host's containers of a config ID to a configuration.
+    #[command(after_help = "Examples:
+  paunch apply --file examples/hello-world.yml --config-id hi
+  paunch apply --file web.yml --config-id v2 --label team=web --parallel 4
+  paunch apply --plan v2.plan        # exactly a saved plan; refused if stale
+
+The plan is printed, then carried out: pulls, deletions, renames, then each
+start_order group. A failed step's dependents are skipped; the others run,
+and the exit code is 1 with every failure listed.")]
+    Apply(ApplyArgs),
+    /// Show what apply would do, change nothing, optionally save the plan.
+    #[command(after_help = "Examples:
+  paunch plan --file web.yml --config-id v2
+  paunch plan --file web.yml --config-id v2 --out v2.plan
+  paunch plan --file web.yml --config-id v2 --format json | jq .steps
+  paunch plan --file web.yml --config-id v2 --detailed-exitcode   # 0 none, 2 changes")]
+    Plan(PlanArgs),
+    /// Print a saved plan as `plan` printed it; needs no engine.
+    #[command(after_help = "Example:\n  paunch show v2.plan")]
+    Show(ShowArgs),
+    /// Delete managed containers of config IDs not listed, then rename the
+    /// rest to their desired names.
+    #[command(after_help = "Examples:
+  paunch cleanup hi-again            # keep only config ID hi-again
+  paunch cleanup                     # delete every managed container
+  paunch cleanup v2 v3 --dry-run")]
+    Cleanup(CleanupArgs),
+    /// Delete the managed containers of config IDs.
+    #[command(after_help = "Examples:\n  paunch delete hi\n  paunch delete v1 v2 --dry-run")]
+    Delete(DeleteArgs),
+    /// List managed containers by config ID.
+    #[command(
+        after_help = "Examples:\n  paunch list\n  paunch list --managed-by tripleo --format json"
+    )]
+    List(ListArgs),
+    /// Print, run or dump one container of a configuration.
+    #[command(after_help = "Examples:
+  paunch debug --file examples/hello-world.yml --container hello
+  paunch debug --file examples/hello-world.yml --container hello --action run --shell --user root
+  paunch debug --file web.yml --container web --overrides '{\"net\": \"host\"}' --action dump-yaml")]
+    Debug(DebugArgs),
+    /// Check a configuration without an engine (for CI linting); exit 0 or 1.
+    #[command(
+        after_help = "Examples:\n  paunch validate --file web.yml\n  paunch validate --file web.yml --format json"
+    )]
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the configuration format.
+    #[command(after_help = "Example:\n  paunch schema > paunch.schema.json")]
+    Schema,
+    /// Print shell completions.
+    #[command(after_help = "Example:\n  paunch completions bash > /etc/bash_completion.d/paunch")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Which containers, as whom.
+#[derive(Debug, Args, Clone)]
+pub struct Scope {
+    /// The name of the tool managing the containers; only containers with
+    /// this managed_by label are ever changed.
+    #[arg(long, value_name = "NAME", default_value = "paunch", value_parser = non_empty)]
+    pub managed_by: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Locking {
+    /// Wait at most this many seconds for another paunch run on this host
+    /// (same --managed-by) to finish.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub lock_timeout: u64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Target {
+    /// A YAML or JSON file mapping container names to entries, or a
+    /// directory of hashed-NAME.json files.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The config ID to converge (stored in each container's config_id label).
+    #[arg(long, value_name = "ID", value_parser = non_empty)]
+    pub config_id: Option<String>,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// An extra label for every container created, KEY=VALUE; repeatable.
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Execute exactly this saved plan (from `paunch plan --out`), after
+    /// checking that the world it depends on has not changed.
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["file", "config_id", "labels"])]
+    pub plan: Option<PathBuf>,
+    /// Run up to N engine calls of one start_order group at once.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    #[command(flatten)]
+    pub locking: Locking,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Save the plan for `paunch apply --plan`.
+    #[arg(long, value_name = "PLAN")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+    /// Exit 0 when nothing would change, 2 when something would, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `paunch plan --out`.
+    pub plan: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Config IDs still applied; containers of any other are deleted.
+    #[arg(value_name = "CONFIG_ID")]
+    pub config_ids: Vec<String>,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub locking: Locking,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Config IDs whose containers are deleted.
+    #[arg(value_name = "CONFIG_ID", required = true, num_args = 1..)]
+    pub config_ids: Vec<String>,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub locking: Locking,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub scope: Scope,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DebugAction {
+    /// Print the engine command line apply would run, ready to paste.
+    PrintCmd,
+    /// Run it attached to this terminal; exit with the container's code.
+    Run,
+    /// Print {NAME: entry} as JSON (itself a valid --file).
+    DumpJson,
+    /// Print {NAME: entry} as YAML (itself a valid --file).
+    DumpYaml,
+}
+
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    /// The configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub file: PathBuf,
+    /// The entry to work on.
+    #[arg(long, value_name = "NAME")]
+    pub container: String,
+    #[arg(long, value_enum, default_value = "print-cmd")]
+    pub action: DebugAction,
+    /// Interactive: sets interactive, tty, detach false, remove true, restart no.
+    #[arg(long)]
+    pub interactive: bool,
+    /// As --interactive, with command /bin/sh.
+    #[arg(long)]
+    pub shell: bool,
+    /// Run as this user.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// A JSON object merged into the entry, e.g. '{"net": "host"}'.
+    #[arg(long, value_name = "JSON")]
+    pub overrides: Option<String>,
+    #[arg(long, value_name = "ID", default_value = "debug", value_parser = non_empty)]
+    pub config_id: String,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// An extra label, KEY=VALUE; repeatable.
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The configuration file or hashed-*.json directory.
+    #[arg(long, value_name = "FILE")]
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+}
+
+fn non_empty(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("must not be empty".into())
+    } else if s.contains(['\n', '\r', '\0']) {
+        Err("must be one line".into())
+    } else {
+        Ok(s.to_string())
+    }
+}
+
+/// `KEY=VALUE`; the four paunch labels cannot be set.
+pub fn parse_label(s: &str) -> Result<(String, String), String> {
+    let Some((k, v)) = s.split_once('=') else {
+        return Err(format!("\"{s}\" is not KEY=VALUE"));
+    };
+    if k.is_empty() {
+        return Err(format!("\"{s}\" has no key"));
+    }
+    if [
+        crate::labels::MANAGED_BY,
+        crate::labels::CONFIG_ID,
+        crate::labels::CONTAINER_NAME,
+        crate::labels::CONFIG_DATA,
+    ]
+    .contains(&k)
+    {
+        return Err(format!("\"{k}\" is one of paunch's own labels"));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(parse_label("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert!(parse_label("novalue").is_err());
+        assert!(parse_label("=x").is_err());
+        assert!(parse_label("managed_by=x").is_err());
+    }
+
+    #[test]
+    fn globals_go_anywhere() {
+        let c =
+            Cli::try_parse_from(["paunch", "list", "-v", "--default-runtime", "podman"]).unwrap();
+        assert_eq!(c.global.verbose, 1);
+        assert_eq!(c.global.default_runtime, Runtime::Podman);
+    }
+}

@@ -1,0 +1,26 @@
+//! `paunch list`.
+
+use super::out;
+use crate::cli::{Global, ListArgs, ListFormat};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops;
+use crate::render::list;
+
+pub fn run(args: ListArgs, g: &Global) -> Result<i32> {
+    let engine = Engine::new(g.default_runtime);
+    let groups = ops::list(&engine, &args.scope.managed_by)?;
+    let text = match args.format {
+        ListFormat::Table => list::table(&groups),
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&groups)
+                .map_err(|e| Error::new(ErrorKind::Engine, e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Yaml => serde_yaml::to_string(&groups)
+            .map_err(|e| Error::new(ErrorKind::Engine, e.to_string()))?,
+    };
+    out(&text);
+    Ok(0)
+}

@@ -1,0 +1,59 @@
+//! `paunch plan` and `paunch show`.
+
+use super::{out, print_error};
+use crate::cli::{Global, PlanArgs, PlanFormat, ShowArgs};
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::ops;
+use crate::planfile;
+use crate::render::{Paint, text};
+
+pub fn run(args: PlanArgs, g: &Global) -> Result<i32> {
+    let detailed = args.detailed_exitcode;
+    match plan(args, g) {
+        Ok(changes) if detailed && changes => Ok(2),
+        Ok(_) => Ok(0),
+        // With --detailed-exitcode every error is 1, as documented.
+        Err(e) if detailed => {
+            print_error(&e);
+            Ok(1)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Plans and prints; returns whether the plan changes anything.
+fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
+    let (config, opts) = super::apply::load(&args.target, g)?;
+    let engine = Engine::new(g.default_runtime);
+    let plan = ops::plan_apply(&engine, &config, &opts)?;
+    if let Some(path) = &args.out {
+        planfile::write(path, &plan)?;
+    }
+    match args.format {
+        PlanFormat::Json => out(&planfile::to_document(&plan)),
+        PlanFormat::Text => {
+            out(&text::render(&plan, &Paint::for_stdout()));
+            let hint = match &args.out {
+                Some(p) => format!(
+                    "\nSaved the plan to {0}. To run exactly this plan: paunch apply --plan {0}\n",
+                    p.display()
+                ),
+                None => "\nThis plan was not saved. To apply exactly this plan later, add --out FILE, then run: paunch apply --plan FILE\n".to_string(),
+            };
+            if !g.quiet {
+                out(&hint);
+            }
+        }
+    }
+    Ok(plan.has_changes())
+}
+
+pub fn show(args: ShowArgs) -> Result<i32> {
+    let plan = planfile::read(&args.plan)?;
+    match args.format {
+        PlanFormat::Json => out(&planfile::to_document(&plan)),
+        PlanFormat::Text => out(&text::render(&plan, &Paint::for_stdout())),
+    }
+    Ok(0)
+}

@@ -1,0 +1,726 @@
+//! A container entry: the entry as written (for `config_data`) and its typed
+//! reading, with every problem found reported at file:line:column.
+
+use super::keys::{self, HEALTHCHECK_KEYS, KEYS, Key, Shape};
+use crate::error::Diagnostic;
+use crate::labels;
+use crate::value::Value;
+use crate::yaml::{MapEntry, Node, NodeData, Scalar};
+
+/// What an entry does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Create a container (the default).
+    Run,
+    /// Run a command in an existing container, on every apply.
+    Exec,
+}
+
+/// The healthcheck of an entry, normalised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Healthcheck {
+    /// The shell command, or `None` when not given.
+    pub test: Option<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub start_period: Option<String>,
+    pub retries: Option<i64>,
+    /// `disable: true` or `test: ["NONE"]`.
+    pub disable: bool,
+}
+
+/// A key's value after reading and normalising.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Setting {
+    Bool(bool),
+    Int(i64),
+    Ints(Vec<i64>),
+    Strings(Vec<String>),
+    Healthcheck(Healthcheck),
+    Action(Action),
+}
+
+/// One container entry of a configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The entry's key in the configuration: the container's desired name.
+    pub name: String,
+    /// The entry exactly as written; its JSON encoding is the `config_data` label.
+    pub data: Value,
+    /// The file it came from, and where (0 when not from a file).
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Every key given, typed, in the key table's order.
+    pub settings: Vec<(&'static Key, Setting)>,
+}
+
+impl Entry {
+    pub fn setting(&self, name: &str) -> Option<&Setting> {
+        self.settings
+            .iter()
+            .find(|(k, _)| k.name == name)
+            .map(|(_, s)| s)
+    }
+
+    pub fn strings(&self, name: &str) -> &[String] {
+        match self.setting(name) {
+            Some(Setting::Strings(v)) => v,
+            _ => &[],
+        }
+    }
+
+    pub fn string(&self, name: &str) -> Option<&str> {
+        self.strings(name).first().map(String::as_str)
+    }
+
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.setting(name) {
+            Some(Setting::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.setting(name) {
+            Some(Setting::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn action(&self) -> Action {
+        match self.setting("action") {
+            Some(Setting::Action(a)) => *a,
+            _ => Action::Run,
+        }
+    }
+
+    pub fn image(&self) -> Option<&str> {
+        self.string("image")
+    }
+
+    pub fn command(&self) -> &[String] {
+        self.strings("command")
+    }
+
+    /// `detach`, default true.
+    pub fn detach(&self) -> bool {
+        self.bool("detach").unwrap_or(true)
+    }
+
+    /// `start_order`, default 0.
+    pub fn start_order(&self) -> i64 {
+        self.int("start_order").unwrap_or(0)
+    }
+
+    /// `exit_codes`, default `[0]`.
+    pub fn exit_codes(&self) -> Vec<i64> {
+        match self.setting("exit_codes") {
+            Some(Setting::Ints(v)) => v.clone(),
+            _ => vec![0],
+        }
+    }
+
+    /// `stop_grace_period` in whole seconds.
+    pub fn stop_grace_period(&self) -> Option<u64> {
+        self.string("stop_grace_period")
+            .and_then(|s| s.parse().ok())
+    }
+
+    /// For an exec entry, the container named by the first word of `command`.
+    pub fn exec_target(&self) -> Option<&str> {
+        self.command().first().map(String::as_str)
+    }
+
+    /// The `config_data` label value for this entry.
+    pub fn config_data(&self) -> String {
+        labels::encode_config_data(&self.data)
+    }
+
+    /// Reads an entry from its node, adding a diagnostic for every problem.
+    /// Returns `None` when the entry is unusable.
+    pub fn decode(
+        name: &str,
+        name_pos: (usize, usize),
+        node: &Node,
+        file: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Entry> {
+        let mut cx = Cx {
+            file,
+            entry: name,
+            diags,
+            failed: false,
+        };
+        if !valid_name(name) {
+            cx.at(
+                name_pos,
+                None,
+                format!("\"{name}\" is not a valid container name"),
+                Some("names start with a letter or digit and contain only letters, digits, _ . and -".into()),
+            );
+        }
+        let Some(map) = node.as_map() else {
+            cx.at(
+                (node.line, node.column),
+                None,
+                format!("expected a map of settings, found {}", node.type_name()),
+                None,
+            );
+            return None;
+        };
+        let mut settings: Vec<(&'static Key, Setting)> = Vec::new();
+        for e in map {
+            let Some(key) = keys::key(&e.key) else {
+                let hint = keys::did_you_mean(&e.key, KEYS.iter().map(|k| k.name))
+                    .map(|s| format!("did you mean \"{s}\"?"))
+                    .or_else(|| Some("`paunch schema` lists every key".into()));
+                cx.at(
+                    (e.key_line, e.key_column),
+                    Some(&e.key_text),
+                    format!("unknown key \"{}\"", e.key_text),
+                    hint,
+                );
+                continue;
+            };
+            if let Some(s) = cx.read(key, e) {
+                settings.push((key, s));
+            }
+        }
+        settings.sort_by_key(|(k, _)| KEYS.iter().position(|x| std::ptr::eq(x, *k)));
+        let entry = Entry {
+            name: name.to_string(),
+            data: node.to_value(),
+            file: file.to_string(),
+            line: name_pos.0,
+            column: name_pos.1,
+            settings,
+        };
+        cx.check_entry(&entry, map, name_pos);
+        (!cx.failed).then_some(entry)
+    }
+}
+
+/// The engine's rule for container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+struct Cx<'a> {
+    file: &'a str,
+    entry: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+    failed: bool,
+}
+
+type Read<T> = Result<T, String>;
+
+impl Cx<'_> {
+    fn at(
+        &mut self,
+        pos: (usize, usize),
+        key: Option<&str>,
+        message: String,
+        hint: Option<String>,
+    ) {
+        self.failed = true;
+        self.diags.push(Diagnostic {
+            file: self.file.to_string(),
+            line: (pos.0 > 0).then_some(pos.0),
+            column: (pos.0 > 0).then_some(pos.1),
+            entry: Some(self.entry.to_string()),
+            key: key.map(str::to_string),
+            message,
+            hint,
+        });
+    }
+
+    fn read(&mut self, key: &'static Key, e: &MapEntry) -> Option<Setting> {
+        let v = &e.value;
+        let result = match key.shape {
+            Shape::Str => read_str(v).map(|s| s.map(|s| Setting::Strings(vec![s]))),
+            Shape::Int => read_int(v).map(|i| i.map(Setting::Int)),
+            Shape::Bool => read_bool(v).map(|b| b.map(Setting::Bool)),
+            Shape::List => read_list(v).map(|l| Some(Setting::Strings(l))),
+            Shape::Env => read_env(v).map(|l| Some(Setting::Strings(l))),
+            Shape::Pairs => read_pairs(v).map(|l| Some(Setting::Strings(l))),
+            Shape::Seconds => {
+                read_seconds(v).map(|s| s.map(|s| Setting::Strings(vec![s.to_string()])))
+            }
+            Shape::EngineDuration => {
+                read_engine_duration(v).map(|s| s.map(|s| Setting::Strings(vec![s])))
+            }
+            Shape::Command => read_command(v).map(|c| Some(Setting::Strings(c))),
+            Shape::Entrypoint => read_entrypoint(v).map(|c| c.map(Setting::Strings)),
+            Shape::Action => read_action(v).map(|a| a.map(Setting::Action)),
+            Shape::Ints => read_ints(v).map(|i| Some(Setting::Ints(i))),
+            Shape::Healthcheck => return self.read_healthcheck(key, e),
+        };
+        match result {
+            Ok(s) => s,
+            Err(message) => {
+                self.at((v.line, v.column), Some(key.name), message, None);
+                None
+            }
+        }
+    }
+
+    fn read_healthcheck(&mut self, key: &'static Key, e: &MapEntry) -> Option<Setting> {
+        let Some(map) = e.value.as_map() else {
+            if is_null(&e.value) {
+                return None;
+            }
+            self.at(
+                (e.value.line, e.value.column),
+                Some(key.name),
+                format!("expected a map, found {}", e.value.type_name()),
+                None,
+            );
+            return None;
+        };
+        let mut h = Healthcheck::default();
+        for sub in map {
+            let v = &sub.value;
+            let r: Read<()> = match sub.key.as_str() {
+                "test" => read_health_test(v).map(|(t, off)| {
+                    h.test = t;
+                    h.disable |= off;
+                }),
+                "interval" => read_engine_duration(v).map(|d| h.interval = d),
+                "timeout" => read_engine_duration(v).map(|d| h.timeout = d),
+                "start_period" => read_engine_duration(v).map(|d| h.start_period = d),
+                "retries" => read_int(v).map(|r| h.retries = r),
+                "disable" => read_bool(v).map(|d| h.disable |= d.unwrap_or(false)),
+                other => {
+                    let hint = keys::did_you_mean(other, HEALTHCHECK_KEYS.iter().map(|(k, _)| *k))
+                        .map(|s| format!("did you mean \"{s}\"?"))
+                        .or_else(|| {
+                            Some(
+                                "known: test, interval, timeout, start_period, retries, disable"
+                                    .into(),
+                            )
+                        });
+                    self.at(
+                        (sub.key_line, sub.key_column),
+                        Some(&format!("healthcheck.{}", sub.key_text)),
+                        format!("unknown healthcheck key \"{}\"", sub.key_text),
+                        hint,
+                    );
+                    continue;
+                }
+            };
+            if let Err(m) = r {
+                self.at(
+                    (v.line, v.column),
+                    Some(&format!("healthcheck.{}", sub.key_text)),
+                    m,
+                    None,
+                );
+            }
+        }
+        Some(Setting::Healthcheck(h))
+    }
+
+    /// Rules that concern the entry as a whole.
+    fn check_entry(&mut self, entry: &Entry, map: &[MapEntry], pos: (usize, usize)) {
+        let key_pos = |name: &str| {
+            map.iter()
+                .find(|e| e.key == name)
+                .map(|e| (e.value.line, e.value.column))
+                .unwrap_or(pos)
+        };
+        match entry.action() {
+            Action::Run => match entry.image() {
+                None => self.at(
+                    pos,
+                    Some("image"),
+                    "\"image\" is required for a container (action: run)".into(),
+                    Some("add e.g. `image: registry.example.com/app:1.2.3`".into()),
+                ),
+                Some(image) => {
+                    if image.is_empty()
+                        || image.starts_with('-')
+                        || image.contains(char::is_whitespace)
+                    {
+                        self.at(
+                            key_pos("image"),
+                            Some("image"),
+                            format!("\"{image}\" is not an image reference"),
+                            None,
+                        );
+                    }
+                }
+            },
+            Action::Exec => {
+                let cmd = entry.command();
+                if cmd.is_empty() {
+                    self.at(
+                        key_pos("command"),
+                        Some("command"),
+                        "an exec entry needs a command whose first word names the target container"
+                            .into(),
+                        Some("e.g. `command: [web, /bin/reload]`".into()),
+                    );
+                } else if cmd.len() < 2 {
+                    self.at(
+                        key_pos("command"),
+                        Some("command"),
+                        format!(
+                            "an exec entry runs a command in container \"{}\", but no command follows the target",
+                            cmd[0]
+                        ),
+                        Some("e.g. `command: [web, /bin/reload]`".into()),
+                    );
+                }
+            }
+        }
+        for l in entry.strings("labels") {
+            let k = l.split('=').next().unwrap_or("");
+            if [
+                labels::MANAGED_BY,
+                labels::CONFIG_ID,
+                labels::CONTAINER_NAME,
+                labels::CONFIG_DATA,
+            ]
+            .contains(&k)
+            {
+                self.at(
+                    key_pos("labels"),
+                    Some("labels"),
+                    format!("label \"{k}\" is paunch's own and cannot be set"),
+                    None,
+                );
+            }
+        }
+        for env in entry.strings("environment") {
+            if env.starts_with('=') {
+                self.at(
+                    key_pos("environment"),
+                    Some("environment"),
+                    format!("\"{env}\" has no variable name"),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+fn is_null(n: &Node) -> bool {
+    matches!(
+        &n.data,
+        NodeData::Scalar(Scalar {
+            value: Value::Null,
+            ..
+        })
+    )
+}
+
+fn expected(what: &str, n: &Node) -> String {
+    format!("expected {what}, found {}", n.type_name())
+}
+
+/// A string, taking scalars as written; null means "not set".
+fn read_str(n: &Node) -> Read<Option<String>> {
+    match &n.data {
+        NodeData::Scalar(s) if s.value == Value::Null && s.plain => Ok(None),
+        NodeData::Scalar(s) if s.value == Value::Null => Ok(Some(s.text.clone())),
+        NodeData::Scalar(s) => Ok(Some(s.text.clone())),
+        _ => Err(expected("a string", n)),
+    }
+}
+
+fn read_int(n: &Node) -> Read<Option<i64>> {
+    let s = match &n.data {
+        NodeData::Scalar(s) => s,
+        _ => return Err(expected("an integer", n)),
+    };
+    let out_of_range = || format!("{} is out of range", s.text);
+    match &s.value {
+        Value::Null => Ok(None),
+        Value::Int(i) => i64::try_from(*i).map(Some).map_err(|_| out_of_range()),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(*f as i64)),
+        Value::String(t) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("expected an integer, found \"{t}\"")),
+        _ => Err(expected("an integer", n)),
+    }
+}
+
+fn read_bool(n: &Node) -> Read<Option<bool>> {
+    let s = match &n.data {
+        NodeData::Scalar(s) => s,
+        _ => return Err(expected("true or false", n)),
+    };
+    match &s.value {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::Int(0) => Ok(Some(false)),
+        Value::Int(1) => Ok(Some(true)),
+        Value::String(t) => match t.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" => Ok(Some(true)),
+            "false" | "no" | "off" => Ok(Some(false)),
+            _ => Err(format!("expected true or false, found \"{t}\"")),
+        },
+        _ => Err(format!("expected true or false, found {}", s.text)),
+    }
+}
+
+/// A list of strings or one string; nulls and empty strings are skipped,
+/// as the original skipped them.
+fn read_list(n: &Node) -> Read<Vec<String>> {
+    let items: Vec<&Node> = match &n.data {
+        NodeData::Seq(items) => items.iter().collect(),
+        NodeData::Scalar(_) => vec![n],
+        NodeData::Map(_) => return Err(expected("a list of strings", n)),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match read_str(item) {
+            Ok(Some(s)) if !s.is_empty() => out.push(s),
+            Ok(_) => {}
+            Err(_) => {
+                return Err(format!(
+                    "expected a list of strings, found {} at line {}, column {}",
+                    item.type_name(),
+                    item.line,
+                    item.column
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn read_env(n: &Node) -> Read<Vec<String>> {
+    match &n.data {
+        NodeData::Map(entries) => entries
+            .iter()
+            .map(|e| {
+                // The variable's name as written: `NO: 1` is the variable NO.
+                Ok(match read_str(&e.value)? {
+                    None => e.key_text.clone(),
+                    Some(v) => format!("{}={v}", e.key_text),
+                })
+            })
+            .collect::<Result<_, String>>()
+            .map_err(|m: String| format!("environment values must be strings: {m}")),
+        _ => read_list(n).map_err(|_| expected("a list of KEY=value or a map", n)),
+    }
+}
+
+fn read_pairs(n: &Node) -> Read<Vec<String>> {
+    match &n.data {
+        NodeData::Map(entries) => entries
+            .iter()
+            .map(|e| {
+                Ok(format!(
+                    "{}={}",
+                    e.key_text,
+                    read_str(&e.value)?.unwrap_or_default()
+                ))
+            })
+            .collect(),
+        _ => read_list(n).map_err(|_| expected("a map or a list of key=value", n)),
+    }
+}
+
+/// Parses a duration as the original accepted it (`1h2m3s`, `1.5s`,
+/// `500ms`, `250us`, or a bare number of seconds) into seconds.
+pub fn parse_duration(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<f64>() {
+        return (n.is_finite() && n >= 0.0).then_some(n);
+    }
+    let mut rest = t;
+    let mut total = 0.0;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let (scale, unit_len) = if rest.starts_with("ms") {
+            (0.001, 2)
+        } else if rest.starts_with("us") {
+            (0.000_001, 2)
+        } else if rest.starts_with('h') {
+            (3600.0, 1)
+        } else if rest.starts_with('m') {
+            (60.0, 1)
+        } else if rest.starts_with('s') {
+            (1.0, 1)
+        } else {
+            return None;
+        };
+        total += number * scale;
+        rest = &rest[unit_len..];
+    }
+    total.is_finite().then_some(total)
+}
+
+/// Whole seconds (rounded up) of a duration held in a value, as a
+/// `config_data` label holds `stop_grace_period`.
+pub fn seconds_of(value: &Value) -> Option<u64> {
+    let secs = match value {
+        Value::Int(i) if *i >= 0 => *i as f64,
+        Value::Float(f) if *f >= 0.0 && f.is_finite() => *f,
+        Value::String(t) => parse_duration(t)?,
+        _ => return None,
+    };
+    (secs <= 1.0e9).then(|| secs.ceil() as u64)
+}
+
+const DURATION_HINT: &str = "a duration such as 90, 1.5s or 1m30s";
+
+fn read_seconds(n: &Node) -> Read<Option<u64>> {
+    let s = match &n.data {
+        NodeData::Scalar(s) => s,
+        _ => return Err(expected(DURATION_HINT, n)),
+    };
+    let secs = match &s.value {
+        Value::Null => return Ok(None),
+        Value::Int(i) if *i >= 0 => *i as f64,
+        Value::Float(f) if *f >= 0.0 && f.is_finite() => *f,
+        Value::String(t) => {
+            parse_duration(t).ok_or_else(|| format!("expected {DURATION_HINT}, found \"{t}\""))?
+        }
+        _ => return Err(format!("expected {DURATION_HINT}, found {}", s.text)),
+    };
+    if secs > 1.0e9 {
+        return Err(format!("{} is too long", s.text));
+    }
+    Ok(Some(secs.ceil() as u64))
+}
+
+/// A duration as the engine reads it (Go syntax); a bare number is seconds.
+fn read_engine_duration(n: &Node) -> Read<Option<String>> {
+    let s = match &n.data {
+        NodeData::Scalar(s) => s,
+        _ => return Err(expected(DURATION_HINT, n)),
+    };
+    match &s.value {
+        Value::Null => Ok(None),
+        Value::Int(_) | Value::Float(_) if parse_duration(&s.text).is_some() => {
+            Ok(Some(format!("{}s", s.text)))
+        }
+        Value::String(t) if parse_duration(t).is_some() => {
+            if t.trim().parse::<f64>().is_ok() {
+                Ok(Some(format!("{}s", t.trim())))
+            } else {
+                Ok(Some(t.clone()))
+            }
+        }
+        _ => Err(format!("expected {DURATION_HINT}, found \"{}\"", s.text)),
+    }
+}
+
+fn read_command(n: &Node) -> Read<Vec<String>> {
+    match &n.data {
+        NodeData::Seq(items) => items
+            .iter()
+            .map(|i| match read_str(i) {
+                Ok(Some(s)) => Ok(s),
+                _ => Err(format!(
+                    "command words must be strings, found {} at line {}, column {}",
+                    i.type_name(),
+                    i.line,
+                    i.column
+                )),
+            })
+            .collect(),
+        NodeData::Scalar(_) => match read_str(n)? {
+            None => Ok(Vec::new()),
+            Some(s) => shlex::split(&s)
+                .ok_or_else(|| format!("cannot split \"{s}\" into words: a quote is not closed")),
+        },
+        NodeData::Map(_) => Err(expected("a list or a string", n)),
+    }
+}
+
+fn read_entrypoint(n: &Node) -> Read<Option<Vec<String>>> {
+    match &n.data {
+        NodeData::Seq(_) => read_command(n).map(Some),
+        _ => read_str(n).map(|s| s.map(|s| vec![s])),
+    }
+}
+
+fn read_action(n: &Node) -> Read<Option<Action>> {
+    match read_str(n)?.as_deref() {
+        None | Some("run") => Ok(Some(Action::Run)),
+        Some("exec") => Ok(Some(Action::Exec)),
+        Some(other) => Err(format!("expected run or exec, found \"{other}\"")),
+    }
+}
+
+fn read_ints(n: &Node) -> Read<Vec<i64>> {
+    let items: Vec<&Node> = match &n.data {
+        NodeData::Seq(items) => items.iter().collect(),
+        _ => vec![n],
+    };
+    items
+        .into_iter()
+        .filter_map(|i| read_int(i).transpose())
+        .collect::<Result<_, _>>()
+        .map_err(|_| expected("a list of integers", n))
+}
+
+/// The `test` of a healthcheck: `(command, disabled)`.
+fn read_health_test(n: &Node) -> Read<(Option<String>, bool)> {
+    match &n.data {
+        NodeData::Seq(_) => {
+            let words = read_command(n)?;
+            match words.split_first() {
+                Some((first, rest)) if first == "NONE" && rest.is_empty() => Ok((None, true)),
+                Some((first, rest)) if first == "CMD-SHELL" && rest.len() == 1 => {
+                    Ok((Some(rest[0].clone()), false))
+                }
+                Some((first, rest)) if first == "CMD" && !rest.is_empty() => {
+                    Ok((Some(shlex::try_join(rest.iter().map(String::as_str)).map_err(|e| e.to_string())?), false))
+                }
+                _ => Err(
+                    "a healthcheck test list is [\"CMD\", args...], [\"CMD-SHELL\", \"command\"] or [\"NONE\"]"
+                        .into(),
+                ),
+            }
+        }
+        _ => read_str(n).map(|s| (s, false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1m30s"), Some(90.0));
+        assert_eq!(parse_duration("45"), Some(45.0));
+        assert_eq!(parse_duration("1.5s"), Some(1.5));
+        assert_eq!(parse_duration("1h"), Some(3600.0));
+        assert_eq!(parse_duration("500ms"), Some(0.5));
+        assert_eq!(parse_duration("2m500ms"), Some(120.5));
+        assert_eq!(parse_duration("abc"), None);
+        assert_eq!(parse_duration("-1"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("5x"), None);
+    }
+
+    #[test]
+    fn names() {
+        assert!(valid_name("hello"));
+        assert!(valid_name("a.b-c_d9"));
+        assert!(!valid_name("-x"));
+        assert!(!valid_name("_x"));
+        assert!(!valid_name(""));
+        assert!(!valid_name("a b"));
+        assert!(!valid_name("a/b"));
+    }
+}

@@ -1,0 +1,232 @@
+//! The engine arguments of each operation, for each runtime: pure functions.
+//! Every value is its own argv element in `--flag=value` form, so no value
+//! can become a second flag or command, and nothing goes through a shell.
+
+use crate::config::keys::Emit;
+use crate::config::{Entry, Setting};
+use crate::labels;
+use serde::{Deserialize, Serialize};
+
+/// Which engine CLI to drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    #[default]
+    Docker,
+    Podman,
+}
+
+impl Runtime {
+    /// The program looked up on PATH.
+    pub fn program(self) -> &'static str {
+        match self {
+            Runtime::Docker => "docker",
+            Runtime::Podman => "podman",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.program()
+    }
+}
+
+impl std::fmt::Display for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Runtime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Runtime, String> {
+        match s {
+            "docker" => Ok(Runtime::Docker),
+            "podman" => Ok(Runtime::Podman),
+            other => Err(format!("unknown runtime \"{other}\" (docker or podman)")),
+        }
+    }
+}
+
+/// The labels every created container carries besides its entry's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LabelSet {
+    pub managed_by: String,
+    pub config_id: String,
+    /// `--label k=v` from the command line, in the order given.
+    pub extra: Vec<(String, String)>,
+}
+
+fn s(x: &str) -> String {
+    x.to_string()
+}
+
+impl Runtime {
+    /// Lists every container on the host, one JSON document per container
+    /// (docker) or one JSON array (podman).
+    pub fn ps_args(self) -> Vec<String> {
+        match self {
+            Runtime::Docker => vec![
+                s("ps"),
+                s("--all"),
+                s("--no-trunc"),
+                s("--format={{json .}}"),
+            ],
+            Runtime::Podman => vec![s("ps"), s("--all"), s("--format=json")],
+        }
+    }
+
+    /// Inspects containers, all in one call.
+    pub fn inspect_args(self, ids: &[String]) -> Vec<String> {
+        let mut a = match self {
+            Runtime::Docker => vec![s("inspect"), s("--type=container")],
+            Runtime::Podman => vec![s("container"), s("inspect")],
+        };
+        a.extend(ids.iter().cloned());
+        a
+    }
+
+    /// Inspects images, all in one call.
+    pub fn image_inspect_args(self, refs: &[String]) -> Vec<String> {
+        let mut a = vec![s("image"), s("inspect")];
+        a.extend(refs.iter().cloned());
+        a
+    }
+
+    pub fn pull_args(self, image: &str) -> Vec<String> {
+        vec![s("pull"), s(image)]
+    }
+
+    /// Stops one container; the executor joins the stops of a phase that
+    /// differ only in the container into one call.
+    pub fn stop_args(self, timeout: Option<u64>, id: &str) -> Vec<String> {
+        let mut a = vec![s("stop")];
+        if let Some(t) = timeout {
+            a.push(format!("--time={t}"));
+        }
+        a.push(s(id));
+        a
+    }
+
+    pub fn rm_args(self, id: &str) -> Vec<String> {
+        vec![s("rm"), s(id)]
+    }
+
+    pub fn rename_args(self, id: &str, to: &str) -> Vec<String> {
+        vec![s("rename"), s(id), s(to)]
+    }
+
+    pub fn wait_args(self, id: &str) -> Vec<String> {
+        vec![s("wait"), s(id)]
+    }
+
+    /// `run` for an entry, under `name`, with its labels.
+    ///
+    /// ```
+    /// use paunch::engine::{LabelSet, Runtime};
+    /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  net: host\n", "x").unwrap();
+    /// let labels = LabelSet { managed_by: "paunch".into(), config_id: "v1".into(), extra: vec![] };
+    /// let argv = Runtime::Docker.run_args(&config.entries[0], "web", &labels);
+    /// assert_eq!(argv, [
+    ///     "run", "--name=web",
+    ///     "--label=config_id=v1", "--label=container_name=web", "--label=managed_by=paunch",
+    ///     r#"--label=config_data={"image": "nginx:1.27", "net": "host"}"#,
+    ///     "--detach=true", "--net=host", "nginx:1.27",
+    /// ]);
+    /// ```
+    pub fn run_args(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
+        let mut a = vec![s("run"), format!("--name={name}")];
+        for (k, v) in &labels.extra {
+            a.push(format!("--label={k}={v}"));
+        }
+        for l in entry.strings("labels") {
+            a.push(format!("--label={l}"));
+        }
+        // The built-in four go last so nothing can override them.
+        a.push(format!(
+            "--label={}={}",
+            labels::CONFIG_ID,
+            labels.config_id
+        ));
+        a.push(format!("--label={}={}", labels::CONTAINER_NAME, entry.name));
+        a.push(format!(
+            "--label={}={}",
+            labels::MANAGED_BY,
+            labels.managed_by
+        ));
+        a.push(format!(
+            "--label={}={}",
+            labels::CONFIG_DATA,
+            entry.config_data()
+        ));
+        if entry.detach() {
+            a.push(s("--detach=true"));
+        }
+        for (key, setting) in &entry.settings {
+            emit(key.emit, setting, &mut a);
+        }
+        let entrypoint = entry.strings("entrypoint");
+        if let Some((first, _)) = entrypoint.split_first() {
+            a.push(format!("--entrypoint={first}"));
+        } else if entry.setting("entrypoint").is_some() {
+            a.push(s("--entrypoint="));
+        }
+        a.push(entry.image().unwrap_or_default().to_string());
+        a.extend(entrypoint.iter().skip(1).cloned());
+        a.extend(entry.command().iter().cloned());
+        a
+    }
+
+    /// `exec` for an exec entry into `target`.
+    pub fn exec_args(self, entry: &Entry, target: &str) -> Vec<String> {
+        let mut a = vec![s("exec")];
+        if let Some(p) = entry.bool("privileged") {
+            a.push(format!("--privileged={p}"));
+        }
+        if let Some(u) = entry.string("user") {
+            a.push(format!("--user={u}"));
+        }
+        for e in entry.strings("environment") {
+            a.push(format!("--env={e}"));
+        }
+        a.push(s(target));
+        a.extend(entry.command().iter().skip(1).cloned());
+        a
+    }
+}
+
+fn emit(how: Emit, setting: &Setting, a: &mut Vec<String>) {
+    match (how, setting) {
+        (Emit::Each(flag), Setting::Strings(values)) => {
+            a.extend(values.iter().map(|v| format!("{flag}={v}")));
+        }
+        (Emit::Each(flag), Setting::Int(i)) => a.push(format!("{flag}={i}")),
+        (Emit::Switch(flag), Setting::Bool(true)) => a.push(s(flag)),
+        (Emit::BoolValue(flag), Setting::Bool(b)) => a.push(format!("{flag}={b}")),
+        (Emit::Prefixed(flag, prefix), Setting::Strings(values)) => {
+            a.extend(values.iter().map(|v| format!("{flag}={prefix}{v}")));
+        }
+        (Emit::Healthcheck, Setting::Healthcheck(h)) => {
+            if h.disable {
+                a.push(s("--no-healthcheck"));
+                return;
+            }
+            if let Some(t) = &h.test {
+                a.push(format!("--health-cmd={t}"));
+            }
+            if let Some(v) = &h.interval {
+                a.push(format!("--health-interval={v}"));
+            }
+            if let Some(v) = &h.timeout {
+                a.push(format!("--health-timeout={v}"));
+            }
+            if let Some(v) = &h.start_period {
+                a.push(format!("--health-start-period={v}"));
+            }
+            if let Some(v) = h.retries {
+                a.push(format!("--health-retries={v}"));
+            }
+        }
+        // detach is placed with the labels; the rest emit nothing.
+        _ => {}
+    }
+}

@@ -1,0 +1,290 @@
+//! The one place that starts the engine CLI (`docker`, or `podman`), found
+//! on PATH; `DOCKER_HOST` and friends work because the environment is
+//! inherited. Argument building is in [`args`]; this module only spawns.
+
+pub mod args;
+
+pub use args::{LabelSet, Runtime};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::log;
+use crate::observe::{self, Holder, Observed};
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::time::{Duration, Instant};
+
+/// How long an observation call may take before the engine counts as
+/// unreachable (a blackholed `DOCKER_HOST` would otherwise hang).
+pub const OBSERVE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What one engine call printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The exit code; `None` when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// The engine's own error text, trimmed, for reports.
+    pub fn error_text(&self) -> String {
+        let e = self.stderr.trim();
+        if e.is_empty() {
+            match self.code {
+                Some(c) => format!("exited with code {c}"),
+                None => "killed by a signal".into(),
+            }
+        } else {
+            e.to_string()
+        }
+    }
+}
+
+/// A container engine CLI.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    runtime: Runtime,
+    program: OsString,
+}
+
+impl Engine {
+    /// The runtime's CLI, looked up on PATH.
+    pub fn new(runtime: Runtime) -> Engine {
+        Engine {
+            runtime,
+            program: runtime.program().into(),
+        }
+    }
+
+    /// A specific program speaking the runtime's CLI (a wrapper, say).
+    pub fn with_program(runtime: Runtime, program: impl Into<OsString>) -> Engine {
+        Engine {
+            runtime,
+            program: program.into(),
+        }
+    }
+
+    pub fn runtime(&self) -> Runtime {
+        self.runtime
+    }
+
+    fn expression(&self, args: &[String]) -> duct::Expression {
+        duct::cmd(&self.program, args).unchecked()
+    }
+
+    fn spawn_error(&self, err: std::io::Error) -> Error {
+        let program = self.program.to_string_lossy();
+        if err.kind() == std::io::ErrorKind::NotFound {
+            Error::new(
+                ErrorKind::EngineUnreachable,
+                format!("cannot run {program}: not found on PATH"),
+            )
+            .with_hint(format!(
+                "install the {} client, or choose another with --default-runtime",
+                self.runtime
+            ))
+            .with_source(err)
+        } else {
+            Error::new(
+                ErrorKind::EngineUnreachable,
+                format!("cannot run {program}: {err}"),
+            )
+            .with_source(err)
+        }
+    }
+
+    /// Runs a command with output captured; waits at most `timeout`.
+    /// `Err` only when it could not be started or timed out.
+    pub fn run_with_timeout(&self, args: &[String], timeout: Option<Duration>) -> Result<Output> {
+        log::verbose(|| format!("$ {}", self.display(args)));
+        let started = Instant::now();
+        let handle = self
+            .expression(args)
+            .stdin_null()
+            .stdout_capture()
+            .stderr_capture()
+            .before_spawn(|cmd| {
+                detach_from_terminal_signals(cmd);
+                Ok(())
+            })
+            .start()
+            .map_err(|e| self.spawn_error(e))?;
+        let out = match timeout {
+            None => handle.wait().map_err(|e| self.spawn_error(e))?,
+            Some(t) => match handle.wait_timeout(t).map_err(|e| self.spawn_error(e))? {
+                Some(o) => o,
+                None => {
+                    let _ = handle.kill();
+                    return Err(Error::new(
+                        ErrorKind::EngineUnreachable,
+                        format!(
+                            "{} did not answer within {}s: {}",
+                            self.runtime,
+                            t.as_secs(),
+                            self.display(args)
+                        ),
+                    )
+                    .with_hint(self.reach_hint()));
+                }
+            },
+        };
+        let output = Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        log::debug(|| {
+            format!(
+                "  exit {:?} after {:.3}s\n  stdout: {}\n  stderr: {}",
+                output.code,
+                started.elapsed().as_secs_f64(),
+                output.stdout.trim_end(),
+                output.stderr.trim_end()
+            )
+        });
+        Ok(output)
+    }
+
+    /// Runs a command with output captured, as long as it takes.
+    pub fn run(&self, args: &[String]) -> Result<Output> {
+        self.run_with_timeout(args, None)
+    }
+
+    /// Runs a command attached to this terminal (stdin, stdout, stderr and
+    /// signals), returning its exit code.
+    pub fn run_attached(&self, args: &[String]) -> Result<i32> {
+        log::verbose(|| format!("$ {}", self.display(args)));
+        let out = self
+            .expression(args)
+            .run()
+            .map_err(|e| self.spawn_error(e))?;
+        Ok(out.status.code().unwrap_or(128 + 9))
+    }
+
+    /// The command line, shell-quoted, for logs and messages.
+    pub fn display(&self, args: &[String]) -> String {
+        let program = self.program.to_string_lossy();
+        let mut words = vec![program.as_ref()];
+        words.extend(args.iter().map(String::as_str));
+        crate::render::shell_join(&words)
+    }
+
+    fn reach_hint(&self) -> String {
+        match self.runtime {
+            Runtime::Docker => "check that the Docker daemon runs (`docker info`) and that DOCKER_HOST, if set, points at it".into(),
+            Runtime::Podman => "check that podman works (`podman info`) and CONTAINER_HOST, if set".into(),
+        }
+    }
+
+    /// Turns a failed observation call into an error, telling an unreachable
+    /// engine apart from other failures.
+    fn observe_error(&self, what: &str, out: &Output) -> Error {
+        let text = out.error_text();
+        let lower = text.to_ascii_lowercase();
+        let unreachable = [
+            "cannot connect to the docker daemon",
+            "is the docker daemon running",
+            "error during connect",
+            "cannot connect to podman",
+            "connection refused",
+            "no such host",
+            "dial unix",
+            "dial tcp",
+        ]
+        .iter()
+        .any(|p| lower.contains(p));
+        if unreachable {
+            Error::new(
+                ErrorKind::EngineUnreachable,
+                format!("{} is unreachable: {}", self.runtime, first_line(&text)),
+            )
+            .with_hint(self.reach_hint())
+        } else {
+            Error::new(ErrorKind::Engine, format!("{what} failed: {text}"))
+        }
+    }
+
+    /// Observes the host in three engine calls whatever the number of
+    /// containers: one listing, one inspect of the containers that may be
+    /// managed by `managed_by`, one inspect of `images`.
+    pub fn observe(&self, managed_by: &str, images: &[String]) -> Result<Observed> {
+        let rt = self.runtime;
+        let ps = self.run_with_timeout(&rt.ps_args(), Some(OBSERVE_TIMEOUT))?;
+        if !ps.success() {
+            return Err(self.observe_error("listing containers", &ps));
+        }
+        let listed = observe::parse_ps(rt, &ps.stdout, managed_by)
+            .map_err(|e| Error::new(ErrorKind::Engine, e))?;
+        let candidates: Vec<String> = listed
+            .iter()
+            .filter(|l| l.maybe_managed)
+            .map(|l| l.id.clone())
+            .collect();
+        let mut containers = Vec::new();
+        if !candidates.is_empty() {
+            let out =
+                self.run_with_timeout(&rt.inspect_args(&candidates), Some(OBSERVE_TIMEOUT))?;
+            // A container removed since the listing makes the call fail but
+            // still prints the others.
+            let parsed = observe::parse_inspect(&out.stdout);
+            containers = match parsed {
+                Ok(c) => c,
+                Err(_) if !out.success() => {
+                    return Err(self.observe_error("inspecting containers", &out));
+                }
+                Err(e) => return Err(Error::new(ErrorKind::Engine, e)),
+            };
+            containers.retain(|c| c.label(crate::labels::MANAGED_BY) == Some(managed_by));
+        }
+        let managed: BTreeSet<&str> = containers.iter().map(|c| c.id.as_str()).collect();
+        let foreign = listed
+            .iter()
+            .filter(|l| !managed.contains(l.id.as_str()))
+            .flat_map(|l| {
+                l.names.iter().map(|n| Holder {
+                    id: l.id.clone(),
+                    name: n.clone(),
+                })
+            })
+            .collect();
+        let mut image_ids = std::collections::BTreeMap::new();
+        if !images.is_empty() {
+            let out =
+                self.run_with_timeout(&rt.image_inspect_args(images), Some(OBSERVE_TIMEOUT))?;
+            image_ids = observe::parse_image_inspect(&out.stdout, images, out.success())
+                .map_err(|e| Error::new(ErrorKind::Engine, e))?;
+        }
+        let mut observed = Observed {
+            containers,
+            foreign,
+            images: image_ids,
+        };
+        observed.normalize();
+        Ok(observed)
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// Engine children get their own process group, so a Ctrl-C at the
+/// terminal reaches paunch alone and the step in flight can finish; and
+/// they die with paunch if it is killed, rather than acting on their own.
+fn detach_from_terminal_signals(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
+    // SAFETY: prctl is async-signal-safe and touches no memory of ours; it
+    // runs in the child between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+}

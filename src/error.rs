@@ -1,0 +1,238 @@
+//! The one error type: a kind (which decides the exit code), a message, an
+//! optional place in a file, an optional hint on what to do, and the source.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Exit codes, one table quoted by `--help` and README.
+pub const EXIT_CODES: &[(i32, &str)] = &[
+    (0, "success (plan --detailed-exitcode: no changes)"),
+    (1, "a step failed, or another error not listed here"),
+    (
+        2,
+        "plan --detailed-exitcode only: changes present (exec steps alone are not changes)",
+    ),
+    (
+        3,
+        "invalid configuration or command-line arguments; nothing was touched",
+    ),
+    (
+        4,
+        "saved plan refused: stale, edited, unreadable or of another format version; nothing was touched",
+    ),
+    (
+        5,
+        "container engine unreachable (daemon down, wrong DOCKER_HOST, binary missing)",
+    ),
+    (
+        6,
+        "another paunch run holds the lock and --lock-timeout expired",
+    ),
+    (
+        130,
+        "interrupted by SIGINT/SIGTERM after finishing the step in flight",
+    ),
+];
+
+/// Renders [`EXIT_CODES`] for help texts.
+pub fn exit_code_help() -> String {
+    let mut s = String::from("Exit codes:\n");
+    for (code, what) in EXIT_CODES {
+        s.push_str(&format!("  {code:>3}  {what}\n"));
+    }
+    s
+}
+
+/// What went wrong, broadly; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The configuration file is invalid.
+    Config,
+    /// A command-line value is invalid.
+    Usage,
+    /// Reading or writing a local file failed.
+    Io,
+    /// The engine answered, but with an error or output we cannot read.
+    Engine,
+    /// The engine cannot be reached at all.
+    EngineUnreachable,
+    /// A saved plan no longer matches the world.
+    PlanStale,
+    /// A saved plan cannot be used (malformed, edited, other version).
+    PlanInvalid,
+    /// The per-host lock could not be taken in time.
+    Lock,
+    /// One or more steps of an apply failed.
+    StepsFailed,
+    /// The run was interrupted by a signal.
+    Interrupted,
+}
+
+impl ErrorKind {
+    /// The process exit code for this kind (see [`EXIT_CODES`]).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::Config | ErrorKind::Usage => 3,
+            ErrorKind::PlanStale | ErrorKind::PlanInvalid => 4,
+            ErrorKind::EngineUnreachable => 5,
+            ErrorKind::Lock => 6,
+            ErrorKind::Interrupted => 130,
+            ErrorKind::Io | ErrorKind::Engine | ErrorKind::StepsFailed => 1,
+        }
+    }
+}
+
+/// A place in a file: 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// One finding about a configuration: where, what, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The container entry it concerns, if any.
+    pub entry: Option<String>,
+    /// The key inside the entry it concerns, if any.
+    pub key: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, ":{l}:{c}")?;
+        }
+        write!(f, ": ")?;
+        match (&self.entry, &self.key) {
+            (Some(e), Some(k)) => write!(f, "entry \"{e}\", key \"{k}\": ")?,
+            (Some(e), None) => write!(f, "entry \"{e}\": ")?,
+            _ => {}
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error type of every fallible operation in this crate.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    hint: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+            diagnostics: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// An invalid configuration, with every finding.
+    pub fn config(diagnostics: Vec<Diagnostic>) -> Error {
+        let n = diagnostics.len();
+        let message = if n == 1 {
+            "the configuration is invalid".to_string()
+        } else {
+            format!("the configuration is invalid ({n} problems)")
+        };
+        Error {
+            kind: ErrorKind::Config,
+            message,
+            hint: None,
+            diagnostics,
+            source: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Usage, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The findings of a configuration error (empty for other kinds).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.kind.exit_code()
+    }
+
+    /// An I/O error on a named path.
+    pub fn io(what: &str, path: &std::path::Path, err: std::io::Error) -> Error {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot {what} {}: {err}", path.display()),
+        )
+        .with_source(err)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        for d in &self.diagnostics {
+            write!(f, "\n  {d}")?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

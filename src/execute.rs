@@ -1,0 +1,636 @@
+//! The executor: runs a plan's steps through the engine, the only code that
+//! changes the world. Phases run in order: pulls (any failure stops the
+//! apply before a container is touched), deletions (stopped together, then
+//! removed together), renames, then each `start_order` group (its
+//! replacements' old containers stopped together, then creates, replacement
+//! creates and execs in order, up to `parallel` at once). A failed step's
+//! dependents are skipped and named; independent steps still run.
+
+use crate::engine::{Engine, Output};
+use crate::plan::{Action, Create, Phase, Plan, Step};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// How to execute.
+#[derive(Debug, Clone)]
+pub struct ExecuteOptions {
+    /// Engine calls of one `start_order` group (and pulls) at once; 1 runs
+    /// everything in order.
+    pub parallel: usize,
+    /// Pull attempts per image.
+    pub pull_attempts: u32,
+    /// The backoff before retry n is uniform in `[0, min(max, base·2ⁿ⁻¹)]`.
+    pub pull_backoff: Duration,
+    pub pull_backoff_max: Duration,
+    /// Set by a signal handler: finish the steps in flight, start no more.
+    pub interrupted: Option<Arc<AtomicBool>>,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> ExecuteOptions {
+        ExecuteOptions {
+            parallel: 1,
+            pull_attempts: 4,
+            pull_backoff: Duration::from_secs(1),
+            pull_backoff_max: Duration::from_secs(10),
+            interrupted: None,
+        }
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done(String),
+    /// The engine's own error text.
+    Failed(String),
+    /// Not run because something it depends on failed.
+    Skipped(String),
+    /// Not run because the apply was interrupted.
+    NotRun,
+}
+
+impl Outcome {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done(_))
+    }
+}
+
+/// Told about each step as it starts and ends (for progress displays).
+pub trait Progress: Sync {
+    /// The plan about to be executed.
+    fn planned(&self, _plan: &Plan) {}
+    fn started(&self, _step: &Step) {}
+    fn finished(&self, _step: &Step, _outcome: &Outcome) {}
+}
+
+/// A [`Progress`] that says nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What happened to every step, in plan order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub outcomes: Vec<(usize, Outcome)>,
+    pub interrupted: bool,
+    pub elapsed: Duration,
+}
+
+impl Report {
+    pub fn failed(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.outcomes.iter().filter_map(|(id, o)| match o {
+            Outcome::Failed(e) => Some((*id, e.as_str())),
+            _ => None,
+        })
+    }
+
+    pub fn skipped(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.outcomes.iter().filter_map(|(id, o)| match o {
+            Outcome::Skipped(e) => Some((*id, e.as_str())),
+            _ => None,
+        })
+    }
+
+    pub fn not_run(&self) -> impl Iterator<Item = usize> + '_ {
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| *o == Outcome::NotRun)
+            .map(|(id, _)| *id)
+    }
+
+    pub fn success(&self) -> bool {
+        !self.interrupted && self.outcomes.iter().all(|(_, o)| o.is_done())
+    }
+}
+
+struct Run<'a> {
+    plan: &'a Plan,
+    engine: &'a Engine,
+    opts: &'a ExecuteOptions,
+    progress: &'a dyn Progress,
+    outcomes: Mutex<BTreeMap<usize, Outcome>>,
+}
+
+/// Runs a plan.
+pub fn execute(
+    plan: &Plan,
+    engine: &Engine,
+    opts: &ExecuteOptions,
+    progress: &dyn Progress,
+) -> Report {
+    progress.planned(plan);
+    let started = Instant::now();
+    let run = Run {
+        plan,
+        engine,
+        opts,
+        progress,
+        outcomes: Mutex::new(BTreeMap::new()),
+    };
+    run.all();
+    let interrupted = run.interrupted();
+    let mut outcomes = run.outcomes.into_inner().unwrap_or_default();
+    let all = plan
+        .steps
+        .iter()
+        .map(|s| (s.id, outcomes.remove(&s.id).unwrap_or(Outcome::NotRun)))
+        .collect();
+    Report {
+        outcomes: all,
+        interrupted,
+        elapsed: started.elapsed(),
+    }
+}
+
+impl Run<'_> {
+    fn interrupted(&self) -> bool {
+        self.opts
+            .interrupted
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    fn outcome(&self, id: usize) -> Option<Outcome> {
+        self.outcomes.lock().ok().and_then(|o| o.get(&id).cloned())
+    }
+
+    fn finish(&self, step: &Step, outcome: Outcome) {
+        self.progress.finished(step, &outcome);
+        if let Ok(mut o) = self.outcomes.lock() {
+            o.insert(step.id, outcome);
+        }
+    }
+
+    /// `Some(skip)` when a step this one depends on did not succeed.
+    fn blocked(&self, step: &Step) -> Option<Outcome> {
+        for dep in &step.after {
+            match self.outcome(*dep) {
+                Some(Outcome::Done(_)) => {}
+                Some(Outcome::NotRun) | None if self.interrupted() => return Some(Outcome::NotRun),
+                _ => {
+                    let what = self
+                        .plan
+                        .steps
+                        .iter()
+                        .find(|s| s.id == *dep)
+                        .map(describe)
+                        .unwrap_or_default();
+                    return Some(Outcome::Skipped(format!(
+                        "step {dep} ({what}) did not succeed"
+                    )));
+                }
+            }
+        }
+        None
+    }
+
+    fn all(&self) {
+        let steps = &self.plan.steps;
+        let of = |p: fn(&Phase) -> bool| {
+            steps
+                .iter()
+                .filter(move |s| p(&s.phase))
+                .collect::<Vec<_>>()
+        };
+
+        let pulls = of(|p| *p == Phase::Pull);
+        self.pool(&pulls, |s| self.pull(s));
+        let failed_pulls: Vec<String> = pulls
+            .iter()
+            .filter(|s| !self.outcome(s.id).is_some_and(|o| o.is_done()))
+            .map(|s| describe(s))
+            .collect();
+        if !failed_pulls.is_empty() {
+            let why = format!(
+                "nothing is touched when an image is missing ({} failed)",
+                failed_pulls.join(", ")
+            );
+            for s in steps.iter().filter(|s| s.phase != Phase::Pull) {
+                self.finish(s, Outcome::Skipped(why.clone()));
+            }
+            return;
+        }
+
+        let deletes = of(|p| *p == Phase::Delete);
+        self.stop_and_remove(&deletes);
+
+        for s in of(|p| *p == Phase::Rename) {
+            if self.stop_requested(s) {
+                continue;
+            }
+            if let Some(skip) = self.blocked(s) {
+                self.finish(s, skip);
+                continue;
+            }
+            self.progress.started(s);
+            let out = self.simple(s);
+            self.finish(s, out);
+        }
+
+        let mut groups: Vec<i64> = Vec::new();
+        for s in steps {
+            if let Phase::Group(n) = s.phase
+                && groups.last() != Some(&n)
+            {
+                groups.push(n);
+            }
+        }
+        for n in groups {
+            let group: Vec<&Step> = steps
+                .iter()
+                .filter(|s| s.phase == Phase::Group(n))
+                .collect();
+            let replaced: Vec<&Step> = group
+                .iter()
+                .copied()
+                .filter(|s| matches!(s.action, Action::Replace { .. }))
+                .collect();
+            // Old containers go first, together; a replacement whose old
+            // container could not be removed is not created.
+            let removed = self.stop_and_remove_replaced(&replaced);
+            self.pool(&group, |s| match &s.action {
+                Action::Replace { create, .. } => match removed.get(&s.id) {
+                    Some(Ok(())) => self.create(create),
+                    Some(Err(e)) => Outcome::Failed(e.clone()),
+                    None => Outcome::NotRun,
+                },
+                _ => self.simple(s),
+            });
+        }
+    }
+
+    /// Marks a step not run if an interrupt came; true if so.
+    fn stop_requested(&self, s: &Step) -> bool {
+        if self.interrupted() {
+            self.finish(s, Outcome::NotRun);
+            return true;
+        }
+        false
+    }
+
+    /// Runs `steps` in order, up to `parallel` at once, each after the
+    /// steps it depends on.
+    fn pool(&self, steps: &[&Step], work: impl Fn(&Step) -> Outcome + Sync) {
+        if steps.is_empty() {
+            return;
+        }
+        struct Queue {
+            pending: Vec<usize>,
+            running: usize,
+        }
+        let ids: Vec<usize> = steps.iter().map(|s| s.id).collect();
+        let queue = Mutex::new(Queue {
+            pending: (0..steps.len()).collect(),
+            running: 0,
+        });
+        let changed = Condvar::new();
+        let in_pool = |id: usize| ids.contains(&id);
+        let ready = |step: &Step| {
+            step.after
+                .iter()
+                .all(|d| !in_pool(*d) || self.outcome(*d).is_some())
+        };
+        let worker = || {
+            loop {
+                let index = {
+                    let Ok(mut q) = queue.lock() else { return };
+                    loop {
+                        if q.pending.is_empty() {
+                            changed.notify_all();
+                            return;
+                        }
+                        if let Some(pos) = q.pending.iter().position(|i| ready(steps[*i])) {
+                            q.running += 1;
+                            break q.pending.remove(pos);
+                        }
+                        if q.running == 0 {
+                            // Nothing can make progress: a dependency outside
+                            // any order. Run the first to report it.
+                            q.running += 1;
+                            break q.pending.remove(0);
+                        }
+                        q = match changed.wait(q) {
+                            Ok(q) => q,
+                            Err(_) => return,
+                        };
+                    }
+                };
+                let step = steps[index];
+                if !self.stop_requested(step) {
+                    match self.blocked(step) {
+                        Some(skip) => self.finish(step, skip),
+                        None => {
+                            self.progress.started(step);
+                            let out = work(step);
+                            self.finish(step, out);
+                        }
+                    }
+                }
+                if let Ok(mut q) = queue.lock() {
+                    q.running -= 1;
+                }
+                changed.notify_all();
+            }
+        };
+        let n = self.opts.parallel.clamp(1, steps.len());
+        if n == 1 {
+            worker();
+        } else {
+            let worker = &worker;
+            std::thread::scope(|scope| {
+                for _ in 0..n {
+                    scope.spawn(worker);
+                }
+            });
+        }
+    }
+
+    /// Runs a step that is one engine call.
+    fn simple(&self, s: &Step) -> Outcome {
+        match &s.action {
+            Action::Pull { .. } => self.pull(s),
+            Action::Rename { argv, to, .. } => match self.engine.run(argv) {
+                Ok(o) if o.success() => Outcome::Done(format!("renamed to {to}")),
+                Ok(o) => Outcome::Failed(o.error_text()),
+                Err(e) => Outcome::Failed(e.to_string()),
+            },
+            Action::Create { create, .. } => self.create(create),
+            Action::Exec {
+                argv,
+                exit_codes,
+                target,
+                ..
+            } => match self.engine.run(argv) {
+                Ok(o) => match o.code {
+                    Some(c) if exit_codes.contains(&i64::from(c)) => {
+                        Outcome::Done(format!("exited with {c}"))
+                    }
+                    _ => Outcome::Failed(format!(
+                        "exec in {target} {}: {}",
+                        code_text(&o),
+                        o.error_text()
+                    )),
+                },
+                Err(e) => Outcome::Failed(e.to_string()),
+            },
+            // Deletions and replacements run in batches, not here.
+            Action::Delete { .. } | Action::Replace { .. } => Outcome::NotRun,
+        }
+    }
+
+    fn create(&self, c: &Create) -> Outcome {
+        match self.engine.run(&c.argv) {
+            Err(e) => Outcome::Failed(e.to_string()),
+            Ok(o) if c.detach => {
+                if o.success() {
+                    let id = o.stdout.trim();
+                    Outcome::Done(format!(
+                        "created {} ({})",
+                        c.name,
+                        crate::observe::short_id(id)
+                    ))
+                } else {
+                    Outcome::Failed(o.error_text())
+                }
+            }
+            Ok(o) => match o.code {
+                Some(code) if c.exit_codes.contains(&i64::from(code)) => {
+                    Outcome::Done(format!("{} ran and exited with {code}", c.name))
+                }
+                _ => {
+                    let mut msg = format!(
+                        "{} {}, expected one of {:?}",
+                        c.name,
+                        code_text(&o),
+                        c.exit_codes
+                    );
+                    let tail = tail(&o.stderr, 20);
+                    if !tail.is_empty() {
+                        msg.push('\n');
+                        msg.push_str(&tail);
+                    }
+                    Outcome::Failed(msg)
+                }
+            },
+        }
+    }
+
+    fn pull(&self, s: &Step) -> Outcome {
+        let Action::Pull { argv, image } = &s.action else {
+            return Outcome::NotRun;
+        };
+        let mut last = String::new();
+        for attempt in 1..=self.opts.pull_attempts.max(1) {
+            if attempt > 1 {
+                if self.interrupted() {
+                    return Outcome::NotRun;
+                }
+                std::thread::sleep(self.backoff(attempt - 1));
+            }
+            match self.engine.run(argv) {
+                Ok(o) if o.success() => return Outcome::Done(format!("pulled {image}")),
+                Ok(o) => last = o.error_text(),
+                Err(e) => return Outcome::Failed(e.to_string()),
+            }
+        }
+        Outcome::Failed(format!(
+            "pull of {image} failed after {} attempts: {last}",
+            self.opts.pull_attempts.max(1)
+        ))
+    }
+
+    /// Jittered exponential backoff, as the original's tenacity policy.
+    fn backoff(&self, retry: u32) -> Duration {
+        let cap = self
+            .opts
+            .pull_backoff
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
+            .min(self.opts.pull_backoff_max);
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(retry);
+        let unit = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
+        cap.mul_f64(unit)
+    }
+
+    /// Deletions: every stop at once (one call per distinct stop command),
+    /// then every remove at once.
+    fn stop_and_remove(&self, steps: &[&Step]) {
+        let mut items = Vec::new();
+        for s in steps {
+            if self.stop_requested(s) {
+                continue;
+            }
+            if let Action::Delete { stop, remove, .. } = &s.action {
+                self.progress.started(s);
+                items.push((s.id, stop.clone(), remove.clone()));
+            }
+        }
+        let results = self.batch_stop_remove(&items);
+        for s in steps {
+            if let Some(r) = results.get(&s.id) {
+                let out = match r {
+                    Ok(()) => Outcome::Done("stopped and removed".into()),
+                    Err(e) => Outcome::Failed(e.clone()),
+                };
+                self.finish(s, out);
+            }
+        }
+    }
+
+    /// The old containers of a group's replacements, stopped together then
+    /// removed together. Returns each step's result.
+    fn stop_and_remove_replaced(&self, steps: &[&Step]) -> HashMap<usize, Result<(), String>> {
+        let mut items = Vec::new();
+        let mut results = HashMap::new();
+        for s in steps {
+            if self.interrupted() {
+                continue;
+            }
+            if let Some(skip) = self.blocked(s) {
+                results.insert(
+                    s.id,
+                    Err(match skip {
+                        Outcome::Skipped(e) => format!("skipped: {e}"),
+                        _ => "not run".into(),
+                    }),
+                );
+                continue;
+            }
+            if let Action::Replace { stop, remove, .. } = &s.action {
+                items.push((s.id, stop.clone(), remove.clone()));
+            }
+        }
+        results.extend(self.batch_stop_remove(&items).into_iter().map(|(id, r)| {
+            (
+                id,
+                r.map_err(|e| format!("the old container could not be removed: {e}")),
+            )
+        }));
+        results
+    }
+
+    fn batch_stop_remove(
+        &self,
+        items: &[(usize, Vec<String>, Vec<String>)],
+    ) -> HashMap<usize, Result<(), String>> {
+        let stops: Vec<(usize, &[String])> =
+            items.iter().map(|(id, s, _)| (*id, s.as_slice())).collect();
+        let mut results = self.batched(&stops, "stop");
+        let removes: Vec<(usize, &[String])> = items
+            .iter()
+            .filter(|(id, _, _)| matches!(results.get(id), Some(Ok(Gone::No))))
+            .map(|(id, _, r)| (*id, r.as_slice()))
+            .collect();
+        let removed = self.batched(&removes, "rm");
+        for (id, r) in removed {
+            results.insert(id, r);
+        }
+        results
+            .into_iter()
+            .map(|(id, r)| (id, r.map(|_| ())))
+            .collect()
+    }
+
+    /// Runs commands that differ only in their last word (the container)
+    /// as one call per distinct prefix, those calls concurrently.
+    fn batched(
+        &self,
+        items: &[(usize, &[String])],
+        verb: &str,
+    ) -> HashMap<usize, Result<Gone, String>> {
+        let mut by_prefix: BTreeMap<&[String], Vec<(usize, &str)>> = BTreeMap::new();
+        for (id, argv) in items {
+            if let Some((last, prefix)) = argv.split_last() {
+                by_prefix
+                    .entry(prefix)
+                    .or_default()
+                    .push((*id, last.as_str()));
+            }
+        }
+        let results = Mutex::new(HashMap::new());
+        std::thread::scope(|scope| {
+            for (prefix, members) in &by_prefix {
+                let results = &results;
+                scope.spawn(move || {
+                    let mut argv: Vec<String> = prefix.to_vec();
+                    argv.extend(members.iter().map(|(_, c)| c.to_string()));
+                    let out = self.engine.run(&argv);
+                    let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
+                    for (id, container) in members {
+                        r.insert(*id, member_result(&out, container, verb));
+                    }
+                });
+            }
+        });
+        results.into_inner().unwrap_or_default()
+    }
+}
+
+/// Whether a container turned out to be gone already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gone {
+    No,
+    Already,
+}
+
+/// One container's result in a batched call: the engine prints each
+/// container it handled on stdout and an error line for each it did not.
+fn member_result(
+    out: &crate::error::Result<Output>,
+    container: &str,
+    verb: &str,
+) -> Result<Gone, String> {
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => return Err(e.to_string()),
+    };
+    if out.stdout.lines().any(|l| l.trim() == container) {
+        return Ok(Gone::No);
+    }
+    let mine: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains(container))
+        .collect();
+    if mine
+        .iter()
+        .any(|l| l.to_ascii_lowercase().contains("no such container"))
+    {
+        return Ok(Gone::Already);
+    }
+    if out.success() {
+        return Ok(Gone::No);
+    }
+    Err(if mine.is_empty() {
+        format!("{verb} failed: {}", out.error_text())
+    } else {
+        mine.join("\n")
+    })
+}
+
+fn code_text(o: &Output) -> String {
+    match o.code {
+        Some(c) => format!("exited with {c}"),
+        None => "was killed by a signal".into(),
+    }
+}
+
+fn tail(s: &str, lines: usize) -> String {
+    let all: Vec<&str> = s.trim_end().lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// A short description of a step, for reports.
+pub fn describe(s: &Step) -> String {
+    match &s.action {
+        Action::Pull { image, .. } => format!("pull {image}"),
+        Action::Delete { container, .. } => format!("delete {}", container.name),
+        Action::Rename { container, to, .. } => format!("rename {} to {to}", container.name),
+        Action::Replace { entry, .. } => format!("replace {entry}"),
+        Action::Create { entry, .. } => format!("create {entry}"),
+        Action::Exec { entry, target, .. } => format!("exec {entry} in {target}"),
+    }
+}

@@ -1,0 +1,380 @@
+//! What the planner knows of the host: every container name (a name taken
+//! by anything matters), the containers managed by one `--managed-by` name,
+//! and the image IDs the configuration's image references name locally.
+//! Parsing the engine's JSON lives here; spawning it does not.
+
+use crate::engine::Runtime;
+use crate::labels;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The observed state a plan is made against.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Observed {
+    /// Containers managed by the current managed-by name, any config ID.
+    pub containers: Vec<Container>,
+    /// Every other container on the host, by name only.
+    #[serde(default)]
+    pub foreign: Vec<Holder>,
+    /// Image reference → local image ID, `None` when not present locally.
+    #[serde(default)]
+    pub images: BTreeMap<String, Option<String>>,
+}
+
+/// A managed container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    /// `running`, `exited`, `created`, `paused`, `restarting`, `dead`...
+    pub state: String,
+    #[serde(default)]
+    pub image_id: String,
+    /// The image reference it was created from.
+    #[serde(default)]
+    pub image: String,
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Creation time as the engine reports it (RFC 3339).
+    #[serde(default)]
+    pub created: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container seen only for the name it holds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Holder {
+    pub id: String,
+    pub name: String,
+}
+
+impl Container {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+
+    pub fn config_id(&self) -> &str {
+        self.label(labels::CONFIG_ID).unwrap_or_default()
+    }
+
+    /// The desired name: the `container_name` label, else the actual name.
+    pub fn desired_name(&self) -> &str {
+        self.label(labels::CONTAINER_NAME).unwrap_or(&self.name)
+    }
+
+    pub fn config_data(&self) -> Option<&str> {
+        self.label(labels::CONFIG_DATA)
+    }
+
+    pub fn running(&self) -> bool {
+        self.state == "running"
+    }
+
+    /// The first 12 characters of the ID, as the engine shows it.
+    pub fn short_id(&self) -> &str {
+        short_id(&self.id)
+    }
+}
+
+pub fn short_id(id: &str) -> &str {
+    let id = id.strip_prefix("sha256:").unwrap_or(id);
+    id.get(..12).unwrap_or(id)
+}
+
+impl Observed {
+    /// Who holds `name`, if anyone: `(id, managed)`.
+    pub fn holder(&self, name: &str) -> Option<(&str, bool)> {
+        if let Some(c) = self.containers.iter().find(|c| c.name == name) {
+            return Some((&c.id, true));
+        }
+        self.foreign
+            .iter()
+            .find(|h| h.name == name)
+            .map(|h| (h.id.as_str(), false))
+    }
+
+    /// Puts everything in a canonical order, so equal worlds compare and
+    /// fingerprint equal however the engine listed them.
+    pub fn normalize(&mut self) {
+        self.containers
+            .sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        self.foreign.sort();
+        self.foreign.dedup();
+    }
+}
+
+/// One line of the container listing, reduced to what we use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub names: Vec<String>,
+    /// Whether it may be managed by the name asked about (a superset: the
+    /// inspect that follows decides).
+    pub maybe_managed: bool,
+}
+
+/// Parses the container listing (`Runtime::ps_args`) and marks the
+/// containers that may be managed by `managed_by`.
+pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<Listed>, String> {
+    match runtime {
+        Runtime::Docker => {
+            #[derive(Deserialize)]
+            struct Line {
+                #[serde(rename = "ID")]
+                id: String,
+                #[serde(rename = "Names", default)]
+                names: String,
+                #[serde(rename = "Labels", default)]
+                labels: String,
+            }
+            let needle = format!("{}={managed_by}", labels::MANAGED_BY);
+            stdout
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let line: Line = serde_json::from_str(l)
+                        .map_err(|e| format!("unexpected container listing line {l:?}: {e}"))?;
+                    // Docker joins labels as k=v with commas and no
+                    // escaping, so this can only say "maybe".
+                    let maybe_managed = line.labels.match_indices(&needle).any(|(i, _)| {
+                        let before_ok = i == 0 || line.labels.as_bytes()[i - 1] == b',';
+                        let end = i + needle.len();
+                        let after_ok =
+                            end == line.labels.len() || line.labels.as_bytes()[end] == b',';
+                        before_ok && after_ok
+                    });
+                    Ok(Listed {
+                        id: line.id,
+                        names: split_names(line.names.split(',')),
+                        maybe_managed,
+                    })
+                })
+                .collect()
+        }
+        Runtime::Podman => {
+            #[derive(Deserialize)]
+            struct Item {
+                #[serde(rename = "Id")]
+                id: String,
+                #[serde(rename = "Names", default)]
+                names: Vec<String>,
+                #[serde(rename = "Labels", default)]
+                labels: Option<BTreeMap<String, String>>,
+            }
+            let items: Vec<Item> = if stdout.trim().is_empty() {
+                Vec::new()
+            } else {
+                serde_json::from_str(stdout)
+                    .map_err(|e| format!("unexpected container listing: {e}"))?
+            };
+            Ok(items
+                .into_iter()
+                .map(|i| Listed {
+                    maybe_managed: i
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get(labels::MANAGED_BY))
+                        .is_some_and(|m| m == managed_by),
+                    id: i.id,
+                    names: split_names(i.names.iter().map(String::as_str)),
+                })
+                .collect())
+        }
+    }
+}
+
+/// Container names, without legacy link aliases (`other/alias`).
+fn split_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    names
+        .map(|n| n.trim().trim_start_matches('/'))
+        .filter(|n| !n.is_empty() && !n.contains('/'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Parses `inspect` output of containers (a JSON array; partial when some
+/// vanished between listing and inspecting).
+pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
+    #[derive(Deserialize)]
+    struct State {
+        #[serde(rename = "Status", default)]
+        status: String,
+    }
+    #[derive(Deserialize, Default)]
+    struct Conf {
+        #[serde(rename = "Image", default)]
+        image: String,
+        #[serde(rename = "Cmd", default)]
+        cmd: Option<Vec<String>>,
+        #[serde(rename = "Labels", default)]
+        labels: Option<BTreeMap<String, String>>,
+    }
+    #[derive(Deserialize)]
+    struct Item {
+        #[serde(rename = "Id")]
+        id: String,
+        #[serde(rename = "Name", default)]
+        name: String,
+        #[serde(rename = "Created", default)]
+        created: String,
+        #[serde(rename = "Image", default)]
+        image: String,
+        #[serde(rename = "ImageName", default)]
+        image_name: Option<String>,
+        #[serde(rename = "State")]
+        state: State,
+        #[serde(rename = "Config", default)]
+        config: Option<Conf>,
+    }
+    if stdout.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<Item> =
+        serde_json::from_str(stdout).map_err(|e| format!("unexpected inspect output: {e}"))?;
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            let conf = i.config.unwrap_or_default();
+            Container {
+                id: i.id,
+                name: i.name.trim_start_matches('/').to_string(),
+                state: i.state.status,
+                image_id: i.image,
+                image: i.image_name.unwrap_or(conf.image),
+                command: conf.cmd.unwrap_or_default(),
+                created: i.created,
+                labels: conf.labels.unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// Parses `image inspect` output and says which local image ID each
+/// reference names. The engine prints only the images it found, in the
+/// order asked; when all were found the order decides, otherwise each
+/// reference is matched against the tags, digests and IDs printed.
+pub fn parse_image_inspect(
+    stdout: &str,
+    refs: &[String],
+    all_found: bool,
+) -> Result<BTreeMap<String, Option<String>>, String> {
+    #[derive(Deserialize)]
+    struct Image {
+        #[serde(rename = "Id")]
+        id: String,
+        #[serde(rename = "RepoTags", default)]
+        repo_tags: Option<Vec<String>>,
+        #[serde(rename = "RepoDigests", default)]
+        repo_digests: Option<Vec<String>>,
+    }
+    let images: Vec<Image> = if stdout.trim().is_empty() {
+        Vec::new()
+    } else {
+        serde_json::from_str(stdout).map_err(|e| format!("unexpected image inspect output: {e}"))?
+    };
+    let mut out = BTreeMap::new();
+    if all_found && images.len() == refs.len() {
+        for (r, i) in refs.iter().zip(images) {
+            out.insert(r.clone(), Some(i.id));
+        }
+        return Ok(out);
+    }
+    for r in refs {
+        let want = normalize_ref(r);
+        let found = images.iter().find(|i| {
+            let tags = i.repo_tags.iter().flatten();
+            let digests = i.repo_digests.iter().flatten();
+            tags.chain(digests).any(|t| normalize_ref(t) == want) || image_id_matches(&i.id, r)
+        });
+        out.insert(r.clone(), found.map(|i| i.id.clone()));
+    }
+    Ok(out)
+}
+
+/// Whether `r` is (a prefix of) the image ID `id`.
+fn image_id_matches(id: &str, r: &str) -> bool {
+    let bare = id.strip_prefix("sha256:").unwrap_or(id);
+    let r = r.strip_prefix("sha256:").unwrap_or(r);
+    r.len() >= 4 && r.bytes().all(|b| b.is_ascii_hexdigit()) && bare.starts_with(r)
+}
+
+/// A reference in the form the engine lists it: default registry and
+/// `library/` dropped, `:latest` added when there is neither tag nor digest.
+pub fn normalize_ref(r: &str) -> String {
+    let mut r = r;
+    for prefix in [
+        "docker.io/library/",
+        "index.docker.io/library/",
+        "docker.io/",
+        "index.docker.io/",
+    ] {
+        if let Some(rest) = r.strip_prefix(prefix) {
+            r = rest;
+            break;
+        }
+    }
+    let last = r.rsplit('/').next().unwrap_or(r);
+    if r.contains('@') || last.contains(':') {
+        r.to_string()
+    } else {
+        format!("{r}:latest")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ps_docker_marks_maybe_managed() {
+        let out = concat!(
+            r#"{"ID":"aaa","Names":"hello","Labels":"config_id=hi,managed_by=paunch,config_data={\"a\": 1, \"b\": 2}","State":"running"}"#,
+            "\n",
+            r#"{"ID":"bbb","Names":"web,other/alias","Labels":"managed_by=paunchy","State":"exited"}"#,
+            "\n",
+            r#"{"ID":"ccc","Names":"x","Labels":"","State":"exited"}"#,
+            "\n"
+        );
+        let l = parse_ps(Runtime::Docker, out, "paunch").unwrap();
+        assert_eq!(l.len(), 3);
+        assert!(l[0].maybe_managed);
+        assert!(!l[1].maybe_managed);
+        assert_eq!(l[1].names, ["web"]);
+        assert!(!l[2].maybe_managed);
+    }
+
+    #[test]
+    fn ps_podman_array() {
+        let out = r#"[{"Id":"aaa","Names":["hello"],"Labels":{"managed_by":"paunch"}},{"Id":"bbb","Names":["x"],"Labels":null}]"#;
+        let l = parse_ps(Runtime::Podman, out, "paunch").unwrap();
+        assert!(l[0].maybe_managed);
+        assert!(!l[1].maybe_managed);
+    }
+
+    #[test]
+    fn refs_normalize_like_the_engine_lists_them() {
+        assert_eq!(normalize_ref("busybox"), "busybox:latest");
+        assert_eq!(normalize_ref("docker.io/library/busybox:1"), "busybox:1");
+        assert_eq!(
+            normalize_ref("localhost:5000/app"),
+            "localhost:5000/app:latest"
+        );
+        assert_eq!(normalize_ref("quay.io/a/b:2"), "quay.io/a/b:2");
+        assert_eq!(normalize_ref("a/b@sha256:abcd"), "a/b@sha256:abcd");
+    }
+
+    #[test]
+    fn image_inspect_with_missing_refs_matches_by_tag() {
+        let out = r#"[{"Id":"sha256:1111","RepoTags":["busybox:latest"]},{"Id":"sha256:2222abcd","RepoTags":[]}]"#;
+        let refs = vec![
+            "nope:1".to_string(),
+            "busybox".to_string(),
+            "2222ab".to_string(),
+        ];
+        let m = parse_image_inspect(out, &refs, false).unwrap();
+        assert_eq!(m["nope:1"], None);
+        assert_eq!(m["busybox"].as_deref(), Some("sha256:1111"));
+        assert_eq!(m["2222ab"].as_deref(), Some("sha256:2222abcd"));
+    }
+}

@@ -1,0 +1,88 @@
+//! The diff shown for a replacement: the running container's `config_data`
+//! against the configured entry, both pretty-printed in the entry's key
+//! order, as a unified diff of the changed lines with a little context.
+
+use crate::labels::decode_config_data;
+use crate::value::{Map, Value};
+use similar::TextDiff;
+
+/// Lines of context around each change.
+const CONTEXT: usize = 2;
+
+/// The unified diff from the old label to the new entry, `None` if the two
+/// print the same.
+pub fn config_diff(old_label: &str, new: &Value) -> Option<String> {
+    let old_text = match decode_config_data(old_label) {
+        Some(old) => pretty(&reorder_like(&old, new)),
+        None => old_label.to_string(),
+    };
+    let new_text = pretty(new);
+    if old_text == new_text {
+        return None;
+    }
+    let diff = TextDiff::from_lines(&old_text, &new_text);
+    let mut out = String::new();
+    for hunk in diff.unified_diff().context_radius(CONTEXT).iter_hunks() {
+        out.push_str(&hunk.to_string());
+    }
+    Some(out)
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `old` with its map keys in `new`'s order (keys only in `old` last), so
+/// the diff shows changes, not reordering.
+fn reorder_like(old: &Value, new: &Value) -> Value {
+    match (old, new) {
+        (Value::Map(o), Value::Map(n)) => {
+            let mut out = Map::new();
+            for (k, nv) in n.iter() {
+                if let Some(ov) = o.get(k) {
+                    out.insert(k.clone(), reorder_like(ov, nv));
+                }
+            }
+            for (k, ov) in o.iter() {
+                if n.get(k).is_none() {
+                    out.insert(k.clone(), ov.clone());
+                }
+            }
+            Value::Map(out)
+        }
+        (Value::List(o), Value::List(n)) => Value::List(
+            o.iter()
+                .enumerate()
+                .map(|(i, ov)| match n.get(i) {
+                    Some(nv) => reorder_like(ov, nv),
+                    None => ov.clone(),
+                })
+                .collect(),
+        ),
+        _ => old.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_only_changes_in_config_order() {
+        let new: Value = serde_json::from_str(
+            r#"{"image": "app:2", "net": "host", "a": 1, "b": 2, "c": 3, "d": 4}"#,
+        )
+        .unwrap();
+        let d = config_diff(
+            r#"{"d": 4, "c": 3, "b": 2, "a": 1, "net": "host", "image": "app:1"}"#,
+            &new,
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            "@@ -1,4 +1,4 @@\n {\n-  \"image\": \"app:1\",\n+  \"image\": \"app:2\",\n   \"net\": \"host\",\n   \"a\": 1,\n"
+        );
+    }
+}

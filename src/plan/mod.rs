@@ -1,0 +1,13 @@
+//! Plans: the model, the pure planner, unique names, config diffs, and
+//! staleness (what a plan depends on and what changed since).
+
+mod diff;
+pub mod model;
+mod names;
+pub mod planner;
+pub mod staleness;
+
+pub use model::*;
+pub use names::{NameBook, unique_name};
+pub use planner::{PlanOptions, plan_apply, plan_cleanup, plan_delete};
+pub use staleness::{Change, changes, dependencies_now, fingerprint};

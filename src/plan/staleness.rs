@@ -1,0 +1,273 @@
+//! What a plan depends on, its fingerprint, and what changed since.
+
+use super::model::{Dependencies, Plan};
+use crate::observe::{Container, Observed, short_id};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// `sha256:` + hex of the canonical JSON of `value` (object keys sorted,
+/// no whitespace), so the hash does not depend on how a document was laid
+/// out or which fields a reader knows of.
+pub fn sha256_canonical(value: &impl Serialize) -> String {
+    let v = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    let mut text = String::new();
+    canonical(&v, &mut text);
+    let digest = Sha256::digest(text.as_bytes());
+    let mut hex = String::with_capacity(7 + 64);
+    hex.push_str("sha256:");
+    for b in digest {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
+}
+
+fn canonical(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(&m[k], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The fingerprint of a plan's dependencies.
+pub fn fingerprint(deps: &Dependencies) -> String {
+    sha256_canonical(deps)
+}
+
+/// The same dependencies, read off a fresh observation.
+pub fn dependencies_now(plan: &Plan, observed: &Observed) -> Dependencies {
+    Dependencies {
+        containers: observed.containers.clone(),
+        images: plan
+            .depends_on
+            .images
+            .keys()
+            .map(|r| (r.clone(), observed.images.get(r).cloned().flatten()))
+            .collect(),
+        names: plan
+            .depends_on
+            .names
+            .keys()
+            .map(|n| (n.clone(), observed.holder(n).map(|(id, _)| id.to_string())))
+            .collect(),
+    }
+}
+
+/// One difference between the world a plan was made against and now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    ContainerAdded {
+        id: String,
+        name: String,
+    },
+    ContainerRemoved {
+        id: String,
+        name: String,
+    },
+    Renamed {
+        id: String,
+        from: String,
+        to: String,
+    },
+    Relabelled {
+        id: String,
+        name: String,
+        keys: Vec<String>,
+    },
+    StateChanged {
+        id: String,
+        name: String,
+        from: String,
+        to: String,
+    },
+    ImageChanged {
+        image: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    NameTaken {
+        name: String,
+        by: String,
+    },
+    NameFreed {
+        name: String,
+        was: String,
+    },
+    NameHolderChanged {
+        name: String,
+        from: String,
+        to: String,
+    },
+    Other,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = short_id;
+        match self {
+            Change::ContainerAdded { id, name } => {
+                write!(f, "container added: {name} ({})", s(id))
+            }
+            Change::ContainerRemoved { id, name } => {
+                write!(f, "container removed: {name} ({})", s(id))
+            }
+            Change::Renamed { id, from, to } => {
+                write!(f, "container renamed: {from} -> {to} ({})", s(id))
+            }
+            Change::Relabelled { id, name, keys } => write!(
+                f,
+                "container relabelled: {name} ({}): {}",
+                s(id),
+                keys.join(", ")
+            ),
+            Change::StateChanged { id, name, from, to } => {
+                write!(f, "container {name} ({}) is now {to} (was {from})", s(id))
+            }
+            Change::ImageChanged { image, from, to } => {
+                let show = |i: &Option<String>| {
+                    i.as_deref()
+                        .map_or("absent".to_string(), |i| s(i).to_string())
+                };
+                write!(f, "image {image} is now {} (was {})", show(to), show(from))
+            }
+            Change::NameTaken { name, by } => {
+                write!(f, "name now taken: {name} (by container {})", s(by))
+            }
+            Change::NameFreed { name, was } => {
+                write!(f, "name now free: {name} (was held by {})", s(was))
+            }
+            Change::NameHolderChanged { name, from, to } => {
+                write!(f, "name {name} is now held by {} (was {})", s(to), s(from))
+            }
+            Change::Other => write!(f, "the observed state differs"),
+        }
+    }
+}
+
+/// What changed between `then` and `now`; empty when the plan still holds.
+pub fn changes(then: &Dependencies, now: &Dependencies) -> Vec<Change> {
+    if fingerprint(then) == fingerprint(now) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let find = |list: &'_ [Container], id: &str| list.iter().find(|c| c.id == id).cloned();
+    for old in &then.containers {
+        match find(&now.containers, &old.id) {
+            None => out.push(Change::ContainerRemoved {
+                id: old.id.clone(),
+                name: old.name.clone(),
+            }),
+            Some(new) => {
+                if new.name != old.name {
+                    out.push(Change::Renamed {
+                        id: old.id.clone(),
+                        from: old.name.clone(),
+                        to: new.name.clone(),
+                    });
+                }
+                if new.labels != old.labels {
+                    let mut keys: Vec<String> = old
+                        .labels
+                        .iter()
+                        .filter(|(k, v)| new.labels.get(*k) != Some(v))
+                        .map(|(k, _)| k.clone())
+                        .chain(
+                            new.labels
+                                .keys()
+                                .filter(|k| !old.labels.contains_key(*k))
+                                .cloned(),
+                        )
+                        .collect();
+                    keys.sort();
+                    keys.dedup();
+                    out.push(Change::Relabelled {
+                        id: old.id.clone(),
+                        name: new.name.clone(),
+                        keys,
+                    });
+                }
+                if new.state != old.state {
+                    out.push(Change::StateChanged {
+                        id: old.id.clone(),
+                        name: new.name.clone(),
+                        from: old.state.clone(),
+                        to: new.state.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for new in &now.containers {
+        if find(&then.containers, &new.id).is_none() {
+            out.push(Change::ContainerAdded {
+                id: new.id.clone(),
+                name: new.name.clone(),
+            });
+        }
+    }
+    for (image, from) in &then.images {
+        let to = now.images.get(image).cloned().flatten();
+        if *from != to {
+            out.push(Change::ImageChanged {
+                image: image.clone(),
+                from: from.clone(),
+                to,
+            });
+        }
+    }
+    let managed = |id: &str| {
+        then.containers
+            .iter()
+            .chain(&now.containers)
+            .any(|c| c.id == id)
+    };
+    for (name, from) in &then.names {
+        let to = now.names.get(name).cloned().flatten();
+        match (from, &to) {
+            (a, b) if a == b => {}
+            // A managed container's own move is reported above.
+            (Some(a), Some(b)) if managed(a) && managed(b) => {}
+            (None, Some(by)) if !managed(by) => out.push(Change::NameTaken {
+                name: name.clone(),
+                by: by.clone(),
+            }),
+            (Some(was), None) if !managed(was) => out.push(Change::NameFreed {
+                name: name.clone(),
+                was: was.clone(),
+            }),
+            (Some(a), Some(b)) => out.push(Change::NameHolderChanged {
+                name: name.clone(),
+                from: a.clone(),
+                to: b.clone(),
+            }),
+            _ => {}
+        }
+    }
+    if out.is_empty() {
+        out.push(Change::Other);
+    }
+    out
+}

@@ -1,0 +1,64 @@
+//! Rendering for people and machines: plans as text, container listings,
+//! shell-quoted command lines. Pure functions of their inputs.
+
+pub mod list;
+pub mod report;
+pub mod text;
+
+use std::io::IsTerminal;
+
+/// Whether to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paint {
+    pub color: bool,
+}
+
+impl Paint {
+    /// Colour only on a terminal, and never with `NO_COLOR` set.
+    pub fn for_stdout() -> Paint {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Paint {
+            color: !no_color && std::io::stdout().is_terminal(),
+        }
+    }
+
+    pub fn plain() -> Paint {
+        Paint { color: false }
+    }
+
+    pub fn style(&self) -> console::Style {
+        console::Style::new().force_styling(self.color)
+    }
+}
+
+/// Joins words into a command line a POSIX shell reads back as the same
+/// words.
+pub fn shell_join(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| match shlex::try_quote(w) {
+            Ok(q) => q.into_owned(),
+            // Only a NUL byte cannot be quoted; show it escaped.
+            Err(_) => format!("{w:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_round_trips() {
+        let words = [
+            "docker",
+            "run",
+            "--label=config_data={\"a\": \"b c\"}",
+            "it's",
+            "",
+        ];
+        let line = shell_join(&words);
+        assert_eq!(shlex::split(&line).unwrap(), words);
+    }
+}

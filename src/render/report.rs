@@ -1,0 +1,111 @@
+//! What an execution did: a line per finished step, and the summary that
+//! names every failure and every step skipped because of one.
+
+use super::Paint;
+use crate::execute::{Outcome, Report, describe};
+use crate::plan::{Plan, Step};
+
+/// The line printed when a step finishes.
+pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
+    let s = paint.style();
+    match outcome {
+        Outcome::Done(detail) => format!(
+            "  {} {}: {detail}",
+            s.green().apply_to("ok"),
+            describe(step)
+        ),
+        Outcome::Failed(e) => {
+            let mut out = format!(
+                "  {} {}: ",
+                s.red().bold().apply_to("FAILED"),
+                describe(step)
+            );
+            out.push_str(&indent_rest(e, "      "));
+            out
+        }
+        Outcome::Skipped(why) => format!(
+            "  {} {}: {why}",
+            s.yellow().apply_to("skipped"),
+            describe(step)
+        ),
+        Outcome::NotRun => format!("  {} {}", s.dim().apply_to("not run"), describe(step)),
+    }
+}
+
+fn indent_rest(text: &str, pad: &str) -> String {
+    let mut lines = text.lines();
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for l in lines {
+        out.push('\n');
+        out.push_str(pad);
+        out.push_str(l);
+    }
+    out
+}
+
+/// The closing summary.
+pub fn summary(verb: &str, plan: &Plan, report: &Report, paint: &Paint) -> String {
+    let s = paint.style();
+    let find = |id: usize| plan.steps.iter().find(|st| st.id == id);
+    let failed: Vec<_> = report.failed().collect();
+    let skipped: Vec<_> = report.skipped().collect();
+    let not_run: Vec<_> = report.not_run().collect();
+    let done = report.outcomes.iter().filter(|(_, o)| o.is_done()).count();
+    let secs = report.elapsed.as_secs_f64();
+    let mut out = String::new();
+    if report.success() {
+        out.push_str(&format!(
+            "{}\n",
+            s.green().bold().apply_to(format!(
+                "{verb} complete: {done} step{} done in {secs:.1}s.",
+                if done == 1 { "" } else { "s" }
+            ))
+        ));
+        return out;
+    }
+    let head = if report.interrupted {
+        format!(
+            "{verb} interrupted: {done} done, {} failed, {} skipped, {} not run, in {secs:.1}s.",
+            failed.len(),
+            skipped.len(),
+            not_run.len()
+        )
+    } else {
+        format!(
+            "{verb} failed: {} step{} failed, {} skipped, {done} done, in {secs:.1}s.",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            skipped.len()
+        )
+    };
+    out.push_str(&format!("{}\n", s.red().bold().apply_to(head)));
+    if !failed.is_empty() {
+        out.push_str("Failed:\n");
+        for (id, e) in &failed {
+            if let Some(st) = find(*id) {
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    describe(st),
+                    indent_rest(e, "      ")
+                ));
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        out.push_str("Skipped because of a failure:\n");
+        for (id, why) in &skipped {
+            if let Some(st) = find(*id) {
+                out.push_str(&format!("  {}: {why}\n", describe(st)));
+            }
+        }
+    }
+    if !not_run.is_empty() {
+        out.push_str("Left undone (run apply again to converge):\n");
+        for id in &not_run {
+            if let Some(st) = find(*id) {
+                out.push_str(&format!("  {}\n", describe(st)));
+            }
+        }
+    }
+    out
+}

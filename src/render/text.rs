@@ -1,0 +1,293 @@
+//! The plan as text for people: one line per step with a symbol, the
+//! reason, the config diff of replacements, notes, and a summary line.
+
+use super::Paint;
+use crate::observe::short_id;
+use crate::plan::{Action, Counts, Note, Operation, Phase, Plan, Reason, Step};
+
+/// Every reason's wording, in one place.
+pub fn reason_text(r: &Reason) -> String {
+    match r {
+        Reason::ImageMissing => "not present locally".into(),
+        Reason::RemovedFromConfig => "no longer in the configuration".into(),
+        Reason::NowExec => "the entry is now an exec action".into(),
+        Reason::NoConfigData => "it has no config_data label".into(),
+        Reason::BadConfigData => "its config_data label is not JSON".into(),
+        Reason::Duplicate { kept } => format!("a second container of the entry; {kept} is kept"),
+        Reason::ConfigIdNotKept { config_id } => {
+            format!("config ID \"{config_id}\" is not among those kept")
+        }
+        Reason::ConfigIdDeleted { config_id } => format!("config ID \"{config_id}\" is deleted"),
+        Reason::DesiredNameFree { .. } => "its desired name is free".into(),
+        Reason::ConfigChanged => "configuration changed".into(),
+        Reason::ImageUpdated { from, to } => {
+            format!("image updated ({} -> {})", short_id(from), short_id(to))
+        }
+        Reason::NeverStarted => "created but never started (an interrupted apply?)".into(),
+        Reason::NotCreated => "no container yet".into(),
+        Reason::ExecEveryApply => "exec entries run on every apply".into(),
+    }
+}
+
+struct Line {
+    symbol: &'static str,
+    verb: &'static str,
+    subject: String,
+    reason: String,
+    diff: Option<String>,
+}
+
+fn line(step: &Step) -> Line {
+    let reason = reason_text(&step.reason);
+    match &step.action {
+        Action::Pull { image, .. } => Line {
+            symbol: "*",
+            verb: "pull",
+            subject: image.clone(),
+            reason,
+            diff: None,
+        },
+        Action::Delete { container, .. } => Line {
+            symbol: "-",
+            verb: "delete",
+            subject: format!("{} ({})", container.name, container.short_id()),
+            reason,
+            diff: None,
+        },
+        Action::Rename { container, to, .. } => Line {
+            symbol: "~",
+            verb: "rename",
+            subject: format!("{} -> {to}", container.name),
+            reason,
+            diff: None,
+        },
+        Action::Replace {
+            entry,
+            old,
+            create,
+            diff,
+            ..
+        } => Line {
+            symbol: "-/+",
+            verb: "replace",
+            subject: if create.name == *entry && old.name == *entry {
+                format!("{entry} ({})", old.short_id())
+            } else {
+                format!(
+                    "{entry} ({} {}) as {}",
+                    old.name,
+                    old.short_id(),
+                    create.name
+                )
+            },
+            reason: with_holder(reason, entry, create.name_held_by.as_deref()),
+            diff: diff.clone(),
+        },
+        Action::Create { entry, create } => Line {
+            symbol: "+",
+            verb: "create",
+            subject: if create.name == *entry {
+                entry.clone()
+            } else {
+                format!("{entry} as {}", create.name)
+            },
+            reason: with_holder(reason, entry, create.name_held_by.as_deref()),
+            diff: None,
+        },
+        Action::Exec { entry, target, .. } => Line {
+            symbol: ">",
+            verb: "exec",
+            subject: format!("{entry} in {target}"),
+            reason,
+            diff: None,
+        },
+    }
+}
+
+fn with_holder(reason: String, entry: &str, holder: Option<&str>) -> String {
+    match holder {
+        Some(h) => format!("{reason}; \"{entry}\" is held by {}", short_id(h)),
+        None => reason,
+    }
+}
+
+fn note_text(n: &Note, managed_by: &str) -> String {
+    match n {
+        Note::RenameBlocked {
+            container,
+            desired,
+            holder,
+            holder_managed,
+        } => format!(
+            "{} keeps its name: \"{desired}\" is held by {}{}",
+            container.name,
+            short_id(holder),
+            if *holder_managed {
+                String::new()
+            } else {
+                format!(" (not managed by {managed_by})")
+            }
+        ),
+        Note::ImagePulledContainerKept { entry, image } => format!(
+            "{entry} keeps running; if the pulled {image} differs from its image, the next apply replaces it"
+        ),
+        Note::NotRunning { container, state } => format!(
+            "{} is {state}, not running; it is left as it is (restart policy or operator decides)",
+            container.name
+        ),
+        Note::ExecTargetMissing { entry, target } => format!(
+            "{entry}: no container named {target} exists now; the exec fails unless one does by then"
+        ),
+    }
+}
+
+fn style_for(symbol: &str, p: &Paint) -> console::Style {
+    let s = p.style();
+    match symbol {
+        "+" => s.green(),
+        "-" => s.red(),
+        "~" | "-/+" => s.yellow(),
+        ">" => s.cyan(),
+        _ => s.blue(),
+    }
+}
+
+/// The heading of a plan.
+pub fn heading(plan: &Plan) -> String {
+    match plan.operation {
+        Operation::Apply => format!(
+            "Plan for config ID \"{}\" (managed by {}, {}):",
+            plan.config_id.as_deref().unwrap_or_default(),
+            plan.managed_by,
+            plan.runtime
+        ),
+        Operation::Cleanup if plan.config_ids.is_empty() => format!(
+            "Cleanup of every container managed by {} ({}):",
+            plan.managed_by, plan.runtime
+        ),
+        Operation::Cleanup => format!(
+            "Cleanup keeping config IDs {} (managed by {}, {}):",
+            plan.config_ids.join(", "),
+            plan.managed_by,
+            plan.runtime
+        ),
+        Operation::Delete => format!(
+            "Delete of config IDs {} (managed by {}, {}):",
+            plan.config_ids.join(", "),
+            plan.managed_by,
+            plan.runtime
+        ),
+    }
+}
+
+/// The one-line summary.
+pub fn summary(c: &Counts) -> String {
+    if c.pull + c.create + c.replace + c.delete + c.rename == 0 {
+        let mut s = String::from("No changes. The containers match the configuration.");
+        if c.exec > 0 {
+            s.push_str(&format!(
+                " {} exec step{} run{} on every apply.",
+                c.exec,
+                if c.exec == 1 { "" } else { "s" },
+                if c.exec == 1 { "s" } else { "" }
+            ));
+        }
+        return s;
+    }
+    let pulls = if c.pull > 0 {
+        format!(
+            "{} image{} to pull, ",
+            c.pull,
+            if c.pull == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Plan: {pulls}{} to create, {} to replace, {} to delete, {} to rename, {} exec.",
+        c.create, c.replace, c.delete, c.rename, c.exec
+    )
+}
+
+/// The whole text rendering.
+pub fn render(plan: &Plan, paint: &Paint) -> String {
+    let mut out = String::new();
+    out.push_str(&paint.style().bold().apply_to(heading(plan)).to_string());
+    out.push('\n');
+    let lines: Vec<(Phase, Line)> = plan.steps.iter().map(|s| (s.phase, line(s))).collect();
+    let width = lines
+        .iter()
+        .map(|(_, l)| l.subject.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(48);
+    let groups: std::collections::BTreeSet<i64> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match s.phase {
+            Phase::Group(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    if !lines.is_empty() {
+        out.push('\n');
+    }
+    let mut last_group = None;
+    for (phase, l) in &lines {
+        if let Phase::Group(n) = phase
+            && groups.len() > 1
+            && last_group != Some(*n)
+        {
+            last_group = Some(*n);
+            out.push_str(
+                &paint
+                    .style()
+                    .dim()
+                    .apply_to(format!("  start_order {n}:"))
+                    .to_string(),
+            );
+            out.push('\n');
+        }
+        let style = style_for(l.symbol, paint);
+        let sym = style.apply_to(format!("{:>3}", l.symbol));
+        let verb = style.apply_to(format!("{:<7}", l.verb));
+        let pad = width.saturating_sub(l.subject.chars().count());
+        out.push_str(&format!(
+            "{sym} {verb} {}{}  {}\n",
+            l.subject,
+            " ".repeat(pad),
+            paint.style().dim().apply_to(&l.reason)
+        ));
+        if let Some(diff) = &l.diff {
+            for d in diff.lines() {
+                let s = match d.chars().next() {
+                    Some('+') => paint.style().green(),
+                    Some('-') => paint.style().red(),
+                    Some('@') => paint.style().cyan(),
+                    _ => paint.style(),
+                };
+                out.push_str(&format!("        {}\n", s.apply_to(d)));
+            }
+        }
+    }
+    if !plan.notes.is_empty() {
+        out.push_str("\nNotes:\n");
+        for n in &plan.notes {
+            out.push_str(&format!(
+                "  {} {}\n",
+                paint.style().yellow().apply_to("!"),
+                note_text(n, &plan.managed_by)
+            ));
+        }
+    }
+    out.push('\n');
+    out.push_str(
+        &paint
+            .style()
+            .bold()
+            .apply_to(summary(&plan.counts()))
+            .to_string(),
+    );
+    out.push('\n');
+    out
+}
