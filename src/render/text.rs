@@ -129,7 +129,7 @@ fn note_text(n: &Note, managed_by: &str) -> String {
             }
         ),
         Note::ImagePulledContainerKept { entry, image } => format!(
-            "{entry} keeps running; if the pulled {image} differs from its image, the next apply replaces it"
+            "{entry} is kept; if the pulled {image} differs from the image it runs, the next apply replaces it"
         ),
         Note::NotRunning { container, state } => format!(
             "{} is {state}, not running; it is left as it is (restart policy or operator decides)",

@@ -1,0 +1,88 @@
+//! Planner scenarios: every directory of `plans/` holds a configuration
+//! (`config.yaml`, absent for cleanup and delete), the observed state
+//! (`observed.json`) and options (`options.json`). The planner's text
+//! rendering and JSON document are snapshot-tested; no engine is needed.
+
+use paunch::plan::{self, Operation, Plan, PlanOptions};
+use paunch::render::{Paint, text};
+use paunch::{Config, Observed, planfile};
+use std::path::{Path, PathBuf};
+
+#[derive(serde::Deserialize)]
+struct Options {
+    #[serde(flatten)]
+    plan: PlanOptions,
+    #[serde(default)]
+    operation: Option<Operation>,
+    #[serde(default)]
+    config_ids: Vec<String>,
+}
+
+fn scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("plans/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn plan_of(dir: &Path) -> Plan {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    let options: Options = serde_json::from_str(&read("options.json").expect("options.json"))
+        .expect("options.json parses");
+    let mut observed: Observed = serde_json::from_str(&read("observed.json").expect("observed.json"))
+        .expect("observed.json parses");
+    observed.normalize();
+    let mut plan = match options.operation.unwrap_or(Operation::Apply) {
+        Operation::Apply => {
+            let text = read("config.yaml").expect("config.yaml");
+            let config = Config::parse(&text, "config.yaml").expect("config.yaml is valid");
+            plan::plan_apply(&config, &observed, &options.plan)
+        }
+        Operation::Cleanup => plan::plan_cleanup(&observed, &options.config_ids, &options.plan),
+        Operation::Delete => plan::plan_delete(&observed, &options.config_ids, &options.plan),
+    };
+    // Snapshots should not change with every release.
+    plan.tool_version = "0.0.0-snapshot".into();
+    plan
+}
+
+#[test]
+fn every_scenario_matches_its_snapshots() {
+    let dirs = scenarios();
+    assert!(dirs.len() >= 11, "expected the planner scenarios in plans/");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for dir in &dirs {
+            let name = dir.file_name().unwrap().to_string_lossy().to_string();
+            let plan = plan_of(dir);
+            insta::assert_snapshot!(format!("{name}.text"), text::render(&plan, &Paint::plain()));
+            insta::assert_snapshot!(format!("{name}.json"), planfile::to_document(&plan));
+        }
+    });
+}
+
+#[test]
+fn plans_are_deterministic_and_round_trip() {
+    for dir in scenarios() {
+        let a = plan_of(&dir);
+        let b = plan_of(&dir);
+        assert_eq!(a, b, "{}", dir.display());
+        let doc = planfile::to_document(&a);
+        let back = planfile::from_document(&doc, "test").expect("document reads back");
+        assert_eq!(back, a, "{}", dir.display());
+    }
+}
+
+#[test]
+fn no_op_plans_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/no-op");
+    let plan = plan_of(&dir);
+    assert!(!plan.has_changes());
+    assert_eq!(plan.counts().exec, 1);
+}
