@@ -33,8 +33,9 @@ fn plan_of(dir: &Path) -> Plan {
     let read = |name: &str| std::fs::read_to_string(dir.join(name));
     let options: Options = serde_json::from_str(&read("options.json").expect("options.json"))
         .expect("options.json parses");
-    let mut observed: Observed = serde_json::from_str(&read("observed.json").expect("observed.json"))
-        .expect("observed.json parses");
+    let mut observed: Observed =
+        serde_json::from_str(&read("observed.json").expect("observed.json"))
+            .expect("observed.json parses");
     observed.normalize();
     let mut plan = match options.operation.unwrap_or(Operation::Apply) {
         Operation::Apply => {

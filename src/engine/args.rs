@@ -230,3 +230,108 @@ fn emit(how: Emit, setting: &Setting, a: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(yaml: &str) -> Entry {
+        crate::Config::parse(yaml, "t").unwrap().entries.remove(0)
+    }
+
+    #[test]
+    fn podman_lists_and_inspects_its_own_way() {
+        assert_eq!(
+            Runtime::Docker.ps_args(),
+            ["ps", "--all", "--no-trunc", "--format={{json .}}"]
+        );
+        assert_eq!(Runtime::Podman.ps_args(), ["ps", "--all", "--format=json"]);
+        let ids = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(
+            Runtime::Docker.inspect_args(&ids),
+            ["inspect", "--type=container", "a", "b"]
+        );
+        assert_eq!(
+            Runtime::Podman.inspect_args(&ids),
+            ["container", "inspect", "a", "b"]
+        );
+        assert_eq!(
+            Runtime::Podman.image_inspect_args(&ids),
+            ["image", "inspect", "a", "b"]
+        );
+        assert_eq!(Runtime::Podman.program(), "podman");
+    }
+
+    #[test]
+    fn podman_runs_with_the_same_verbs() {
+        let e = entry("web:\n  image: nginx:1\n  net: host\n  stop_grace_period: 5\n");
+        let labels = LabelSet {
+            managed_by: "m".into(),
+            config_id: "c".into(),
+            extra: vec![],
+        };
+        assert_eq!(
+            Runtime::Podman.run_args(&e, "web", &labels),
+            Runtime::Docker.run_args(&e, "web", &labels)
+        );
+        assert_eq!(
+            Runtime::Podman.stop_args(Some(5), "x"),
+            ["stop", "--time=5", "x"]
+        );
+        assert_eq!(Runtime::Podman.rename_args("x", "y"), ["rename", "x", "y"]);
+    }
+
+    #[test]
+    fn user_labels_come_before_the_built_in_four() {
+        let e = entry("web:\n  image: nginx:1\n  labels: {team: a}\n");
+        let labels = LabelSet {
+            managed_by: "m".into(),
+            config_id: "c".into(),
+            extra: vec![("cli".into(), "1".into())],
+        };
+        let a = Runtime::Docker.run_args(&e, "web", &labels);
+        assert_eq!(
+            &a[2..8],
+            [
+                "--label=cli=1",
+                "--label=team=a",
+                "--label=config_id=c",
+                "--label=container_name=web",
+                "--label=managed_by=m",
+                r#"--label=config_data={"image": "nginx:1", "labels": {"team": "a"}}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn values_are_single_argv_elements() {
+        let e = entry(
+            "x:\n  image: nginx:1\n  user: '--privileged'\n  hostname: 'a; rm -rf /'\n  command: '--rm'\n",
+        );
+        let a = Runtime::Docker.run_args(&e, "x", &LabelSet::default());
+        assert!(a.contains(&"--user=--privileged".to_string()));
+        assert!(a.contains(&"--hostname=a; rm -rf /".to_string()));
+        assert_eq!(a[a.len() - 2..], ["nginx:1", "--rm"]);
+    }
+
+    #[test]
+    fn exec_passes_user_privileged_and_env() {
+        let e = entry(
+            "fix:\n  action: exec\n  command: [web, chown, -R, app, /data]\n  user: root\n  privileged: true\n  environment: {A: '1'}\n",
+        );
+        assert_eq!(
+            Runtime::Docker.exec_args(&e, "web-abc"),
+            [
+                "exec",
+                "--privileged=true",
+                "--user=root",
+                "--env=A=1",
+                "web-abc",
+                "chown",
+                "-R",
+                "app",
+                "/data"
+            ]
+        );
+    }
+}

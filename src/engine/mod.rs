@@ -31,16 +31,18 @@ impl Output {
         self.code == Some(0)
     }
 
-    /// The engine's own error text, trimmed, for reports.
+    /// The engine's own error text for reports: stderr, else stdout (some
+    /// engine errors go there), else how it ended.
     pub fn error_text(&self) -> String {
-        let e = self.stderr.trim();
-        if e.is_empty() {
-            match self.code {
-                Some(c) => format!("exited with code {c}"),
-                None => "killed by a signal".into(),
+        for text in [&self.stderr, &self.stdout] {
+            let t = text.trim();
+            if !t.is_empty() {
+                return t.to_string();
             }
-        } else {
-            e.to_string()
+        }
+        match self.code {
+            Some(c) => format!("exited with code {c}"),
+            None => "killed by a signal".into(),
         }
     }
 }

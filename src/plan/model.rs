@@ -202,6 +202,9 @@ pub enum Reason {
     NotCreated,
     /// Exec entries run on every apply.
     ExecEveryApply,
+    /// A reason added by a later minor format version.
+    #[serde(other)]
+    Unknown,
 }
 
 /// Something the plan does not do, and why.
@@ -224,6 +227,9 @@ pub enum Note {
     NotRunning { container: Target, state: String },
     /// An exec target that no container holds at plan time.
     ExecTargetMissing { entry: String, target: String },
+    /// A note added by a later minor format version.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Plan {

@@ -26,6 +26,7 @@ pub fn reason_text(r: &Reason) -> String {
         Reason::NeverStarted => "created but never started (an interrupted apply?)".into(),
         Reason::NotCreated => "no container yet".into(),
         Reason::ExecEveryApply => "exec entries run on every apply".into(),
+        Reason::Unknown => "(a reason this paunch does not know)".into(),
     }
 }
 
@@ -138,6 +139,7 @@ fn note_text(n: &Note, managed_by: &str) -> String {
         Note::ExecTargetMissing { entry, target } => format!(
             "{entry}: no container named {target} exists now; the exec fails unless one does by then"
         ),
+        Note::Unknown => "(a note this paunch does not know)".into(),
     }
 }
 

@@ -1,0 +1,87 @@
+//! A no-op apply costs the same number of engine calls for 3 containers as
+//! for 30: one listing, one inspect of the managed containers, one image
+//! inspect. Counted with a logging `docker` wrapper first on PATH.
+
+mod support;
+use support::*;
+
+fn config(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!("{{p}}c{i}:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n")
+        })
+        .collect()
+}
+
+fn count_calls(s: &Scope, file: &str) -> Vec<String> {
+    let dir = s.dir.path().join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = s.dir.path().join("calls.log");
+    let _ = std::fs::remove_file(&log);
+    let real = which_docker();
+    let wrapper = dir.join("docker");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&wrapper).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&wrapper, perms).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let args: Vec<String> = [
+        "apply",
+        "--file",
+        file,
+        "--config-id",
+        "v1",
+        "--managed-by",
+        &s.managed_by,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let out = paunch(&args, &[("PATH", &path)]).ok();
+    assert!(out.stdout.contains("No changes"), "{}", out.stdout);
+    std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn which_docker() -> String {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|p| p.join("docker"))
+        .find(|p| p.is_file())
+        .expect("docker on PATH")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn no_op_apply_makes_a_constant_number_of_engine_calls() {
+    let mut counts = Vec::new();
+    for n in [3, 30] {
+        let s = Scope::new(&format!("calls{n}"));
+        let file = s.config("c.yml", &config(n));
+        let f = file.to_str().unwrap();
+        s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+        let calls = count_calls(&s, f);
+        eprintln!(
+            "{n} containers: no-op apply made {} engine calls: {calls:?}",
+            calls.len()
+        );
+        counts.push(calls);
+    }
+    assert_eq!(counts[0], counts[1]);
+    assert_eq!(counts[0], ["ps", "inspect", "image"]);
+}

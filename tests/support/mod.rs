@@ -1,0 +1,319 @@
+//! What every engine test needs: a Docker engine that answers, the test
+//! image (built once, locally, from a static busybox), a unique
+//! `--managed-by` name per test with cleanup on drop, and the paunch binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const IMAGE: &str = "paunch-test/busybox:1";
+
+static ENGINE: Once = Once::new();
+
+/// Panics with the set-up instruction unless `docker info` answers.
+pub fn require_engine() {
+    ENGINE.call_once(|| {
+        let ok = Command::new("docker")
+            .args(["info", "--format", "{{.ServerVersion}}"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "no Docker engine answers `docker info`. Install and start one:\n  \
+             apt-get update && apt-get install -y docker.io\n  \
+             dockerd >/tmp/dockerd.log 2>&1 &\n\
+             then wait until `docker info` answers (or run .ci/run, which does this)."
+        );
+        ensure_image(IMAGE, &[]);
+    });
+}
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs")
+}
+
+/// Builds `tag` by `docker import` of a rootfs holding a static busybox
+/// (plus `extra` files, to make an image with another ID), unless present.
+/// Serialised across test processes by a file lock.
+pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
+    if docker(&["image", "inspect", tag]).status.success() {
+        return;
+    }
+    let lock_path = std::env::temp_dir().join("paunch-test-image.lock");
+    let lock = std::fs::File::create(&lock_path).expect("lock file");
+    lock.lock().expect("image lock");
+    if docker(&["image", "inspect", tag]).status.success() {
+        return;
+    }
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.exists())
+        .expect("a static busybox: apt-get install -y busybox-static");
+    let root = tempfile::tempdir().expect("tempdir");
+    let bin = root.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(root.path().join("tmp")).unwrap();
+    std::fs::copy(busybox, bin.join("busybox")).unwrap();
+    for applet in [
+        "sh", "sleep", "echo", "cat", "true", "false", "ls", "env", "id", "touch", "test",
+        "hostname", "ps", "kill", "trap",
+    ] {
+        std::os::unix::fs::symlink("busybox", bin.join(applet)).unwrap();
+    }
+    for (path, content) in extra {
+        std::fs::write(root.path().join(path), content).unwrap();
+    }
+    let tar = Command::new("tar")
+        .arg("-C")
+        .arg(root.path())
+        .args(["-c", "."])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("tar");
+    let status = Command::new("docker")
+        .args(["import", "--change", "CMD [\"/bin/sh\"]", "-", tag])
+        .stdin(tar.stdout.expect("tar stdout"))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("docker import");
+    assert!(status.success(), "docker import of the test image failed");
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// One test's corner of the host: its own managed-by name and container
+/// name prefix; everything it made is removed on drop.
+pub struct Scope {
+    pub managed_by: String,
+    pub prefix: String,
+    pub dir: tempfile::TempDir,
+    foreign: std::sync::Mutex<Vec<String>>,
+}
+
+impl Scope {
+    pub fn new(test: &str) -> Scope {
+        require_engine();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let tag = format!("{}{}", std::process::id(), n);
+        Scope {
+            managed_by: format!("paunch-test-{test}-{tag}"),
+            prefix: format!("t{tag}-"),
+            dir: tempfile::tempdir().expect("tempdir"),
+            foreign: Default::default(),
+        }
+    }
+
+    /// A container name unique to this test.
+    pub fn name(&self, base: &str) -> String {
+        format!("{}{base}", self.prefix)
+    }
+
+    /// Writes a config file (with `{p}` replaced by the prefix).
+    pub fn config(&self, file: &str, yaml: &str) -> PathBuf {
+        let path = self.dir.path().join(file);
+        std::fs::write(&path, yaml.replace("{p}", &self.prefix)).unwrap();
+        path
+    }
+
+    /// Runs paunch with this scope's --managed-by appended where it applies.
+    pub fn paunch(&self, args: &[&str]) -> Run {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let takes_scope = matches!(
+            args.first().copied(),
+            Some("apply" | "plan" | "cleanup" | "delete" | "list" | "debug")
+        ) && !args.contains(&"--plan");
+        if takes_scope {
+            all.push("--managed-by".into());
+            all.push(self.managed_by.clone());
+        }
+        paunch(&all, &[])
+    }
+
+    /// Starts a container paunch does not manage, removed on drop.
+    pub fn foreign(&self, name: &str, labels: &[&str]) -> String {
+        let mut args = vec!["run", "-d", "--name", name, "--stop-timeout", "0"];
+        for l in labels {
+            args.push("--label");
+            args.push(l);
+        }
+        args.extend([IMAGE, "sleep", "3600"]);
+        let out = docker(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.foreign.lock().unwrap().push(name.to_string());
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Names of this scope's managed containers.
+    pub fn managed(&self) -> Vec<String> {
+        let out = docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=managed_by={}", self.managed_by),
+            "--format",
+            "{{.Names}}",
+        ]);
+        let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    }
+
+    pub fn cleanup(&self) {
+        let out = docker(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=managed_by={}", self.managed_by),
+        ]);
+        let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        ids.extend(self.foreign.lock().unwrap().drain(..));
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(ids.iter().map(String::as_str));
+            let _ = docker(&args);
+        }
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+/// The result of running paunch.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "paunch failed:\n{}\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code:\n{}\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_paunch")
+}
+
+/// Runs the paunch binary with extra environment.
+pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("paunch runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `docker inspect` of one container as JSON.
+pub fn inspect(name: &str) -> serde_json::Value {
+    let out = docker(&["inspect", "--type", "container", name]);
+    assert!(out.status.success(), "no container {name}");
+    let mut v: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    v.remove(0)
+}
+
+pub fn exists(name: &str) -> bool {
+    docker(&["inspect", "--type", "container", name])
+        .status
+        .success()
+}
+
+pub fn id_of(name: &str) -> String {
+    inspect(name)["Id"].as_str().unwrap().to_string()
+}
+
+pub fn running(name: &str) -> bool {
+    inspect(name)["State"]["Running"].as_bool().unwrap_or(false)
+}
+
+pub fn label(name: &str, key: &str) -> Option<String> {
+    inspect(name)["Config"]["Labels"][key]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Runs a docker command, asserting success; returns stdout.
+pub fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The original Python paunch 4.5.1 (`$PAUNCH_ORIGINAL`, or installed once
+/// into a throwaway venv under target/); `None`, with the reason, when it
+/// cannot be had.
+pub fn original_paunch() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("PAUNCH_ORIGINAL") {
+        return Ok(PathBuf::from(p));
+    }
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paunch-4.5.1-venv");
+    let bin = venv.join("bin/paunch");
+    if bin.exists() {
+        return Ok(bin);
+    }
+    let lock =
+        std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("paunch-venv.lock"))
+            .map_err(|e| e.to_string())?;
+    lock.lock().map_err(|e| e.to_string())?;
+    if bin.exists() {
+        return Ok(bin);
+    }
+    let step = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    };
+    step(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    step(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "paunch==4.5.1"]))?;
+    Ok(bin)
+}
