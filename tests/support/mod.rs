@@ -70,7 +70,7 @@ pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
     for (path, content) in extra {
         std::fs::write(root.path().join(path), content).unwrap();
     }
-    let tar = Command::new("tar")
+    let mut tar = Command::new("tar")
         .arg("-C")
         .arg(root.path())
         .args(["-c", "."])
@@ -79,11 +79,15 @@ pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
         .expect("tar");
     let status = Command::new("docker")
         .args(["import", "--change", "CMD [\"/bin/sh\"]", "-", tag])
-        .stdin(tar.stdout.expect("tar stdout"))
+        .stdin(tar.stdout.take().expect("tar stdout"))
         .stdout(std::process::Stdio::null())
         .status()
         .expect("docker import");
-    assert!(status.success(), "docker import of the test image failed");
+    let tarred = tar.wait().expect("tar");
+    assert!(
+        status.success() && tarred.success(),
+        "docker import of the test image failed"
+    );
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
