@@ -41,9 +41,10 @@ const CONFIG: &str = "{p}svc:
 ";
 
 fn original(bin: &std::path::Path, args: &[&str]) {
+    // The original takes --default-runtime per command, after it.
     let out = Command::new(bin)
-        .args(["--default-runtime", "docker"])
         .args(args)
+        .args(["--default-runtime", "docker"])
         .output()
         .expect("original paunch runs");
     assert!(
@@ -120,7 +121,7 @@ fn switching_tools_recreates_nothing() {
 
     // The original lists ours as its own.
     let out = Command::new(&orig)
-        .args(["--default-runtime", "docker", "list", "-f", "json"])
+        .args(["list", "-f", "json", "--default-runtime", "docker"])
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&out.stdout);

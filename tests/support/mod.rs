@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const IMAGE: &str = "paunch-test/busybox:1";
 
+/// Bumped when the test image's contents change, so stale images rebuild.
+const IMAGE_REVISION: &str = "2";
+
 static ENGINE: Once = Once::new();
 
 /// Panics with the set-up instruction unless `docker info` answers.
@@ -42,13 +45,23 @@ fn docker(args: &[&str]) -> Output {
 /// (plus `extra` files, to make an image with another ID), unless present.
 /// Serialised across test processes by a file lock.
 pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
-    if docker(&["image", "inspect", tag]).status.success() {
+    let current = || {
+        let out = docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"paunch-test-image\"}}",
+            tag,
+        ]);
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == IMAGE_REVISION
+    };
+    if current() {
         return;
     }
     let lock_path = std::env::temp_dir().join("paunch-test-image.lock");
     let lock = std::fs::File::create(&lock_path).expect("lock file");
     lock.lock().expect("image lock");
-    if docker(&["image", "inspect", tag]).status.success() {
+    if current() {
         return;
     }
     let busybox = ["/bin/busybox", "/usr/bin/busybox"]
@@ -60,6 +73,17 @@ pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
     let bin = root.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(root.path().join("tmp")).unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::write(
+        root.path().join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.path().join("etc/group"),
+        "root:x:0:\nnogroup:x:65534:\n",
+    )
+    .unwrap();
     std::fs::copy(busybox, bin.join("busybox")).unwrap();
     for applet in [
         "sh", "sleep", "echo", "cat", "true", "false", "ls", "env", "id", "touch", "test",
@@ -78,7 +102,15 @@ pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
         .spawn()
         .expect("tar");
     let status = Command::new("docker")
-        .args(["import", "--change", "CMD [\"/bin/sh\"]", "-", tag])
+        .args([
+            "import",
+            "--change",
+            "CMD [\"/bin/sh\"]",
+            "--change",
+            &format!("LABEL paunch-test-image={IMAGE_REVISION}"),
+            "-",
+            tag,
+        ])
         .stdin(tar.stdout.take().expect("tar stdout"))
         .stdout(std::process::Stdio::null())
         .status()
@@ -156,6 +188,12 @@ impl Scope {
         );
         self.foreign.lock().unwrap().push(name.to_string());
         String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Removes the container of this name on drop too (for containers made
+    /// under another managed-by name, such as the original paunch's).
+    pub fn adopt(&self, name: &str) {
+        self.foreign.lock().unwrap().push(name.to_string());
     }
 
     /// Names of this scope's managed containers.
