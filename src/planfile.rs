@@ -97,3 +97,66 @@ pub fn read(path: &Path) -> Result<Plan> {
         .map_err(|_| invalid(&shown, "not a plan: the file is not UTF-8 text"))?;
     from_document(&text, &shown)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{PlanOptions, plan_cleanup};
+
+    fn doc() -> String {
+        let plan = plan_cleanup(&Default::default(), &[], &PlanOptions::default());
+        to_document(&plan)
+    }
+
+    fn kind_and_message(text: &str) -> (ErrorKind, String) {
+        let e = from_document(text, "p").unwrap_err();
+        (e.kind(), e.to_string())
+    }
+
+    #[test]
+    fn round_trip() {
+        assert!(from_document(&doc(), "p").is_ok());
+    }
+
+    #[test]
+    fn refusals_are_clear() {
+        let d = doc();
+        for (text, want) in [
+            ("", "not JSON"),
+            ("[1, 2]", "not a JSON object"),
+            ("{}", "no format_version"),
+            (&d[..d.len() / 2], "not JSON"),
+            (&d.replace("\"1.0\"", "\"2.0\""), "plan format 2.0"),
+            (
+                &d.replace("\"paunch\"", "\"someone\""),
+                "checksum does not verify",
+            ),
+        ] {
+            let (kind, msg) = kind_and_message(text);
+            assert_eq!(kind, ErrorKind::PlanInvalid, "{msg}");
+            assert!(msg.contains(want), "{want:?} not in {msg:?}");
+        }
+    }
+
+    #[test]
+    fn a_later_minor_version_with_new_fields_is_read() {
+        let mut v: serde_json::Value = serde_json::from_str(&doc()).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        obj.remove("checksum");
+        obj.insert("format_version".into(), "1.7".into());
+        obj.insert("something_new".into(), serde_json::json!({"a": 1}));
+        let sum = sha256_canonical(&v);
+        v.as_object_mut()
+            .unwrap()
+            .insert("checksum".into(), sum.into());
+        let plan = from_document(&v.to_string(), "p").unwrap();
+        assert_eq!(plan.format_version, "1.7");
+    }
+
+    #[test]
+    fn unknown_reasons_of_a_later_minor_version_are_read() {
+        let r: crate::plan::Reason =
+            serde_json::from_str(r#"{"kind": "something_new", "detail": 1}"#).unwrap();
+        assert_eq!(r, crate::plan::Reason::Unknown);
+    }
+}

@@ -17,7 +17,7 @@ use crate::observe::{Container, Observed};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Who is planning, for whom.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanOptions {
     #[serde(default)]
     pub runtime: Runtime,
@@ -32,6 +32,17 @@ pub struct PlanOptions {
 
 fn default_managed_by() -> String {
     "paunch".into()
+}
+
+impl Default for PlanOptions {
+    fn default() -> PlanOptions {
+        PlanOptions {
+            runtime: Runtime::default(),
+            managed_by: default_managed_by(),
+            config_id: String::new(),
+            labels: BTreeMap::new(),
+        }
+    }
 }
 
 impl PlanOptions {
