@@ -278,14 +278,20 @@ fn take(budget: &mut usize, span: &Span) -> Result<(), LoadError> {
 
 const CORE: &str = "tag:yaml.org,2002:";
 
+/// A tag as written (`!!str`, `!local`).
+fn tag_text(t: &Tag) -> String {
+    if t.handle == CORE {
+        format!("!!{}", t.suffix)
+    } else {
+        format!("{}{}", t.handle, t.suffix)
+    }
+}
+
 fn check_collection_tag(tag: Option<&Tag>, want: &str, span: &Span) -> Result<(), LoadError> {
     match tag {
         None => Ok(()),
         Some(t) if t.handle == CORE && t.suffix == want => Ok(()),
-        Some(t) => Err(err(
-            span,
-            format!("unsupported tag {}{}", t.handle, t.suffix),
-        )),
+        Some(t) => Err(err(span, format!("unsupported tag {}", tag_text(t)))),
     }
 }
 
@@ -314,10 +320,7 @@ fn scalar(
             other => return Err(err(span, format!("unsupported tag !!{other}"))),
         },
         Some(t) => {
-            return Err(err(
-                span,
-                format!("unsupported tag {}{}", t.handle, t.suffix),
-            ));
+            return Err(err(span, format!("unsupported tag {}", tag_text(t))));
         }
     };
     Ok(Scalar {

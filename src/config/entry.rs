@@ -54,6 +54,8 @@ pub struct Entry {
     pub column: usize,
     /// Every key given, typed, in the key table's order.
     pub settings: Vec<(&'static Key, Setting)>,
+    /// Where each key's value was written (line, column; 0 when not from a file).
+    pub positions: Vec<(&'static str, usize, usize)>,
 }
 
 impl Entry {
@@ -133,6 +135,15 @@ impl Entry {
         self.command().first().map(String::as_str)
     }
 
+    /// Where a key's value was written: (line, column), or the entry's own
+    /// position.
+    pub fn position(&self, key: &str) -> (usize, usize) {
+        self.positions
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or((self.line, self.column), |(_, l, c)| (*l, *c))
+    }
+
     /// The `config_data` label value for this entry.
     pub fn config_data(&self) -> String {
         labels::encode_config_data(&self.data)
@@ -171,6 +182,7 @@ impl Entry {
             return None;
         };
         let mut settings: Vec<(&'static Key, Setting)> = Vec::new();
+        let mut positions = Vec::new();
         for e in map {
             let Some(key) = keys::key(&e.key) else {
                 let hint = keys::did_you_mean(&e.key, KEYS.iter().map(|k| k.name))
@@ -184,6 +196,7 @@ impl Entry {
                 );
                 continue;
             };
+            positions.push((key.name, e.value.line, e.value.column));
             if let Some(s) = cx.read(key, e) {
                 settings.push((key, s));
             }
@@ -196,6 +209,7 @@ impl Entry {
             line: name_pos.0,
             column: name_pos.1,
             settings,
+            positions,
         };
         cx.check_entry(&entry, map, name_pos);
         (!cx.failed).then_some(entry)
@@ -447,7 +461,7 @@ fn read_int(n: &Node) -> Read<Option<i64>> {
             .parse()
             .map(Some)
             .map_err(|_| format!("expected an integer, found \"{t}\"")),
-        _ => Err(expected("an integer", n)),
+        _ => Err(format!("expected an integer, found {}", s.text)),
     }
 }
 
@@ -509,7 +523,10 @@ fn read_env(n: &Node) -> Read<Vec<String>> {
             })
             .collect::<Result<_, String>>()
             .map_err(|m: String| format!("environment values must be strings: {m}")),
-        _ => read_list(n).map_err(|_| expected("a list of KEY=value or a map", n)),
+        // A bare string is refused: the original iterated it by character.
+        NodeData::Seq(_) => read_list(n).map_err(|_| expected("a list of KEY=value or a map", n)),
+        NodeData::Scalar(_) if is_null(n) => Ok(Vec::new()),
+        NodeData::Scalar(_) => Err(expected("a list of KEY=value or a map", n)),
     }
 }
 
@@ -667,9 +684,12 @@ fn read_ints(n: &Node) -> Read<Vec<i64>> {
     };
     items
         .into_iter()
-        .filter_map(|i| read_int(i).transpose())
-        .collect::<Result<_, _>>()
-        .map_err(|_| expected("a list of integers", n))
+        .filter_map(|i| {
+            read_int(i)
+                .transpose()
+                .map(|r| r.map_err(|m| format!("{m} at line {}, column {}", i.line, i.column)))
+        })
+        .collect()
 }
 
 /// The `test` of a healthcheck: `(command, disabled)`.

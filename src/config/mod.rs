@@ -169,10 +169,11 @@ impl Config {
                     continue;
                 };
                 if source.contains('/') && !Path::new(source).exists() {
+                    let (line, column) = e.position("volumes");
                     diags.push(Diagnostic {
                         file: e.file.clone(),
-                        line: (e.line > 0).then_some(e.line),
-                        column: (e.line > 0).then_some(e.column),
+                        line: (line > 0).then_some(line),
+                        column: (line > 0).then_some(column),
                         entry: Some(e.name.clone()),
                         key: Some("volumes".into()),
                         message: format!("host path \"{source}\" does not exist"),
@@ -184,10 +185,11 @@ impl Config {
             }
             for f in e.strings("env_file") {
                 if !Path::new(f).is_file() {
+                    let (line, column) = e.position("env_file");
                     diags.push(Diagnostic {
                         file: e.file.clone(),
-                        line: (e.line > 0).then_some(e.line),
-                        column: (e.line > 0).then_some(e.column),
+                        line: (line > 0).then_some(line),
+                        column: (line > 0).then_some(column),
                         entry: Some(e.name.clone()),
                         key: Some("env_file".into()),
                         message: format!("env_file \"{f}\" does not exist"),
