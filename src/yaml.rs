@@ -109,6 +109,38 @@ impl Node {
         }
     }
 
+    /// A node for a value that was not read from YAML (an override given
+    /// as JSON): strings are strings, whatever they look like.
+    pub fn from_value(v: &Value) -> Node {
+        let data = match v {
+            Value::List(items) => NodeData::Seq(items.iter().map(Node::from_value).collect()),
+            Value::Map(m) => NodeData::Map(
+                m.iter()
+                    .map(|(k, v)| MapEntry {
+                        key: k.clone(),
+                        key_text: k.clone(),
+                        key_line: 0,
+                        key_column: 0,
+                        value: Node::from_value(v),
+                    })
+                    .collect(),
+            ),
+            scalar => NodeData::Scalar(Scalar {
+                value: scalar.clone(),
+                text: match scalar {
+                    Value::String(s) => s.clone(),
+                    other => dump_scalar(other),
+                },
+                plain: !matches!(scalar, Value::String(_)),
+            }),
+        };
+        Node {
+            line: 0,
+            column: 0,
+            data,
+        }
+    }
+
     fn count(&self) -> usize {
         1 + match &self.data {
             NodeData::Scalar(_) => 0,
@@ -700,5 +732,222 @@ mod tests {
         let image = &x.value.as_map().unwrap()[0];
         assert_eq!((image.key_line, image.key_column), (2, 3));
         assert_eq!((image.value.line, image.value.column), (2, 10));
+    }
+}
+
+/// Writes a value as block-style YAML that reads back, under YAML 1.1
+/// rules (this loader's and PyYAML's), as the same value: every string
+/// that would resolve to something else (`no`, `0755`, `22:22`, `~`) or
+/// needs escaping is double-quoted; floats are written as PyYAML writes
+/// them (`1.0e+16`, `.inf`).
+///
+/// ```
+/// use paunch::value::{Map, Value};
+/// let mut m = Map::new();
+/// m.insert("restart".into(), Value::String("no".into()));
+/// m.insert("ports".into(), Value::List(vec![Value::String("22:22".into())]));
+/// assert_eq!(paunch::yaml::dump(&Value::Map(m)), "restart: \"no\"\nports:\n- \"22:22\"\n");
+/// ```
+pub fn dump(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Map(m) if !m.is_empty() => dump_map(m, 0, &mut out),
+        Value::List(l) if !l.is_empty() => dump_list(l, 0, &mut out),
+        scalar => {
+            out.push_str(&dump_scalar(scalar));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn dump_map(m: &Map, indent: usize, out: &mut String) {
+    for (k, v) in m.iter() {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&dump_str(k));
+        out.push(':');
+        dump_nested(v, indent, out);
+    }
+}
+
+fn dump_list(l: &[Value], indent: usize, out: &mut String) {
+    for v in l {
+        out.push_str(&" ".repeat(indent));
+        out.push('-');
+        match v {
+            Value::Map(m) if !m.is_empty() => {
+                // The first key on the dash's line, the rest aligned to it.
+                let mut inner = String::new();
+                dump_map(m, indent + 2, &mut inner);
+                out.push(' ');
+                out.push_str(&inner[indent + 2..]);
+            }
+            _ => dump_nested(v, indent, out),
+        }
+    }
+}
+
+/// After `key:` or `-`: a scalar on the same line, a collection below.
+fn dump_nested(v: &Value, indent: usize, out: &mut String) {
+    match v {
+        Value::Map(m) if !m.is_empty() => {
+            out.push('\n');
+            dump_map(m, indent + 2, out);
+        }
+        Value::List(l) if !l.is_empty() => {
+            out.push('\n');
+            dump_list(l, indent, out);
+        }
+        scalar => {
+            out.push(' ');
+            out.push_str(&dump_scalar(scalar));
+            out.push('\n');
+        }
+    }
+}
+
+/// Writes a loaded node back as block-style YAML that reads back as the
+/// same node: plain scalars and keys as written (so `restart: no` stays
+/// the boolean the original wrote in `config_data` and the string the
+/// engine gets), everything else quoted where needed.
+pub fn dump_node(node: &Node) -> String {
+    let mut out = String::new();
+    match &node.data {
+        NodeData::Map(m) if !m.is_empty() => dump_node_map(m, 0, &mut out),
+        NodeData::Seq(l) if !l.is_empty() => dump_node_seq(l, 0, &mut out),
+        _ => {
+            out.push_str(&node_scalar(node));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn node_scalar(n: &Node) -> String {
+    match &n.data {
+        NodeData::Scalar(s) if s.plain => s.text.clone(),
+        NodeData::Scalar(s) => match &s.value {
+            Value::String(v) => dump_str(v),
+            other => dump_scalar(other),
+        },
+        NodeData::Seq(_) => "[]".into(),
+        NodeData::Map(_) => "{}".into(),
+    }
+}
+
+fn node_key(e: &MapEntry) -> String {
+    if e.key != e.key_text {
+        // A plain key that YAML 1.1 reads as something else (`NO`, `1`).
+        e.key_text.clone()
+    } else {
+        dump_str(&e.key)
+    }
+}
+
+fn dump_node_map(m: &[MapEntry], indent: usize, out: &mut String) {
+    for e in m {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&node_key(e));
+        out.push(':');
+        dump_node_nested(&e.value, indent, out);
+    }
+}
+
+fn dump_node_seq(l: &[Node], indent: usize, out: &mut String) {
+    for n in l {
+        out.push_str(&" ".repeat(indent));
+        out.push('-');
+        match &n.data {
+            NodeData::Map(m) if !m.is_empty() => {
+                let mut inner = String::new();
+                dump_node_map(m, indent + 2, &mut inner);
+                out.push(' ');
+                out.push_str(&inner[indent + 2..]);
+            }
+            _ => dump_node_nested(n, indent, out),
+        }
+    }
+}
+
+fn dump_node_nested(n: &Node, indent: usize, out: &mut String) {
+    match &n.data {
+        NodeData::Map(m) if !m.is_empty() => {
+            out.push('\n');
+            dump_node_map(m, indent + 2, out);
+        }
+        NodeData::Seq(l) if !l.is_empty() => {
+            out.push('\n');
+            dump_node_seq(l, indent, out);
+        }
+        _ => {
+            out.push(' ');
+            out.push_str(&node_scalar(n));
+            out.push('\n');
+        }
+    }
+}
+
+fn dump_scalar(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) if f.is_nan() => ".nan".into(),
+        Value::Float(f) if f.is_infinite() => if *f > 0.0 { ".inf" } else { "-.inf" }.into(),
+        Value::Float(f) => {
+            let r = python_float(*f).to_ascii_lowercase();
+            if !r.contains('.') && r.contains('e') {
+                r.replacen('e', ".0e", 1)
+            } else {
+                r
+            }
+        }
+        Value::String(s) => dump_str(s),
+        Value::List(_) => "[]".into(),
+        Value::Map(_) => "{}".into(),
+    }
+}
+
+/// A string plain when that is unambiguous, else double-quoted (JSON string
+/// escapes are valid YAML double-quoted escapes).
+fn dump_str(s: &str) -> String {
+    let safe_chars = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | '+' | '@' | '='));
+    let safe_start = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/'));
+    let reads_back = matches!(resolve_plain(s), Ok(Value::String(ref r)) if r == s);
+    if safe_chars && safe_start && reads_back {
+        s.to_string()
+    } else {
+        serde_json::Value::String(s.to_string()).to_string()
+    }
+}
+
+#[cfg(test)]
+mod dump_tests {
+    use super::*;
+
+    #[test]
+    fn dumps_read_back_as_the_same_value() {
+        let src = "a: [no, 'no', '0755', 0755, '22:22', 1.0e+16, 1.5, .inf, ~, '', 'x: y', '- z', 'multi\n\nline', 'é', 'a b']\nb: {c: {d: [1, {e: f, g: [h]}]}, empty_map: {}, empty_list: []}\n'yes': 1\n";
+        let v = load(src).unwrap().unwrap().to_value();
+        let dumped = dump(&v);
+        let back = load(&dumped).unwrap().unwrap().to_value();
+        assert_eq!(back, v, "{dumped}");
+    }
+
+    #[test]
+    fn nodes_dump_as_written() {
+        let src = "x:\n  restart: no\n  user: 0755\n  env: {NO: off, 'q': 'yes', 1: a}\n  list: ['- a', {k: v, w: [1]}]\n  s: 'it''s'\n  folded: a\n    b\n";
+        let node = load(src).unwrap().unwrap();
+        let dumped = dump_node(&node);
+        let back = load(&dumped).unwrap().unwrap();
+        assert_eq!(back.to_value(), node.to_value(), "{dumped}");
+        assert!(dumped.contains("restart: no\n"), "{dumped}");
+        assert!(dumped.contains("NO: off\n"), "{dumped}");
+        assert!(dumped.contains("user: 0755\n"), "{dumped}");
     }
 }

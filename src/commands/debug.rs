@@ -9,7 +9,8 @@ use crate::engine::{Engine, LabelSet};
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::NameBook;
 use crate::render::shell_join;
-use crate::value::{Map, Value};
+use crate::value::Value;
+use crate::yaml::{MapEntry, Node, NodeData};
 
 pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
     let config = Config::load(&args.file)?;
@@ -21,19 +22,34 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
         }
         e
     })?;
-    let mut data = entry.data.as_map().cloned().unwrap_or_default();
+    // Adjust the entry as loaded, so that what is not overridden keeps its
+    // text as written (`NO: off` stays the variable NO in a YAML dump).
+    let mut settings: Vec<MapEntry> = entry.node.as_map().map(<[_]>::to_vec).unwrap_or_default();
+    let mut set = |key: &str, value: Value| {
+        let value = Node::from_value(&value);
+        match settings.iter_mut().find(|e| e.key == key) {
+            Some(e) => e.value = value,
+            None => settings.push(MapEntry {
+                key: key.to_string(),
+                key_text: key.to_string(),
+                key_line: 0,
+                key_column: 0,
+                value,
+            }),
+        }
+    };
     if args.interactive || args.shell {
-        data.insert("interactive".into(), Value::Bool(true));
-        data.insert("tty".into(), Value::Bool(true));
-        data.insert("restart".into(), Value::String("no".into()));
-        data.insert("detach".into(), Value::Bool(false));
-        data.insert("remove".into(), Value::Bool(true));
+        set("interactive", Value::Bool(true));
+        set("tty", Value::Bool(true));
+        set("restart", Value::String("no".into()));
+        set("detach", Value::Bool(false));
+        set("remove", Value::Bool(true));
     }
     if args.shell {
-        data.insert("command".into(), Value::String("/bin/sh".into()));
+        set("command", Value::String("/bin/sh".into()));
     }
     if let Some(u) = &args.user {
-        data.insert("user".into(), Value::String(u.clone()));
+        set("user", Value::String(u.clone()));
     }
     if let Some(o) = &args.overrides {
         let parsed: Value = serde_json::from_str(o).map_err(|e| {
@@ -46,30 +62,40 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
             ));
         };
         for (k, v) in m.iter() {
-            data.insert(k.clone(), v.clone());
+            set(k, v.clone());
         }
     }
-    let value = Value::Map(data);
-    let doc = Value::Map(
-        [(name.to_string(), value.clone())]
-            .into_iter()
-            .collect::<Map>(),
-    );
+    let node = Node {
+        line: 0,
+        column: 0,
+        data: NodeData::Map(settings),
+    };
+    let doc = Node {
+        line: 0,
+        column: 0,
+        data: NodeData::Map(vec![MapEntry {
+            key: name.to_string(),
+            key_text: name.to_string(),
+            key_line: 0,
+            key_column: 0,
+            value: node.clone(),
+        }]),
+    };
     let encode_err = |e: String| Error::new(ErrorKind::Config, e);
     match args.action {
         DebugAction::DumpJson => {
-            let mut s =
-                serde_json::to_string_pretty(&doc).map_err(|e| encode_err(e.to_string()))?;
+            let mut s = serde_json::to_string_pretty(&doc.to_value())
+                .map_err(|e| encode_err(e.to_string()))?;
             s.push('\n');
             out(&s);
             Ok(0)
         }
         DebugAction::DumpYaml => {
-            out(&serde_yaml::to_string(&doc).map_err(|e| encode_err(e.to_string()))?);
+            out(&crate::yaml::dump_node(&doc));
             Ok(0)
         }
         DebugAction::PrintCmd | DebugAction::Run => {
-            let entry = Config::entry_from_value(name, &value, "--overrides")?;
+            let entry = Config::entry_from_node(name, &node, "--overrides")?;
             let engine = Engine::new(g.default_runtime);
             let rt = engine.runtime();
             let argv = match entry.action() {
@@ -89,6 +115,15 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
                 out(&format!("{}\n", shell_join(&words)));
                 Ok(0)
             } else {
+                // `--tty` with a piped stdin makes the engine refuse to
+                // start; the operator piping commands in means stdin.
+                let piped = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+                let argv: Vec<String> = if piped && argv.iter().any(|a| a == "--tty") {
+                    crate::log::verbose(|| "stdin is not a terminal: running without --tty".into());
+                    argv.into_iter().filter(|a| a != "--tty").collect()
+                } else {
+                    argv
+                };
                 engine.run_attached(&argv)
             }
         }

@@ -18,8 +18,12 @@ pub fn run(args: ListArgs, g: &Global) -> Result<i32> {
             s.push('\n');
             s
         }
-        ListFormat::Yaml => serde_yaml::to_string(&groups)
-            .map_err(|e| Error::new(ErrorKind::Engine, e.to_string()))?,
+        ListFormat::Yaml => {
+            let value: crate::value::Value = serde_json::to_value(&groups)
+                .and_then(serde_json::from_value)
+                .map_err(|e| Error::new(ErrorKind::Engine, e.to_string()))?;
+            crate::yaml::dump(&value)
+        }
     };
     out(&text);
     Ok(0)

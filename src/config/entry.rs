@@ -48,6 +48,9 @@ pub struct Entry {
     pub name: String,
     /// The entry exactly as written; its JSON encoding is the `config_data` label.
     pub data: Value,
+    /// The entry as loaded, with the text of every key and scalar (for
+    /// dumping it back as written).
+    pub node: Node,
     /// The file it came from, and where (0 when not from a file).
     pub file: String,
     pub line: usize,
@@ -205,6 +208,7 @@ impl Entry {
         let entry = Entry {
             name: name.to_string(),
             data: node.to_value(),
+            node: node.clone(),
             file: file.to_string(),
             line: name_pos.0,
             column: name_pos.1,

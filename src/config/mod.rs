@@ -8,7 +8,7 @@ pub mod schema;
 
 pub use entry::{Action, Entry, Healthcheck, Setting};
 
-use crate::error::{Diagnostic, Error, ErrorKind, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::value::{Map, Value};
 use crate::yaml::{self, Node};
 use std::path::Path;
@@ -228,22 +228,12 @@ impl Config {
         out
     }
 
-    /// Rebuilds one entry from a value (e.g. after `debug --overrides`),
+    /// Reads one entry from a node (e.g. after `debug --overrides`),
     /// validating it again.
-    pub fn entry_from_value(name: &str, value: &Value, source: &str) -> Result<Entry> {
-        let text = serde_json::to_string(value)
-            .map_err(|e| Error::new(ErrorKind::Config, format!("cannot encode {name}: {e}")))?;
-        let node: Node = yaml::load(&text)
-            .map_err(|e| Error::new(ErrorKind::Config, e.message))?
-            .ok_or_else(|| Error::new(ErrorKind::Config, "empty entry"))?;
+    pub fn entry_from_node(name: &str, node: &Node, source: &str) -> Result<Entry> {
         let mut diags = Vec::new();
-        match Entry::decode(name, (0, 0), &node, source, &mut diags) {
-            Some(mut e) if diags.is_empty() => {
-                // Keep the exact values (floats, key order) rather than the
-                // JSON round trip.
-                e.data = value.clone();
-                Ok(e)
-            }
+        match Entry::decode(name, (0, 0), node, source, &mut diags) {
+            Some(e) if diags.is_empty() => Ok(e),
             _ => Err(Error::config(diags)),
         }
     }

@@ -1,0 +1,275 @@
+//! The commands that need no engine (validate, schema, completions, show)
+//! and `debug` on the real engine.
+
+mod support;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use support::*;
+
+fn run(args: &[&str]) -> Run {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    paunch(&args, &[])
+}
+
+#[test]
+fn validate_reports_in_text_and_json() {
+    run(&["validate", "--file", "examples/web-service.yml"]).ok();
+    let out = run(&[
+        "validate",
+        "--file",
+        "tests/bad-configs/32-several-problems-at-once.yml",
+    ])
+    .code(1);
+    assert!(
+        out.stdout.contains("invalid (3 problems)"),
+        "{}",
+        out.stdout
+    );
+    let out = run(&[
+        "validate",
+        "--file",
+        "tests/bad-configs/06-unknown-key-typo.yml",
+        "--format",
+        "json",
+    ])
+    .code(1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["diagnostics"][0]["line"], 2);
+    assert_eq!(v["diagnostics"][0]["column"], 3);
+    assert_eq!(v["diagnostics"][0]["key"], "imgae");
+    assert_eq!(v["diagnostics"][0]["hint"], "did you mean \"image\"?");
+}
+
+#[test]
+fn command_line_values_are_checked() {
+    let out = run(&[
+        "plan",
+        "--file",
+        "examples/hello-world.yml",
+        "--config-id",
+        "",
+        "--label",
+        "a=b",
+    ]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("must not be empty"), "{}", out.stderr);
+    let out = run(&[
+        "plan",
+        "--file",
+        "examples/hello-world.yml",
+        "--config-id",
+        "x",
+        "--label",
+        "novalue",
+    ]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("is not KEY=VALUE"), "{}", out.stderr);
+    let out = run(&["apply", "--config-id", "x"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("--file is required"), "{}", out.stderr);
+    let out = run(&["list", "--default-runtime", "lxc"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    run(&["--version"]).ok();
+    let help = run(&["help", "apply"]).ok().stdout;
+    assert!(help.contains("Examples:"), "{help}");
+    let help = run(&["--help"]).ok().stdout;
+    assert!(help.contains("Exit codes:"), "{help}");
+}
+
+#[test]
+fn every_example_matches_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(&run(&["schema"]).ok().stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let mut n = 0;
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let config = paunch::Config::parse(&text, "x").unwrap();
+            let doc = serde_json::to_value(config.to_value()).unwrap();
+            let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 3);
+    // And the schema refuses what the loader refuses.
+    for bad in [
+        serde_json::json!({"web": {"imgae": "x"}}),
+        serde_json::json!({"web": {"image": "x", "detach": "maybe"}}),
+        serde_json::json!({"fix": {"action": "exec"}}),
+        serde_json::json!({"bad name": {"image": "x"}}),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+}
+
+#[test]
+fn completions_are_printed() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]).ok();
+        assert!(out.stdout.contains("paunch"), "{shell}");
+    }
+}
+
+const DEBUG: &str = "{p}box:
+  image: paunch-test/busybox:1
+  command: [sh, -c, 'echo \"hello world\"']
+  detach: false
+  environment: {GREETING: 'a b'}
+";
+
+#[test]
+fn debug_print_cmd_can_be_pasted_into_a_shell() {
+    let s = Scope::new("debug-print");
+    let file = s.config("d.yml", DEBUG);
+    let out = s
+        .paunch(&[
+            "debug",
+            "--file",
+            file.to_str().unwrap(),
+            "--container",
+            &s.name("box"),
+        ])
+        .ok();
+    let line = out.stdout.trim();
+    let words = shlex::split(line).expect("shell words");
+    assert_eq!(words[0], "docker");
+    assert_eq!(words[1], "run");
+    assert!(
+        words.contains(&"--label=config_id=debug".to_string()),
+        "{line}"
+    );
+    assert!(words.contains(&"--env=GREETING=a b".to_string()), "{line}");
+    // Pasted into a shell, it runs.
+    let sh = Command::new("sh").args(["-c", line]).output().unwrap();
+    assert!(
+        sh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sh.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&sh.stdout).trim(), "hello world");
+    assert!(exists(&s.name("box")));
+}
+
+#[test]
+fn debug_dumps_are_valid_files() {
+    let s = Scope::new("debug-dump");
+    let file = s.config("d.yml", DEBUG);
+    let f = file.to_str().unwrap();
+    let name = s.name("box");
+    for (action, ext) in [("dump-json", "json"), ("dump-yaml", "yml")] {
+        let out = s
+            .paunch(&[
+                "debug",
+                "--file",
+                f,
+                "--container",
+                &name,
+                "--action",
+                action,
+                "--overrides",
+                "{\"net\": \"host\", \"restart\": \"no\"}",
+                "--user",
+                "nobody",
+            ])
+            .ok();
+        let dumped = s.dir.path().join(format!("dump.{ext}"));
+        std::fs::write(&dumped, &out.stdout).unwrap();
+        let config = paunch::Config::load(&dumped)
+            .unwrap_or_else(|e| panic!("{action}: {e}\n{}", out.stdout));
+        let e = &config.entries[0];
+        assert_eq!(e.name, name);
+        assert_eq!(e.string("net"), Some("host"));
+        assert_eq!(e.string("user"), Some("nobody"));
+        // "no" stays the string "no", in YAML too.
+        assert_eq!(
+            e.data.as_map().unwrap().get("restart"),
+            Some(&paunch::value::Value::String("no".into()))
+        );
+    }
+}
+
+#[test]
+fn debug_run_interactive_with_piped_stdin_returns_the_exit_code() {
+    let s = Scope::new("debug-run");
+    let file = s.config("d.yml", DEBUG);
+    let mut child = Command::new(bin())
+        .args([
+            "debug",
+            "--file",
+            file.to_str().unwrap(),
+            "--container",
+            &s.name("box"),
+            "--action",
+            "run",
+            "--interactive",
+            "--managed-by",
+            &s.managed_by,
+        ])
+        .arg("--overrides")
+        .arg("{\"command\": \"sh\"}")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"echo hi; exit 3\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "hi");
+    // --interactive implies remove: nothing is left behind.
+    assert!(!exists(&s.name("box")));
+}
+
+#[test]
+fn debug_shell_uses_bin_sh() {
+    let s = Scope::new("debug-shell");
+    let file = s.config("d.yml", DEBUG);
+    let out = s
+        .paunch(&[
+            "debug",
+            "--file",
+            file.to_str().unwrap(),
+            "--container",
+            &s.name("box"),
+            "--shell",
+            "--user",
+            "root",
+        ])
+        .ok();
+    let words = shlex::split(out.stdout.trim()).unwrap();
+    assert_eq!(words.last().unwrap(), "/bin/sh");
+    for flag in [
+        "--interactive",
+        "--tty",
+        "--rm",
+        "--restart=no",
+        "--user=root",
+    ] {
+        assert!(
+            words.contains(&flag.to_string()),
+            "{flag} missing: {words:?}"
+        );
+    }
+    assert!(!words.contains(&"--detach=true".to_string()));
+    let out = s.paunch(&[
+        "debug",
+        "--file",
+        file.to_str().unwrap(),
+        "--container",
+        "nope",
+    ]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+}
