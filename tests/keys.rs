@@ -233,3 +233,16 @@ fn loose_values_the_original_accepted() {
         ["--volume=/tmp:/tmp"]
     );
 }
+
+#[test]
+fn the_configuration_reference_lists_every_key() {
+    let doc = std::fs::read_to_string("docs/configuration.md").unwrap();
+    let start = doc.find("<!-- keys:start -->\n").unwrap() + "<!-- keys:start -->\n".len();
+    let end = doc.find("<!-- keys:end -->").unwrap();
+    assert_eq!(
+        &doc[start..end],
+        paunch::config::keys::markdown_table(),
+        "docs/configuration.md is out of date: replace the table between the markers with \
+         paunch::config::keys::markdown_table()"
+    );
+}

@@ -495,3 +495,24 @@ mod tests {
         assert_eq!(did_you_mean("zzzz", names()), None);
     }
 }
+
+/// The key reference as a Markdown table (docs/configuration.md holds it).
+pub fn markdown_table() -> String {
+    let mut s = String::from("| key | engine flag | since | meaning |\n|---|---|---|---|\n");
+    for k in KEYS {
+        let flag = match k.emit {
+            Emit::Nothing => "—".to_string(),
+            Emit::Each(f) | Emit::Switch(f) | Emit::BoolValue(f) => format!("`{f}`"),
+            Emit::Prefixed(f, p) => format!("`{f}={p}…`"),
+            Emit::Healthcheck => "`--health-*`, `--no-healthcheck`".into(),
+            Emit::Detach => "`--detach=true`".into(),
+        };
+        let since = if k.original { "original" } else { "new" };
+        s.push_str(&format!(
+            "| `{}` | {flag} | {since} | {} |\n",
+            k.name,
+            k.doc.replace('|', "\\|")
+        ));
+    }
+    s
+}
