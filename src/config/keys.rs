@@ -473,6 +473,27 @@ pub fn did_you_mean<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> 
         .map(|(_, k)| k)
 }
 
+/// The key reference as a Markdown table (docs/configuration.md holds it).
+pub fn markdown_table() -> String {
+    let mut s = String::from("| key | engine flag | since | meaning |\n|---|---|---|---|\n");
+    for k in KEYS {
+        let flag = match k.emit {
+            Emit::Nothing => "—".to_string(),
+            Emit::Each(f) | Emit::Switch(f) | Emit::BoolValue(f) => format!("`{f}`"),
+            Emit::Prefixed(f, p) => format!("`{f}={p}…`"),
+            Emit::Healthcheck => "`--health-*`, `--no-healthcheck`".into(),
+            Emit::Detach => "`--detach=true`".into(),
+        };
+        let since = if k.original { "original" } else { "new" };
+        s.push_str(&format!(
+            "| `{}` | {flag} | {since} | {} |\n",
+            k.name,
+            k.doc.replace('|', "\\|")
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,25 +515,4 @@ mod tests {
         assert_eq!(did_you_mean("volume", names()), Some("volumes"));
         assert_eq!(did_you_mean("zzzz", names()), None);
     }
-}
-
-/// The key reference as a Markdown table (docs/configuration.md holds it).
-pub fn markdown_table() -> String {
-    let mut s = String::from("| key | engine flag | since | meaning |\n|---|---|---|---|\n");
-    for k in KEYS {
-        let flag = match k.emit {
-            Emit::Nothing => "—".to_string(),
-            Emit::Each(f) | Emit::Switch(f) | Emit::BoolValue(f) => format!("`{f}`"),
-            Emit::Prefixed(f, p) => format!("`{f}={p}…`"),
-            Emit::Healthcheck => "`--health-*`, `--no-healthcheck`".into(),
-            Emit::Detach => "`--detach=true`".into(),
-        };
-        let since = if k.original { "original" } else { "new" };
-        s.push_str(&format!(
-            "| `{}` | {flag} | {since} | {} |\n",
-            k.name,
-            k.doc.replace('|', "\\|")
-        ));
-    }
-    s
 }
