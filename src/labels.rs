@@ -128,10 +128,8 @@ pub fn decode_config_data(label: &str) -> Option<Value> {
 /// Whether a container's `config_data` label describes `entry`: the same
 /// bytes, or equal as parsed JSON values (key order ignored, `1 == 1.0`).
 pub fn config_data_matches(label: &str, entry: &Value) -> bool {
-    if label == encode_config_data(entry) {
-        return true;
-    }
-    decode_config_data(label).is_some_and(|old| old.same_as(entry))
+    label == encode_config_data(entry)
+        || decode_config_data(label).is_some_and(|old| old.same_as(entry))
 }
 
 #[cfg(test)]

@@ -409,3 +409,53 @@ fn failed_pull_stops_before_any_container_is_touched() {
     assert_eq!(id_of(&s.name("keep")), kept);
     assert!(!exists(&s.name("new")));
 }
+
+#[test]
+fn parallel_groups_keep_their_order_and_dependencies() {
+    let s = Scope::new("parallel");
+    let mut yaml = String::new();
+    for i in 0..6 {
+        yaml.push_str(&format!(
+            "{{p}}g0-{i}:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n"
+        ));
+    }
+    // An exec in the same group as its target waits for the target's create.
+    yaml.push_str("{p}mark:\n  action: exec\n  command: [{p}g0-5, touch, /tmp/marked]\n");
+    yaml.push_str(
+        "{p}g1:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n  start_order: 1\n",
+    );
+    let file = s.config("p.yml", &yaml);
+    let out = s
+        .paunch(&[
+            "apply",
+            "--file",
+            file.to_str().unwrap(),
+            "--config-id",
+            "v1",
+            "--parallel",
+            "4",
+        ])
+        .ok();
+    assert_eq!(s.managed().len(), 7, "{}", out.stdout);
+    docker_ok(&["exec", &s.name("g0-5"), "test", "-f", "/tmp/marked"]);
+    let started = |n: &str| {
+        inspect(&s.name(n))["State"]["StartedAt"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let g1 = started("g1");
+    for i in 0..6 {
+        assert!(
+            started(&format!("g0-{i}")) < g1,
+            "group 1 started before group 0 finished"
+        );
+    }
+    // One line per step, none torn apart.
+    let ok_lines = out
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("ok "))
+        .count();
+    assert_eq!(ok_lines, 8, "{}", out.stdout);
+}

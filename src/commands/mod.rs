@@ -15,10 +15,10 @@ use crate::execute::{Outcome, Progress, Report};
 use crate::log::{self, Level};
 use crate::plan::{Plan, Step};
 use crate::render::{Paint, report, text};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
 
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -80,11 +80,12 @@ fn out(s: &str) {
     log::to_file(|| s.trim_end().to_string());
 }
 
-/// Prints the plan, then a line per finished step.
+/// Prints the plan, then a line per finished step; on a terminal, a
+/// progress bar (done/total, the step under way, elapsed time) below.
 struct Printer {
     paint: Paint,
     quiet: bool,
-    lock: Mutex<()>,
+    bar: OnceLock<ProgressBar>,
 }
 
 impl Printer {
@@ -92,32 +93,69 @@ impl Printer {
         Printer {
             paint: Paint::for_stdout(),
             quiet: g.quiet,
-            lock: Mutex::new(()),
+            bar: OnceLock::new(),
+        }
+    }
+
+    /// Prints a line without tearing the progress bar.
+    fn line(&self, text: &str) {
+        match self.bar.get() {
+            Some(bar) => bar.suspend(|| out(text)),
+            None => out(text),
         }
     }
 }
 
 impl Progress for Printer {
     fn planned(&self, plan: &Plan) {
-        if !self.quiet {
-            out(&text::render(plan, &self.paint));
-            if !plan.steps.is_empty() {
-                out("\n");
-            }
+        if self.quiet {
+            return;
+        }
+        out(&text::render(plan, &self.paint));
+        if plan.steps.is_empty() {
+            return;
+        }
+        out("\n");
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            let bar = ProgressBar::with_draw_target(
+                Some(plan.steps.len() as u64),
+                ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed}] {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let _ = self.bar.set(bar);
+        }
+    }
+
+    fn started(&self, step: &Step) {
+        if let Some(bar) = self.bar.get() {
+            bar.set_message(crate::execute::describe(step));
         }
     }
 
     fn finished(&self, step: &Step, outcome: &Outcome) {
         let failed = matches!(outcome, Outcome::Failed(_));
-        if self.quiet && !failed {
-            return;
-        }
-        let _guard = self.lock.lock();
         let line = report::step_line(step, outcome, &self.paint);
         if self.quiet {
-            eprintln!("{line}");
-        } else {
-            out(&format!("{line}\n"));
+            if failed {
+                eprintln!("{line}");
+            }
+            return;
+        }
+        self.line(&format!("{line}\n"));
+        if let Some(bar) = self.bar.get() {
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for Printer {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
         }
     }
 }

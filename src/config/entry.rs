@@ -51,6 +51,8 @@ pub struct Entry {
     /// The entry as loaded, with the text of every key and scalar (for
     /// dumping it back as written).
     pub node: Node,
+    /// `data` encoded as the `config_data` label (computed once).
+    encoded: String,
     /// The file it came from, and where (0 when not from a file).
     pub file: String,
     pub line: usize,
@@ -148,8 +150,15 @@ impl Entry {
     }
 
     /// The `config_data` label value for this entry.
-    pub fn config_data(&self) -> String {
-        labels::encode_config_data(&self.data)
+    pub fn config_data(&self) -> &str {
+        &self.encoded
+    }
+
+    /// Whether a container's `config_data` label describes this entry: the
+    /// same bytes, or equal as JSON values (key order ignored, `1 == 1.0`).
+    pub fn matches_label(&self, label: &str) -> bool {
+        label == self.encoded
+            || labels::decode_config_data(label).is_some_and(|old| old.same_as(&self.data))
     }
 
     /// Reads an entry from its node, adding a diagnostic for every problem.
@@ -172,7 +181,7 @@ impl Entry {
                 name_pos,
                 None,
                 format!("\"{name}\" is not a valid container name"),
-                Some("names start with a letter or digit and contain only letters, digits, _ . and -".into()),
+                Some("names have two or more characters, start with a letter or digit and contain only letters, digits, _ . and -".into()),
             );
         }
         let Some(map) = node.as_map() else {
@@ -205,9 +214,11 @@ impl Entry {
             }
         }
         settings.sort_by_key(|(k, _)| KEYS.iter().position(|x| std::ptr::eq(x, *k)));
+        let data = node.to_value();
         let entry = Entry {
             name: name.to_string(),
-            data: node.to_value(),
+            encoded: labels::encode_config_data(&data),
+            data,
             node: node.clone(),
             file: file.to_string(),
             line: name_pos.0,
@@ -220,10 +231,12 @@ impl Entry {
     }
 }
 
-/// The engine's rule for container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+/// The engine's rule for container names, `[a-zA-Z0-9][a-zA-Z0-9_.-]+`:
+/// at least two characters (docker refuses `c`).
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+    name.len() >= 2
+        && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
@@ -746,5 +759,7 @@ mod tests {
         assert!(!valid_name(""));
         assert!(!valid_name("a b"));
         assert!(!valid_name("a/b"));
+        assert!(!valid_name("c"));
+        assert!(valid_name("c1"));
     }
 }

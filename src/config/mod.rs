@@ -205,6 +205,11 @@ impl Config {
         self.entries.iter().find(|e| e.name == name)
     }
 
+    /// An index of the entries by name, for lookups in a loop.
+    pub fn index(&self) -> std::collections::HashMap<&str, &Entry> {
+        self.entries.iter().map(|e| (e.name.as_str(), e)).collect()
+    }
+
     /// The configuration as one value `{name: entry}`, in file order.
     pub fn to_value(&self) -> Value {
         Value::Map(

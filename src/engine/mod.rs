@@ -8,8 +8,8 @@ pub use args::{LabelSet, Runtime};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
-use crate::observe::{self, Holder, Observed};
-use std::collections::BTreeSet;
+use crate::observe::{self, Container, Holder, Observed};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
@@ -213,8 +213,28 @@ impl Engine {
 
     /// Observes the host in three engine calls whatever the number of
     /// containers: one listing, one inspect of the containers that may be
-    /// managed by `managed_by`, one inspect of `images`.
+    /// managed by `managed_by`, one inspect of `images` (run alongside the
+    /// other two, as it needs nothing from them).
     pub fn observe(&self, managed_by: &str, images: &[String]) -> Result<Observed> {
+        let (containers, image_ids) = std::thread::scope(|scope| {
+            let image_ids = scope.spawn(|| self.observe_images(images));
+            let containers = self.observe_containers(managed_by);
+            let image_ids = image_ids
+                .join()
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Engine, "observing images failed")));
+            (containers, image_ids)
+        });
+        let (containers, foreign) = containers?;
+        let mut observed = Observed {
+            containers,
+            foreign,
+            images: image_ids?,
+        };
+        observed.normalize();
+        Ok(observed)
+    }
+
+    fn observe_containers(&self, managed_by: &str) -> Result<(Vec<Container>, Vec<Holder>)> {
         let rt = self.runtime;
         let ps = self.run_with_timeout(&rt.ps_args(), Some(OBSERVE_TIMEOUT))?;
         if !ps.success() {
@@ -233,8 +253,7 @@ impl Engine {
                 self.run_with_timeout(&rt.inspect_args(&candidates), Some(OBSERVE_TIMEOUT))?;
             // A container removed since the listing makes the call fail but
             // still prints the others.
-            let parsed = observe::parse_inspect(&out.stdout);
-            containers = match parsed {
+            containers = match observe::parse_inspect(&out.stdout) {
                 Ok(c) => c,
                 Err(_) if !out.success() => {
                     return Err(self.observe_error("inspecting containers", &out));
@@ -254,20 +273,26 @@ impl Engine {
                 })
             })
             .collect();
-        let mut image_ids = std::collections::BTreeMap::new();
-        if !images.is_empty() {
-            let out =
-                self.run_with_timeout(&rt.image_inspect_args(images), Some(OBSERVE_TIMEOUT))?;
-            image_ids = observe::parse_image_inspect(&out.stdout, images, out.success())
-                .map_err(|e| Error::new(ErrorKind::Engine, e))?;
+        Ok((containers, foreign))
+    }
+
+    fn observe_images(&self, images: &[String]) -> Result<BTreeMap<String, Option<String>>> {
+        if images.is_empty() {
+            return Ok(BTreeMap::new());
         }
-        let mut observed = Observed {
-            containers,
-            foreign,
-            images: image_ids,
-        };
-        observed.normalize();
-        Ok(observed)
+        let out = self.run_with_timeout(
+            &self.runtime.image_inspect_args(images),
+            Some(OBSERVE_TIMEOUT),
+        )?;
+        if !out.success() && out.stdout.trim().is_empty() {
+            // Either nothing was found, or the engine is not there at all.
+            let e = self.observe_error("inspecting images", &out);
+            if e.kind() == ErrorKind::EngineUnreachable {
+                return Err(e);
+            }
+        }
+        observe::parse_image_inspect(&out.stdout, images, out.success())
+            .map_err(|e| Error::new(ErrorKind::Engine, e))
     }
 }
 

@@ -12,7 +12,7 @@ use super::names::NameBook;
 use crate::config::entry::seconds_of;
 use crate::config::{Action as EntryAction, Config, Entry};
 use crate::engine::{LabelSet, Runtime};
-use crate::labels::{self, config_data_matches};
+use crate::labels;
 use crate::observe::{Container, Observed};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -94,21 +94,23 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
         .iter()
         .filter(|c| c.config_id() == opts.config_id)
         .collect();
+    let index = config.index();
     let run_entry = |name: &str| {
-        config
-            .entry(name)
+        index
+            .get(name)
+            .copied()
             .filter(|e| e.action() == EntryAction::Run)
     };
     let mut candidates: BTreeMap<&str, Vec<&Container>> = BTreeMap::new();
     let mut verdict: HashMap<&str, Reason> = HashMap::new();
     for c in &ours {
-        let reason = match (config.entry(c.desired_name()), c.config_data()) {
+        let reason = match (index.get(c.desired_name()).copied(), c.config_data()) {
             (None, _) => Some(Reason::RemovedFromConfig),
             (Some(e), _) if e.action() == EntryAction::Exec => Some(Reason::NowExec),
             (Some(_), None) => Some(Reason::NoConfigData),
             (Some(e), Some(label)) => {
                 let readable =
-                    labels::decode_config_data(label).is_some() || label == e.config_data();
+                    label == e.config_data() || labels::decode_config_data(label).is_some();
                 (!readable).then_some(Reason::BadConfigData)
             }
         };
@@ -128,8 +130,7 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
             .iter()
             .max_by_key(|c| {
                 (
-                    c.config_data()
-                        .is_some_and(|l| config_data_matches(l, &entry.data)),
+                    c.config_data().is_some_and(|l| entry.matches_label(l)),
                     c.running(),
                     c.name == *name,
                     c.created.as_str(),
@@ -327,7 +328,7 @@ fn bare(id: &str) -> &str {
 /// Why an existing container of an entry must be replaced, if it must.
 fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Option<String>)> {
     let label = c.config_data().unwrap_or_default();
-    if !config_data_matches(label, &e.data) {
+    if !e.matches_label(label) {
         return Some((Reason::ConfigChanged, config_diff(label, &e.data)));
     }
     if let Some(now) = e.image().and_then(|i| local_image(observed, i))
