@@ -352,7 +352,7 @@ impl Run<'_> {
     fn simple(&self, s: &Step) -> Outcome {
         match &s.action {
             Action::Pull { .. } => self.pull(s),
-            Action::Rename { argv, to, .. } => match self.engine.run(argv) {
+            Action::Rename { argv, to, .. } => match self.engine.run_step(argv) {
                 Ok(o) if o.success() => Outcome::Done(format!("renamed to {to}")),
                 Ok(o) => Outcome::Failed(o.error_text()),
                 Err(e) => Outcome::Failed(e.to_string()),
@@ -363,7 +363,7 @@ impl Run<'_> {
                 exit_codes,
                 target,
                 ..
-            } => match self.engine.run(argv) {
+            } => match self.engine.run_step(argv) {
                 Ok(o) => match o.code {
                     Some(c) if exit_codes.contains(&i64::from(c)) => {
                         Outcome::Done(format!("exited with {c}"))
@@ -376,13 +376,37 @@ impl Run<'_> {
                 },
                 Err(e) => Outcome::Failed(e.to_string()),
             },
+            Action::Wait {
+                argv,
+                exit_codes,
+                container,
+                ..
+            } => match self.engine.run_step(argv) {
+                Ok(o) if o.success() => {
+                    // `wait` prints the container's exit code.
+                    match o.stdout.trim().parse::<i64>() {
+                        Ok(code) if exit_codes.contains(&code) => {
+                            Outcome::Done(format!("{} exited with {code}", container.name))
+                        }
+                        Ok(code) => Outcome::Failed(format!(
+                            "{} exited with {code}, expected one of {exit_codes:?}",
+                            container.name
+                        )),
+                        Err(_) => {
+                            Outcome::Failed(format!("unexpected wait output: {}", o.stdout.trim()))
+                        }
+                    }
+                }
+                Ok(o) => Outcome::Failed(o.error_text()),
+                Err(e) => Outcome::Failed(e.to_string()),
+            },
             // Deletions and replacements run in batches, not here.
             Action::Delete { .. } | Action::Replace { .. } => Outcome::NotRun,
         }
     }
 
     fn create(&self, c: &Create) -> Outcome {
-        match self.engine.run(&c.argv) {
+        match self.engine.run_step(&c.argv) {
             Err(e) => Outcome::Failed(e.to_string()),
             Ok(o) if c.detach => {
                 if o.success() {
@@ -430,7 +454,7 @@ impl Run<'_> {
                 }
                 std::thread::sleep(self.backoff(attempt - 1));
             }
-            match self.engine.run(argv) {
+            match self.engine.run_step(argv) {
                 Ok(o) if o.success() => return Outcome::Done(format!("pulled {image}")),
                 Ok(o) => last = o.error_text(),
                 Err(e) => return Outcome::Failed(e.to_string()),
@@ -557,7 +581,7 @@ impl Run<'_> {
                 scope.spawn(move || {
                     let mut argv: Vec<String> = prefix.to_vec();
                     argv.extend(members.iter().map(|(_, c)| c.to_string()));
-                    let out = self.engine.run(&argv);
+                    let out = self.engine.run_step(&argv);
                     let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
                     for (id, container) in members {
                         r.insert(*id, member_result(&out, container, verb));
@@ -632,5 +656,6 @@ pub fn describe(s: &Step) -> String {
         Action::Replace { entry, .. } => format!("replace {entry}"),
         Action::Create { entry, .. } => format!("create {entry}"),
         Action::Exec { entry, target, .. } => format!("exec {entry} in {target}"),
+        Action::Wait { container, .. } => format!("wait for {}", container.name),
     }
 }

@@ -123,7 +123,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
 ];
 
 fn argv(key: &str, value: &str) -> Vec<String> {
-    let mut yaml = String::from("x:\n  image: app:1\n");
+    let mut yaml = String::from("xx:\n  image: app:1\n");
     if key != "image" {
         yaml.push_str(&format!("  {key}: {value}\n"));
     }
@@ -133,7 +133,7 @@ fn argv(key: &str, value: &str) -> Vec<String> {
         config_id: "c".into(),
         extra: vec![],
     };
-    Runtime::Docker.run_args(&config.entries[0], "x", &labels)
+    Runtime::Docker.run_args(&config.entries[0], "xx", &labels)
 }
 
 /// The arguments between the `config_data` label and the image.

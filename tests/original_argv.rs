@@ -160,7 +160,7 @@ fn argv_matches_the_original_builder() {
         .iter()
         .map(|(yaml, _)| {
             let body: String = yaml.lines().map(|l| format!("  {l}\n")).collect();
-            format!("x:\n{body}")
+            format!("xx:\n{body}")
         })
         .collect();
     let mut child = Command::new(&python)
@@ -181,7 +181,7 @@ fn argv_matches_the_original_builder() {
     };
     for ((text, (_, expect)), theirs) in texts.iter().zip(CORPUS).zip(theirs) {
         let config = Config::parse(text, "corpus").unwrap_or_else(|e| panic!("{text}: {e}"));
-        let ours = Runtime::Docker.run_args(&config.entries[0], "x", &labels);
+        let ours = Runtime::Docker.run_args(&config.entries[0], "xx", &labels);
         // Ours starts with `run --name=x`; the original's builder adds those
         // elsewhere.
         let ours = &ours[2..];

@@ -306,9 +306,9 @@ mod tests {
     #[test]
     fn values_are_single_argv_elements() {
         let e = entry(
-            "x:\n  image: nginx:1\n  user: '--privileged'\n  hostname: 'a; rm -rf /'\n  command: '--rm'\n",
+            "xx:\n  image: nginx:1\n  user: '--privileged'\n  hostname: 'a; rm -rf /'\n  command: '--rm'\n",
         );
-        let a = Runtime::Docker.run_args(&e, "x", &LabelSet::default());
+        let a = Runtime::Docker.run_args(&e, "xx", &LabelSet::default());
         assert!(a.contains(&"--user=--privileged".to_string()));
         assert!(a.contains(&"--hostname=a; rm -rf /".to_string()));
         assert_eq!(a[a.len() - 2..], ["nginx:1", "--rm"]);

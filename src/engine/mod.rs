@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 /// How long an observation call may take before the engine counts as
 /// unreachable (a blackholed `DOCKER_HOST` would otherwise hang).
-pub const OBSERVE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const OBSERVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What one engine call printed and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +157,17 @@ impl Engine {
         self.run_with_timeout(args, None)
     }
 
+    /// Runs one engine call of a plan's execution (the executor's only way
+    /// to the engine, so tests can kill paunch at any step boundary).
+    pub fn run_step(&self, args: &[String]) -> Result<Output> {
+        #[cfg(feature = "fault-injection")]
+        let at = fault::begin();
+        let out = self.run(args);
+        #[cfg(feature = "fault-injection")]
+        fault::end(at);
+        out
+    }
+
     /// Runs a command attached to this terminal (stdin, stdout, stderr and
     /// signals), returning its exit code.
     pub fn run_attached(&self, args: &[String]) -> Result<i32> {
@@ -293,6 +304,62 @@ impl Engine {
         }
         observe::parse_image_inspect(&out.stdout, images, out.success())
             .map_err(|e| Error::new(ErrorKind::Engine, e))
+    }
+}
+
+/// Test-only: `PAUNCH_FAULT_KILL_AT=K:before|during|after` SIGKILLs paunch
+/// around its K-th step engine call (1-based), as a power cut or a
+/// pipeline timeout would. Compiled only with the `fault-injection` feature.
+#[cfg(feature = "fault-injection")]
+mod fault {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum At {
+        None,
+        After,
+    }
+
+    fn kill_self() -> ! {
+        // SAFETY: getpid and kill have no preconditions.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+        std::process::abort()
+    }
+
+    pub fn begin() -> At {
+        let n = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+        let Ok(spec) = std::env::var("PAUNCH_FAULT_KILL_AT") else {
+            return At::None;
+        };
+        let Some((k, when)) = spec.split_once(':') else {
+            return At::None;
+        };
+        if k.parse::<usize>().ok() != Some(n) {
+            return At::None;
+        }
+        match when {
+            "before" => kill_self(),
+            "during" => {
+                std::thread::spawn(|| {
+                    std::thread::sleep(Duration::from_millis(60));
+                    kill_self()
+                });
+                At::None
+            }
+            "after" => At::After,
+            _ => At::None,
+        }
+    }
+
+    pub fn end(at: At) {
+        if at == At::After {
+            kill_self()
+        }
     }
 }
 

@@ -146,6 +146,13 @@ pub enum Action {
         #[serde(flatten)]
         create: Create,
     },
+    /// Wait for a blocking container that is still running to exit.
+    Wait {
+        entry: String,
+        container: Target,
+        argv: Vec<String>,
+        exit_codes: Vec<i64>,
+    },
     Exec {
         entry: String,
         /// The container the command runs in, as resolved at plan time.
@@ -202,6 +209,8 @@ pub enum Reason {
     NotCreated,
     /// Exec entries run on every apply.
     ExecEveryApply,
+    /// A blocking container of an earlier, interrupted apply still runs.
+    StillRunning,
     /// A reason added by a later minor format version.
     #[serde(other)]
     Unknown,
@@ -244,16 +253,18 @@ impl Plan {
                 Action::Replace { .. } => c.replace += 1,
                 Action::Create { .. } => c.create += 1,
                 Action::Exec { .. } => c.exec += 1,
+                Action::Wait { .. } => c.wait += 1,
             }
         }
         c
     }
 
-    /// Whether the plan changes anything (exec steps alone do not count).
+    /// Whether the plan changes anything (exec and wait steps alone do not
+    /// count: they change no container).
     pub fn has_changes(&self) -> bool {
         self.steps
             .iter()
-            .any(|s| !matches!(s.action, Action::Exec { .. }))
+            .any(|s| !matches!(s.action, Action::Exec { .. } | Action::Wait { .. }))
     }
 }
 
@@ -266,4 +277,5 @@ pub struct Counts {
     pub delete: usize,
     pub rename: usize,
     pub exec: usize,
+    pub wait: usize,
 }

@@ -194,7 +194,23 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
                 EntryAction::Run => {
                     let keeper = keepers.get(e.name.as_str());
                     let replaced = replacing.remove(e.name.as_str());
-                    if keeper.is_some() && replaced.is_none() {
+                    if let (Some(k), None) = (keeper, &replaced) {
+                        // A blocking container still running (an apply was
+                        // killed while it ran): later groups wait for it.
+                        if !e.detach() && k.running() {
+                            let id = b.push(
+                                phase,
+                                Action::Wait {
+                                    entry: e.name.clone(),
+                                    container: Target::of(k),
+                                    argv: b.runtime.wait_args(&k.id),
+                                    exit_codes: e.exit_codes(),
+                                },
+                                Reason::StillRunning,
+                                vec![],
+                            );
+                            made.insert(&e.name, (id, b.current_name(&k.id)));
+                        }
                         continue;
                     }
                     let (create, after) = b.create(e, &label_set);
@@ -343,7 +359,9 @@ fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Opti
             None,
         ));
     }
-    if c.state == "created" && e.detach() {
+    // Created but never started: an apply was interrupted between the
+    // engine's create and start. Blocking or not, it has not run.
+    if c.state == "created" {
         return Some((Reason::NeverStarted, None));
     }
     None
@@ -420,6 +438,10 @@ impl<'a> Builder<'a> {
             after,
         });
         id
+    }
+
+    fn current_name(&self, id: &str) -> String {
+        self.current.get(id).cloned().unwrap_or_default()
     }
 
     fn free_name_of(&mut self, id: &str) {

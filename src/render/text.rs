@@ -26,6 +26,10 @@ pub fn reason_text(r: &Reason) -> String {
         Reason::NeverStarted => "created but never started (an interrupted apply?)".into(),
         Reason::NotCreated => "no container yet".into(),
         Reason::ExecEveryApply => "exec entries run on every apply".into(),
+        Reason::StillRunning => {
+            "a blocking container of an interrupted apply still runs; later groups wait for it"
+                .into()
+        }
         Reason::Unknown => "(a reason this paunch does not know)".into(),
     }
 }
@@ -93,6 +97,13 @@ fn line(step: &Step) -> Line {
                 format!("{entry} as {}", create.name)
             },
             reason: with_holder(reason, entry, create.name_held_by.as_deref()),
+            diff: None,
+        },
+        Action::Wait { container, .. } => Line {
+            symbol: "...",
+            verb: "wait",
+            subject: format!("{} ({})", container.name, container.short_id()),
+            reason,
             diff: None,
         },
         Action::Exec { entry, target, .. } => Line {
@@ -184,6 +195,15 @@ pub fn heading(plan: &Plan) -> String {
 
 /// The one-line summary.
 pub fn summary(c: &Counts) -> String {
+    let waits = if c.wait > 0 {
+        format!(
+            " {} blocking container{} to wait for.",
+            c.wait,
+            if c.wait == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
     if c.pull + c.create + c.replace + c.delete + c.rename == 0 {
         let mut s = String::from("No changes. The containers match the configuration.");
         if c.exec > 0 {
@@ -194,6 +214,7 @@ pub fn summary(c: &Counts) -> String {
                 if c.exec == 1 { "s" } else { "" }
             ));
         }
+        s.push_str(&waits);
         return s;
     }
     let pulls = if c.pull > 0 {
@@ -206,7 +227,7 @@ pub fn summary(c: &Counts) -> String {
         String::new()
     };
     format!(
-        "Plan: {pulls}{} to create, {} to replace, {} to delete, {} to rename, {} exec.",
+        "Plan: {pulls}{} to create, {} to replace, {} to delete, {} to rename, {} exec.{waits}",
         c.create, c.replace, c.delete, c.rename, c.exec
     )
 }

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Writes the planner scenarios of this directory. The config_data labels
+of observed.json are produced by the original paunch's own encoder
+(PyYAML safe_load + json.dumps), so run it with a Python that has PyYAML
+(e.g. the venv of paunch 4.5.1): python plans/generate.py"""
+import json, yaml, os, sys
+IMG = "sha256:b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
+IMG2 = "sha256:c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
+def cid(n): return ("%02d" % n) * 32
+def container(n, name, config_id, entry_name, data, state="running", image_id=IMG, created="2026-11-01T10:00:%02dZ", managed_by="paunch", labels_extra=None, drop=()):
+    labels = {"managed_by": managed_by, "config_id": config_id, "container_name": entry_name}
+    if data is not None: labels["config_data"] = data if isinstance(data, str) else json.dumps(data)
+    for d in drop: labels.pop(d, None)
+    if labels_extra: labels.update(labels_extra)
+    return {"id": cid(n), "name": name, "state": state, "image_id": image_id, "image": (data or {}).get("image", "") if isinstance(data, dict) else "",
+            "command": [], "created": created % n if "%" in created else created, "labels": labels}
+def write(scn, config_text, containers, foreign=(), images=None, options=None):
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), scn); os.makedirs(d, exist_ok=True)
+    if config_text is not None:
+        open(os.path.join(d, "config.yaml"), "w").write(config_text)
+    obs = {"containers": containers, "foreign": [{"id": cid(i), "name": n} for i, n in foreign],
+           "images": images if images is not None else {"paunch-test/busybox:1": IMG}}
+    open(os.path.join(d, "observed.json"), "w").write(json.dumps(obs, indent=2) + "\n")
+    open(os.path.join(d, "options.json"), "w").write(json.dumps(options or {"config_id": "v1"}, indent=2) + "\n")
+def entries(text): return yaml.safe_load(text)
+SERVICE = """\
+# A small service: a database, a blocking init job, a web server, and an
+# exec step that reloads the web server on every apply.
+db:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  stop_grace_period: 2
+init:
+  image: paunch-test/busybox:1
+  command: [sh, -c, "echo migrating"]
+  detach: false
+  start_order: 1
+web:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  start_order: 2
+  environment:
+    LOG_LEVEL: debug
+reload:
+  action: exec
+  command: [web, sh, -c, "echo reloaded"]
+  start_order: 3
+"""
+E = entries(SERVICE)
+def svc(n0=1, config_id="v1", names=None, states=None):
+    names = names or {}
+    states = states or {}
+    out = []
+    for i, k in enumerate(["db", "init", "web"]):
+        out.append(container(n0 + i, names.get(k, k), config_id, k, E[k], state=states.get(k, "exited" if k == "init" else "running")))
+    return out
+
+write("fresh-host", SERVICE, [])
+write("no-op", SERVICE, svc())
+changed = SERVICE.replace("LOG_LEVEL: debug", "LOG_LEVEL: info")
+write("changed-entry", changed, svc())
+removed = SERVICE.replace("""db:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  stop_grace_period: 2
+""", "")
+write("removed-entry", removed, svc())
+write("name-held-by-foreign", SERVICE, [], foreign=[(90, "web"), (91, "unrelated")])
+# hi-again's hello was created while hi's held the name; hi's is gone now.
+HELLO = "hello:\n  image: paunch-test/busybox:1\n  detach: false\n"
+H = entries(HELLO)["hello"]
+write("rename-back-after-cleanup", HELLO, [container(2, "hello-q85i4ea2", "hi-again", "hello", H, state="exited")], options={"config_id": "hi-again"})
+write("rename-blocked", HELLO, [container(2, "hello-q85i4ea2", "hi-again", "hello", H, state="exited")], foreign=[(90, "hello")], options={"config_id": "hi-again"})
+write("missing-config-data", HELLO, [container(1, "hello", "v1", "hello", None, state="exited")])
+write("unparseable-config-data", HELLO, [container(1, "hello", "v1", "hello", "{not json", state="exited")])
+# exec into a container that holds a suffixed name (its desired name is taken by a foreign one)
+write("exec-target-suffixed", SERVICE, svc(names={"web": "web-9g7eqwv8"}), foreign=[(90, "web")])
+# exec into a container of an earlier config ID
+EXEC_ONLY = """\
+reload:
+  action: exec
+  command: [web, sh, -c, "echo reloaded"]
+  user: root
+  environment: [MODE=hot]
+"""
+write("exec-target-other-config-id", EXEC_ONLY, svc(config_id="v1"), options={"config_id": "v2"}, images={})
+write("exec-target-literal-name", EXEC_ONLY, [], foreign=[(90, "web")], options={"config_id": "v2"}, images={})
+# deterministic suffix collision: both hello and its first suffix are taken
+write("suffix-collision", HELLO, [], foreign=[(90, "hello"), (91, "hello-gbx6v5b9")])
+write("image-updated", SERVICE, svc(), images={"paunch-test/busybox:1": IMG2})
+write("image-missing", SERVICE, [], images={"paunch-test/busybox:1": None})
+write("image-missing-container-kept", SERVICE, svc(), images={"paunch-test/busybox:1": None})
+# two containers of one entry (an interrupted apply): the matching, running one is kept
+dup = svc()
+dup.append(container(9, "web-9g7eqwv8", "v1", "web", E["web"], state="created"))
+write("duplicate-container", SERVICE, dup)
+write("never-started", SERVICE, svc(states={"web": "created"}))
+write("exited-container-kept", SERVICE, svc(states={"web": "exited"}))
+# several replacements in one start_order group
+GROUP = """\
+alpha:
+  image: paunch-test/busybox:1
+  command: sleep 1000
+  stop_grace_period: 1
+beta:
+  image: paunch-test/busybox:1
+  command: sleep 1000
+  stop_grace_period: 1m30s
+gamma:
+  image: paunch-test/busybox:1
+  command: sleep 1000
+"""
+G = entries(GROUP)
+write("group-replacements", GROUP.replace("sleep 1000", "sleep 2000"), [container(i + 1, k, "v1", k, G[k]) for i, k in enumerate(["alpha", "beta", "gamma"])])
+# other managed-by and foreign containers are never touched
+write("other-managed-by-untouched", HELLO, [], foreign=[(90, "hello"), (91, "mine-not")], options={"config_id": "v1"})
+# a container of this config ID whose entry became an exec action
+write("entry-became-exec", EXEC_ONLY, [container(5, "reload", "v1", "reload", {"image": "paunch-test/busybox:1"})], foreign=[(90, "web")], images={})
+# cleanup and delete
+two = svc(config_id="v1") + [container(7, "hello-q85i4ea2", "hi-again", "hello", H, state="exited"), container(8, "hello", "hi", "hello", H, state="exited")]
+write("cleanup-keep-one", None, two, options={"operation": "cleanup", "config_ids": ["hi-again"]})
+write("cleanup-all", None, two, options={"operation": "cleanup", "config_ids": []})
+write("delete-config-id", None, two, options={"operation": "delete", "config_ids": ["v1"]})
+write("podman-fresh-host", SERVICE, [], options={"config_id": "v1", "runtime": "podman", "labels": {"team": "web", "tier": "front"}})
+# YAML 1.1 scalars: config_data as the original wrote it, engine values as meant
+YAML11 = """\
+legacy:
+  image: paunch-test/busybox:1
+  restart: no
+  privileged: yes
+  user: 0755
+  cpu_shares: 0x400
+  log_tag: 1.10
+  environment:
+    NO: off
+    PORT: 22:22
+  ports: [22:22, "8080:80"]
+  stop_grace_period: 1m30s
+  healthcheck:
+    test: [CMD-SHELL, "echo ok"]
+    interval: 30
+  command: sh -c 'echo "hello world"'
+"""
+write("yaml11-scalars", YAML11, [])
+
+write("blocking-still-running", SERVICE, svc(states={"init": "running"}))
+write("blocking-never-started", SERVICE, svc(states={"init": "created"}))
