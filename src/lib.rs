@@ -14,7 +14,8 @@
 //! use paunch::{Config, Observed, plan::{plan_apply, PlanOptions}};
 //! let config = Config::parse("hello:\n  image: busybox:1.36\n  detach: false\n", "hello.yml")?;
 //! let opts = PlanOptions { config_id: "hi".into(), managed_by: "paunch".into(), ..Default::default() };
-//! let observed: Observed = serde_json::from_str(r#"{"containers": [], "images": {"busybox:1.36": "sha256:1"}}"#).unwrap();
+//! let observed: Observed = serde_json::from_str(r#"{"containers": [], "images": {"busybox:1.36": "sha256:1"}}"#)
+//!     .map_err(|e| paunch::Error::new(paunch::ErrorKind::Engine, e.to_string()))?;
 //! let plan = plan_apply(&config, &observed, &opts);
 //! let text = paunch::render::text::render(&plan, &paunch::render::Paint::plain());
 //! assert!(text.contains("+ create  hello"));
@@ -28,6 +29,8 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod execute;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod labels;
 pub mod lock;
 pub mod log;

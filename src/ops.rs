@@ -78,6 +78,21 @@ impl Default for RunOptions {
     }
 }
 
+/// Takes the lock, plans with `plan`, executes.
+fn locked(
+    engine: &Engine,
+    managed_by: &str,
+    what: &str,
+    run: &RunOptions,
+    progress: &dyn Progress,
+    plan: impl FnOnce() -> Result<Plan>,
+) -> Result<(Plan, Report)> {
+    let _lock = lock(managed_by, run.lock_timeout, what)?;
+    let plan = plan()?;
+    let report = execute::execute(&plan, engine, &run.execute, progress);
+    Ok((plan, report))
+}
+
 /// Plans and executes an apply under the lock: `paunch apply` in one call.
 ///
 /// ```no_run
@@ -95,10 +110,9 @@ pub fn apply(
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<(Plan, Report)> {
-    let _lock = lock(&opts.managed_by, run.lock_timeout, "apply")?;
-    let plan = plan_apply(engine, config, opts)?;
-    let report = execute::execute(&plan, engine, &run.execute, progress);
-    Ok((plan, report))
+    locked(engine, &opts.managed_by, "apply", run, progress, || {
+        plan_apply(engine, config, opts)
+    })
 }
 
 /// Executes a saved plan if the world it depends on is unchanged.
@@ -108,9 +122,15 @@ pub fn apply_saved(
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let _lock = lock(&plan.managed_by, run.lock_timeout, "apply --plan")?;
-    check_fresh(engine, plan)?;
-    Ok(execute::execute(plan, engine, &run.execute, progress))
+    let (_, report) = locked(
+        engine,
+        &plan.managed_by,
+        "apply --plan",
+        run,
+        progress,
+        || check_fresh(engine, plan).map(|()| plan.clone()),
+    )?;
+    Ok(report)
 }
 
 /// `paunch cleanup` in one call.
@@ -121,10 +141,9 @@ pub fn cleanup(
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<(Plan, Report)> {
-    let _lock = lock(&opts.managed_by, run.lock_timeout, "cleanup")?;
-    let plan = plan_cleanup(engine, keep, opts)?;
-    let report = execute::execute(&plan, engine, &run.execute, progress);
-    Ok((plan, report))
+    locked(engine, &opts.managed_by, "cleanup", run, progress, || {
+        plan_cleanup(engine, keep, opts)
+    })
 }
 
 /// `paunch delete` in one call.
@@ -135,8 +154,7 @@ pub fn delete(
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<(Plan, Report)> {
-    let _lock = lock(&opts.managed_by, run.lock_timeout, "delete")?;
-    let plan = plan_delete(engine, ids, opts)?;
-    let report = execute::execute(&plan, engine, &run.execute, progress);
-    Ok((plan, report))
+    locked(engine, &opts.managed_by, "delete", run, progress, || {
+        plan_delete(engine, ids, opts)
+    })
 }

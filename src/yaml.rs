@@ -358,7 +358,8 @@ fn scalar(
     Ok(Scalar {
         value,
         text: text.to_string(),
-        plain,
+        // "Plain" means resolved by the YAML 1.1 rules: a tag overrides them.
+        plain: plain && tag.is_none(),
     })
 }
 
@@ -749,61 +750,7 @@ mod tests {
 /// assert_eq!(paunch::yaml::dump(&Value::Map(m)), "restart: \"no\"\nports:\n- \"22:22\"\n");
 /// ```
 pub fn dump(value: &Value) -> String {
-    let mut out = String::new();
-    match value {
-        Value::Map(m) if !m.is_empty() => dump_map(m, 0, &mut out),
-        Value::List(l) if !l.is_empty() => dump_list(l, 0, &mut out),
-        scalar => {
-            out.push_str(&dump_scalar(scalar));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn dump_map(m: &Map, indent: usize, out: &mut String) {
-    for (k, v) in m.iter() {
-        out.push_str(&" ".repeat(indent));
-        out.push_str(&dump_str(k));
-        out.push(':');
-        dump_nested(v, indent, out);
-    }
-}
-
-fn dump_list(l: &[Value], indent: usize, out: &mut String) {
-    for v in l {
-        out.push_str(&" ".repeat(indent));
-        out.push('-');
-        match v {
-            Value::Map(m) if !m.is_empty() => {
-                // The first key on the dash's line, the rest aligned to it.
-                let mut inner = String::new();
-                dump_map(m, indent + 2, &mut inner);
-                out.push(' ');
-                out.push_str(&inner[indent + 2..]);
-            }
-            _ => dump_nested(v, indent, out),
-        }
-    }
-}
-
-/// After `key:` or `-`: a scalar on the same line, a collection below.
-fn dump_nested(v: &Value, indent: usize, out: &mut String) {
-    match v {
-        Value::Map(m) if !m.is_empty() => {
-            out.push('\n');
-            dump_map(m, indent + 2, out);
-        }
-        Value::List(l) if !l.is_empty() => {
-            out.push('\n');
-            dump_list(l, indent, out);
-        }
-        scalar => {
-            out.push(' ');
-            out.push_str(&dump_scalar(scalar));
-            out.push('\n');
-        }
-    }
+    dump_node(&Node::from_value(value))
 }
 
 /// Writes a loaded node back as block-style YAML that reads back as the
@@ -823,9 +770,27 @@ pub fn dump_node(node: &Node) -> String {
     out
 }
 
+/// Whether plain text can be written back plain on one line of a block
+/// mapping or sequence and read as the same text. Plain scalars that YAML
+/// 1.1 resolves to non-strings (`no`, `0755`) always can.
+fn plain_safe(t: &str) -> bool {
+    let Some(first) = t.chars().next() else {
+        return false;
+    };
+    let indicator = "-?:,[]{}#&*!|>'\"%@`".contains(first);
+    let dash_ok =
+        matches!(first, '-' | '?' | ':') && t.chars().nth(1).is_some_and(|c| !c.is_whitespace());
+    (!indicator || dash_ok)
+        && !t.chars().any(|c| c.is_control())
+        && !t.contains(": ")
+        && !t.contains(" #")
+        && !t.ends_with([':', ' '])
+        && !t.starts_with(' ')
+}
+
 fn node_scalar(n: &Node) -> String {
     match &n.data {
-        NodeData::Scalar(s) if s.plain => s.text.clone(),
+        NodeData::Scalar(s) if s.plain && plain_safe(&s.text) => s.text.clone(),
         NodeData::Scalar(s) => match &s.value {
             Value::String(v) => dump_str(v),
             other => dump_scalar(other),
@@ -937,6 +902,29 @@ mod dump_tests {
         let dumped = dump(&v);
         let back = load(&dumped).unwrap().unwrap().to_value();
         assert_eq!(back, v, "{dumped}");
+    }
+
+    #[test]
+    fn plain_scalars_that_cannot_stay_plain_are_quoted() {
+        for src in [
+            "x: [a\n\n  b]\n",
+            "x: [yes\"e#  tla \r\r?\r\ro]\n",
+            "x: -a\n",
+            "x: a:b\n",
+            "x: {k: 'v'}\n",
+            "x: [!!str 1, !!int '2', !!float 3, !!bool yes, !!null '']\n",
+        ] {
+            let node = load(src).unwrap().unwrap();
+            let dumped = dump_node(&node);
+            let back = load(&dumped)
+                .unwrap_or_else(|e| panic!("{e:?}\n{dumped}"))
+                .unwrap();
+            assert_eq!(
+                crate::labels::encode_config_data(&back.to_value()),
+                crate::labels::encode_config_data(&node.to_value()),
+                "{dumped}"
+            );
+        }
     }
 
     #[test]

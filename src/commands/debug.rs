@@ -134,21 +134,7 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
 /// no engine to ask (print-cmd only), the entry's name.
 fn container_name(engine: &Engine, args: &DebugArgs, name: &str) -> Result<String> {
     match engine.observe(&args.scope.managed_by, &[]) {
-        Ok(observed) => {
-            let book = NameBook::new(
-                observed
-                    .containers
-                    .iter()
-                    .map(|c| (c.name.clone(), c.id.clone()))
-                    .chain(
-                        observed
-                            .foreign
-                            .iter()
-                            .map(|h| (h.name.clone(), h.id.clone())),
-                    ),
-            );
-            Ok(book.choose(&args.config_id, name))
-        }
+        Ok(observed) => Ok(NameBook::of(&observed).choose(&args.config_id, name)),
         Err(e)
             if e.kind() == ErrorKind::EngineUnreachable && args.action == DebugAction::PrintCmd =>
         {

@@ -29,12 +29,13 @@ impl Config {
     /// everything that needs no file system (see [`Config::check_paths`]).
     ///
     /// ```
-    /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  restart: no\n", "inline").unwrap();
+    /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  restart: no\n", "inline")?;
     /// assert_eq!(config.entries[0].name, "web");
     /// // YAML 1.1: `no` is a boolean in config_data, as the original wrote it...
     /// assert_eq!(config.entries[0].config_data(), r#"{"image": "nginx:1.27", "restart": false}"#);
     /// // ...and the string the operator meant for the engine.
     /// assert_eq!(config.entries[0].string("restart"), Some("no"));
+    /// # Ok::<(), paunch::Error>(())
     /// ```
     pub fn parse(text: &str, source: &str) -> Result<Config> {
         let mut diags = Vec::new();
@@ -163,38 +164,40 @@ impl Config {
     /// the engine client takes them.
     pub fn check_paths(&self) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
+        let mut missing = |e: &Entry, key: &str, message: String, hint: Option<&str>| {
+            let (line, column) = e.position(key);
+            diags.push(Diagnostic {
+                file: e.file.clone(),
+                line: (line > 0).then_some(line),
+                column: (line > 0).then_some(column),
+                entry: Some(e.name.clone()),
+                key: Some(key.into()),
+                message,
+                hint: hint.map(str::to_string),
+            });
+        };
         for e in self.entries.iter().filter(|e| e.action() == Action::Run) {
             for v in e.strings("volumes") {
                 let Some((source, _)) = v.split_once(':') else {
                     continue;
                 };
                 if source.contains('/') && !Path::new(source).exists() {
-                    let (line, column) = e.position("volumes");
-                    diags.push(Diagnostic {
-                        file: e.file.clone(),
-                        line: (line > 0).then_some(line),
-                        column: (line > 0).then_some(column),
-                        entry: Some(e.name.clone()),
-                        key: Some("volumes".into()),
-                        message: format!("host path \"{source}\" does not exist"),
-                        hint: Some(
-                            "create it first, or use a name without / for a named volume".into(),
-                        ),
-                    });
+                    missing(
+                        e,
+                        "volumes",
+                        format!("host path \"{source}\" does not exist"),
+                        Some("create it first, or use a name without / for a named volume"),
+                    );
                 }
             }
             for f in e.strings("env_file") {
                 if !Path::new(f).is_file() {
-                    let (line, column) = e.position("env_file");
-                    diags.push(Diagnostic {
-                        file: e.file.clone(),
-                        line: (line > 0).then_some(line),
-                        column: (line > 0).then_some(column),
-                        entry: Some(e.name.clone()),
-                        key: Some("env_file".into()),
-                        message: format!("env_file \"{f}\" does not exist"),
-                        hint: None,
-                    });
+                    missing(
+                        e,
+                        "env_file",
+                        format!("env_file \"{f}\" does not exist"),
+                        None,
+                    );
                 }
             }
         }

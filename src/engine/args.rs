@@ -123,7 +123,7 @@ impl Runtime {
     ///
     /// ```
     /// use paunch::engine::{LabelSet, Runtime};
-    /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  net: host\n", "x").unwrap();
+    /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  net: host\n", "x")?;
     /// let labels = LabelSet { managed_by: "paunch".into(), config_id: "v1".into(), extra: vec![] };
     /// let argv = Runtime::Docker.run_args(&config.entries[0], "web", &labels);
     /// assert_eq!(argv, [
@@ -132,6 +132,7 @@ impl Runtime {
     ///     r#"--label=config_data={"image": "nginx:1.27", "net": "host"}"#,
     ///     "--detach=true", "--net=host", "nginx:1.27",
     /// ]);
+    /// # Ok::<(), paunch::Error>(())
     /// ```
     pub fn run_args(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
         let mut a = vec![s("run"), format!("--name={name}")];

@@ -47,6 +47,19 @@ impl NameBook {
         }
     }
 
+    /// Every name held on an observed host.
+    pub fn of(observed: &crate::observe::Observed) -> NameBook {
+        let managed = observed
+            .containers
+            .iter()
+            .map(|c| (c.name.clone(), c.id.clone()));
+        let foreign = observed
+            .foreign
+            .iter()
+            .map(|h| (h.name.clone(), h.id.clone()));
+        NameBook::new(managed.chain(foreign))
+    }
+
     pub fn holder(&self, name: &str) -> Option<&str> {
         self.held.get(name).map(String::as_str)
     }

@@ -63,11 +63,12 @@ impl PlanOptions {
 ///
 /// ```
 /// use paunch::{Config, Observed, plan::{plan_apply, PlanOptions}};
-/// let config = Config::parse("hello:\n  image: busybox:1.36\n", "example").unwrap();
+/// let config = Config::parse("hello:\n  image: busybox:1.36\n", "example")?;
 /// let opts = PlanOptions { config_id: "hi".into(), managed_by: "paunch".into(), ..Default::default() };
 /// let plan = plan_apply(&config, &Observed::default(), &opts);
 /// assert_eq!(plan.counts().create, 1);
 /// assert_eq!(plan.counts().pull, 1); // the image is not on this (empty) host
+/// # Ok::<(), paunch::Error>(())
 /// ```
 pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> Plan {
     let mut b = Builder::new(observed, opts.runtime, &opts.config_id);
@@ -393,23 +394,13 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(observed: &'a Observed, runtime: Runtime, config_id: &'a str) -> Builder<'a> {
-        let held = observed
-            .containers
-            .iter()
-            .map(|c| (c.name.clone(), c.id.clone()))
-            .chain(
-                observed
-                    .foreign
-                    .iter()
-                    .map(|h| (h.name.clone(), h.id.clone())),
-            );
         Builder {
             observed,
             runtime,
             config_id,
             steps: Vec::new(),
             notes: Vec::new(),
-            book: NameBook::new(held),
+            book: NameBook::of(observed),
             current: observed
                 .containers
                 .iter()

@@ -1,0 +1,76 @@
+//! The properties the fuzz targets (`fuzz/`) check, callable on stable so
+//! `tests/fuzz_corpus.rs` replays the kept corpus in every test run.
+//! Each function panics only when a property is broken.
+
+use crate::engine::{LabelSet, Runtime};
+use crate::plan::staleness::{changes, sha256_canonical};
+use crate::render::{Paint, text};
+use crate::{Config, labels, observe, planfile, yaml};
+
+/// Any text as a configuration: no panic; whatever loads gives engine
+/// arguments, and a YAML dump of each entry that loads back as the same
+/// `config_data`.
+pub fn config_parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(config) = Config::parse(text, "fuzz") else {
+        return;
+    };
+    let set = LabelSet::default();
+    for e in &config.entries {
+        let _ = Runtime::Docker.run_args(e, &e.name, &set);
+        let _ = Runtime::Podman.exec_args(e, "target");
+        let label = e.config_data();
+        assert!(e.matches_label(label));
+        let dumped = yaml::dump_node(&e.node);
+        let back = match yaml::load(&dumped) {
+            Ok(Some(back)) => back,
+            other => panic!("the dump does not load back ({other:?}):\n{dumped}"),
+        };
+        assert_eq!(
+            labels::encode_config_data(&back.to_value()),
+            label,
+            "the dump changed the entry:\n{dumped}"
+        );
+    }
+    let _ = config.to_value();
+}
+
+fn plan_document(doc: &str) {
+    if let Ok(plan) = planfile::from_document(doc, "fuzz") {
+        let _ = text::render(&plan, &Paint::plain());
+        let _ = planfile::to_document(&plan);
+        assert!(changes(&plan.depends_on, &plan.depends_on).is_empty());
+        let _ = plan.counts();
+    }
+}
+
+/// Any bytes as a saved plan: refused cleanly or read; JSON objects are also
+/// tried with a correct checksum stamped on, to reach deserialisation.
+pub fn plan_load(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    plan_document(text);
+    if let Ok(serde_json::Value::Object(mut m)) = serde_json::from_str(text) {
+        m.remove("checksum");
+        let mut v = serde_json::Value::Object(m);
+        let sum = sha256_canonical(&v);
+        if let serde_json::Value::Object(m) = &mut v {
+            m.insert("checksum".into(), sum.into());
+        }
+        plan_document(&v.to_string());
+    }
+}
+
+/// Whatever the engine prints, observation parsing does not panic.
+pub fn engine_output(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = observe::parse_ps(Runtime::Docker, &text, "paunch");
+    let _ = observe::parse_ps(Runtime::Podman, &text, "paunch");
+    let _ = observe::parse_inspect(&text);
+    let refs = ["busybox", "a/b:1", "1234abcd"].map(str::to_string);
+    let _ = observe::parse_image_inspect(&text, &refs, false);
+    let _ = observe::parse_image_inspect(&text, &refs, true);
+}
