@@ -809,12 +809,33 @@ fn node_key(e: &MapEntry) -> String {
     }
 }
 
+/// YAML allows implicit (`key: value`) keys of at most 1024 characters.
+const MAX_IMPLICIT_KEY: usize = 1024;
+
 fn dump_node_map(m: &[MapEntry], indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
     for e in m {
-        out.push_str(&" ".repeat(indent));
-        out.push_str(&node_key(e));
-        out.push(':');
-        dump_node_nested(&e.value, indent, out);
+        let key = node_key(e);
+        out.push_str(&pad);
+        if key.chars().count() <= MAX_IMPLICIT_KEY {
+            out.push_str(&key);
+            out.push(':');
+            dump_node_nested(&e.value, indent, out);
+        } else {
+            // An explicit key, with its value below, indented.
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            out.push_str(&pad);
+            out.push(':');
+            match &e.value.data {
+                NodeData::Seq(l) if !l.is_empty() => {
+                    out.push('\n');
+                    dump_node_seq(l, indent + 2, out);
+                }
+                _ => dump_node_nested(&e.value, indent, out),
+            }
+        }
     }
 }
 
@@ -913,6 +934,12 @@ mod dump_tests {
             "x: a:b\n",
             "x: {k: 'v'}\n",
             "x: [!!str 1, !!int '2', !!float 3, !!bool yes, !!null '']\n",
+            &format!(
+                "x:\n  ? {}\n  : [1, {{a: b}}]\n  ? {}\n  : {{k: v}}\n  ? {}\n  : 1\n",
+                "k".repeat(1100),
+                "m".repeat(1100),
+                "s".repeat(1100)
+            ),
         ] {
             let node = load(src).unwrap().unwrap();
             let dumped = dump_node(&node);

@@ -273,3 +273,31 @@ fn debug_shell_uses_bin_sh() {
     ]);
     assert_eq!(out.code, 3, "{}", out.stderr);
 }
+
+#[test]
+fn log_file_gets_every_engine_command() {
+    let s = Scope::new("logfile");
+    let log = s.dir.path().join("paunch.log");
+    let file = s.config(
+        "l.yml",
+        "{p}one:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n",
+    );
+    s.paunch(&[
+        "apply",
+        "--file",
+        file.to_str().unwrap(),
+        "--config-id",
+        "c1",
+        "-q",
+        "--log-file",
+        log.to_str().unwrap(),
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("$ docker ps --all"), "{text}");
+    assert!(text.contains("$ docker run --name="), "{text}");
+    assert!(
+        text.contains("Apply complete") || text.contains("ok create"),
+        "{text}"
+    );
+}

@@ -227,6 +227,7 @@ fn killed_at_random_moments_converges() {
                 "--managed-by",
                 &f.s.managed_by,
             ])
+            .env("PAUNCH_LOCK_DIR", f.s.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -274,6 +275,7 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
             &s.managed_by,
         ])
         .env("NO_COLOR", "1")
+        .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

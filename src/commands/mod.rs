@@ -116,7 +116,8 @@ impl Progress for Printer {
             return;
         }
         out("\n");
-        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        // With -v, engine commands are logged to stderr: no bar to tear.
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) && log::level() == Level::Normal {
             let bar = ProgressBar::with_draw_target(
                 Some(plan.steps.len() as u64),
                 ProgressDrawTarget::stderr(),
