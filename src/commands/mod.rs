@@ -109,6 +109,7 @@ impl Printer {
 impl Progress for Printer {
     fn planned(&self, plan: &Plan) {
         if self.quiet {
+            log::to_file(|| text::render(plan, &Paint::plain()));
             return;
         }
         out(&text::render(plan, &self.paint));
@@ -144,6 +145,7 @@ impl Progress for Printer {
             if failed {
                 eprintln!("{line}");
             }
+            log::to_file(|| line.clone());
             return;
         }
         self.line(&format!("{line}\n"));
@@ -166,13 +168,16 @@ fn finish(verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
     let paint = Paint::for_stdout();
     let text = report::summary(verb, plan, report, &paint);
     if report.success() {
-        if !g.quiet && !plan.steps.is_empty() {
+        if g.quiet {
+            log::to_file(|| text.clone());
+        } else if !plan.steps.is_empty() {
             out(&format!("\n{text}"));
         }
         0
     } else {
         if g.quiet {
             eprint!("{text}");
+            log::to_file(|| text.clone());
         } else {
             out(&format!("\n{text}"));
         }
