@@ -217,18 +217,8 @@ impl Run<'_> {
         let deletes = of(|p| *p == Phase::Delete);
         self.stop_and_remove(&deletes);
 
-        for s in of(|p| *p == Phase::Rename) {
-            if self.stop_requested(s) {
-                continue;
-            }
-            if let Some(skip) = self.blocked(s) {
-                self.finish(s, skip);
-                continue;
-            }
-            self.progress.started(s);
-            let out = self.simple(s);
-            self.finish(s, out);
-        }
+        // A rename onto a name another rename frees comes after it.
+        self.pool(&of(|p| *p == Phase::Rename), |s| self.simple(s));
 
         let mut groups: Vec<i64> = Vec::new();
         for s in steps {
