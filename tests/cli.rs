@@ -299,3 +299,44 @@ fn log_file_gets_every_engine_command() {
     assert!(text.contains("ok create"), "{text}");
     assert!(text.contains("Apply complete"), "{text}");
 }
+
+#[test]
+fn a_directory_of_hashed_json_files_is_a_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hashed-web.json"),
+        r#"{"image": "app:1", "command": ["serve", "--port", "80"], "environment": ["TRIPLEO_CONFIG_HASH=abc"]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("hashed-db.json"),
+        r#"{"image": "db:2", "start_order": -1}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("README"), "not a config").unwrap();
+    let config = paunch::Config::load(dir.path()).unwrap();
+    let names: Vec<&str> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["db", "web"]);
+    assert_eq!(
+        config.entries[1].config_data(),
+        r#"{"image": "app:1", "command": ["serve", "--port", "80"], "environment": ["TRIPLEO_CONFIG_HASH=abc"]}"#
+    );
+    let out = run(&["validate", "--file", dir.path().to_str().unwrap()]).ok();
+    assert!(out.stdout.contains("valid (2 entries)"), "{}", out.stdout);
+
+    // A broken file names itself.
+    std::fs::write(
+        dir.path().join("hashed-bad.json"),
+        r#"{"image": "x", "detach": "maybe"}"#,
+    )
+    .unwrap();
+    let out = run(&["validate", "--file", dir.path().to_str().unwrap()]).code(1);
+    assert!(out.stdout.contains("hashed-bad.json:1:"), "{}", out.stdout);
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(&["validate", "--file", empty.path().to_str().unwrap()]).code(1);
+    assert!(
+        out.stdout.contains("no hashed-NAME.json files"),
+        "{}",
+        out.stdout
+    );
+}
