@@ -31,6 +31,24 @@ fn all_container_ids(s: &Scope) -> Vec<String> {
     v
 }
 
+/// Saves a plan of `config` (config ID v1); returns the plan file's path.
+fn save_plan(s: &Scope, config: &str) -> String {
+    let file = s.config("c.yml", config);
+    let plan = s.dir.path().join("v1.plan");
+    let p = plan.to_str().unwrap().to_string();
+    s.paunch(&[
+        "plan",
+        "--file",
+        file.to_str().unwrap(),
+        "--config-id",
+        "v1",
+        "--out",
+        &p,
+    ])
+    .ok();
+    p
+}
+
 #[test]
 fn plan_changes_nothing_and_detailed_exit_codes() {
     let s = Scope::new("plan-nothing");
@@ -137,11 +155,7 @@ fn saved_plan_applies_exactly_and_only_once() {
 #[test]
 fn stale_when_a_name_it_creates_is_taken() {
     let s = Scope::new("plan-taken");
-    let file = s.config("c.yml", CONFIG);
-    let plan = s.dir.path().join("p.plan");
-    let (f, p) = (file.to_str().unwrap(), plan.to_str().unwrap());
-    s.paunch(&["plan", "--file", f, "--config-id", "v1", "--out", p])
-        .ok();
+    let p = &save_plan(&s, CONFIG);
     // An unrelated container coming and going elsewhere does not matter...
     let unrelated = s.name("unrelated");
     s.foreign(&unrelated, &[]);
@@ -164,11 +178,7 @@ fn stale_when_a_name_it_creates_is_taken() {
 #[test]
 fn unrelated_foreign_container_does_not_make_a_plan_stale() {
     let s = Scope::new("plan-unrelated");
-    let file = s.config("c.yml", CONFIG);
-    let plan = s.dir.path().join("p.plan");
-    let (f, p) = (file.to_str().unwrap(), plan.to_str().unwrap());
-    s.paunch(&["plan", "--file", f, "--config-id", "v1", "--out", p])
-        .ok();
+    let p = &save_plan(&s, CONFIG);
     s.foreign(&s.name("elsewhere"), &[]);
     s.paunch(&["apply", "--plan", p]).ok();
     assert_eq!(s.managed(), vec![s.name("db"), s.name("web")]);
@@ -218,12 +228,8 @@ fn stale_when_a_managed_container_is_removed() {
 #[test]
 fn edited_or_broken_plans_are_refused() {
     let s = Scope::new("plan-edited");
-    let file = s.config("c.yml", CONFIG);
-    let plan = s.dir.path().join("p.plan");
-    let (f, p) = (file.to_str().unwrap(), plan.to_str().unwrap());
-    s.paunch(&["plan", "--file", f, "--config-id", "v1", "--out", p])
-        .ok();
-    let text = std::fs::read_to_string(&plan).unwrap();
+    let p = &save_plan(&s, CONFIG);
+    let text = std::fs::read_to_string(p).unwrap();
 
     let write = |name: &str, content: &str| {
         let path = s.dir.path().join(name);
