@@ -128,8 +128,12 @@ pub fn decode_config_data(label: &str) -> Option<Value> {
 /// Whether a container's `config_data` label describes `entry`: the same
 /// bytes, or equal as parsed JSON values (key order ignored, `1 == 1.0`).
 pub fn config_data_matches(label: &str, entry: &Value) -> bool {
-    label == encode_config_data(entry)
-        || decode_config_data(label).is_some_and(|old| old.same_as(entry))
+    label_matches(label, &encode_config_data(entry), entry)
+}
+
+/// [`config_data_matches`] with the entry's encoding already at hand.
+pub fn label_matches(label: &str, encoded: &str, entry: &Value) -> bool {
+    label == encoded || decode_config_data(label).is_some_and(|old| old.same_as(entry))
 }
 
 #[cfg(test)]

@@ -157,8 +157,7 @@ impl Entry {
     /// Whether a container's `config_data` label describes this entry: the
     /// same bytes, or equal as JSON values (key order ignored, `1 == 1.0`).
     pub fn matches_label(&self, label: &str) -> bool {
-        label == self.encoded
-            || labels::decode_config_data(label).is_some_and(|old| old.same_as(&self.data))
+        labels::label_matches(label, &self.encoded, &self.data)
     }
 
     /// Reads an entry from its node, adding a diagnostic for every problem.

@@ -24,15 +24,11 @@ impl Runtime {
             Runtime::Podman => "podman",
         }
     }
-
-    pub fn name(self) -> &'static str {
-        self.program()
-    }
 }
 
 impl std::fmt::Display for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.program())
     }
 }
 
