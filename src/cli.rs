@@ -1,5 +1,6 @@
 //! Every command-line flag, in one place.
 
+use crate::config::UnknownKeys;
 use crate::engine::Runtime;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -136,6 +137,21 @@ pub struct Locking {
     pub lock_timeout: u64,
 }
 
+/// How the configuration is read.
+#[derive(Debug, Args, Clone)]
+pub struct Reading {
+    /// What an unknown key in an entry is: an error (default), or a warning
+    /// with file:line:column, the key kept in config_data and passing no
+    /// argument (for a host moving over from the original with a key it
+    /// ignored).
+    #[arg(long, value_name = "error|warn", default_value = "error", value_parser = parse_unknown_keys)]
+    pub unknown_keys: UnknownKeys,
+}
+
+fn parse_unknown_keys(s: &str) -> Result<UnknownKeys, String> {
+    s.parse()
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct Target {
     /// A YAML or JSON file mapping container names to entries, or a
@@ -150,6 +166,8 @@ pub struct Target {
     /// An extra label for every container created, KEY=VALUE; repeatable.
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
     pub labels: Vec<(String, String)>,
+    #[command(flatten)]
+    pub reading: Reading,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +297,8 @@ pub struct DebugArgs {
     /// An extra label, KEY=VALUE; repeatable.
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
     pub labels: Vec<(String, String)>,
+    #[command(flatten)]
+    pub reading: Reading,
 }
 
 #[derive(Debug, Args)]
@@ -288,6 +308,8 @@ pub struct ValidateArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,
+    #[command(flatten)]
+    pub reading: Reading,
 }
 
 fn non_empty(s: &str) -> Result<String, String> {

@@ -873,6 +873,13 @@ fn dump_node_nested(n: &Node, indent: usize, out: &mut String) {
     }
 }
 
+/// The text of a number, boolean or null as it is dumped, which is also
+/// the text it carries when read back from `config_data` JSON
+/// ([`Node::from_value`]).
+pub fn canonical_text(v: &Value) -> String {
+    dump_scalar(v)
+}
+
 fn dump_scalar(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),

@@ -45,7 +45,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("privileged", "true", &["--privileged=true"]),
     ("restart", "no", &["--restart=no"]),
-    ("user", "0755", &["--user=0755"]),
+    ("user", "'0755'", &["--user=0755"]),
     (
         "group_add",
         "[wheel, 10]",
@@ -79,6 +79,10 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &["--add-host=db:10.0.0.2"],
     ),
     ("cpuset_cpus", "0-1", &["--cpuset-cpus=0-1"]),
+    ("config_volume", "nova_libvirt", &[]),
+    ("depends_on", "[nova_libvirt]", &[]),
+    ("systemd_exec_flags", "{RestartSec: 5}", &[]),
+    ("check_interval", "30", &[]),
     ("cap_add", "[NET_ADMIN]", &["--cap-add=NET_ADMIN"]),
     ("cap_drop", "[ALL]", &["--cap-drop=ALL"]),
     ("entrypoint", "/bin/sh", &["--entrypoint=/bin/sh"]),
@@ -172,7 +176,10 @@ fn each_key_gives_its_flags() {
 
 #[test]
 fn keys_placed_outside_the_flags() {
+    // Split as the original did (Python's str.split()): quotes stay.
     let a = argv("command", "sh -c 'echo \"a b\"'");
+    assert_eq!(a[a.len() - 5..], ["sh", "-c", "'echo", "\"a", "b\"'"]);
+    let a = argv("command", "[sh, -c, 'echo \"a b\"']");
     assert_eq!(a[a.len() - 3..], ["sh", "-c", "echo \"a b\""]);
     let a = argv("detach", "false");
     assert!(!a.contains(&"--detach=true".to_string()));
@@ -185,8 +192,71 @@ fn keys_placed_outside_the_flags() {
 
 #[test]
 fn environment_map_and_passthrough() {
-    let a = argv("environment", "{A: '1', NO: off, PASS: }");
-    assert_eq!(flags(&a), ["--env=A=1", "--env=NO=off", "--env=PASS"]);
+    let a = argv("environment", "{A: '1', 'NO': 'off', PASS: , B: true, C: 1.5}");
+    assert_eq!(
+        flags(&a),
+        ["--env=A=1", "--env=NO=off", "--env=PASS", "--env=B=true", "--env=C=1.5"]
+    );
+}
+
+/// YAML 1.1 turns these into something else than was written, and the
+/// `config_data` label holds what it turned them into: refused, with the
+/// way out, rather than sent to the engine as the text that the label can
+/// no longer reproduce.
+#[test]
+fn values_yaml_1_1_changes_are_refused() {
+    for (key, value, says) in [
+        ("environment", "{NO: 1}", "reads the name NO as false"),
+        ("environment", "{DEBUG: yes}", "reads yes as the boolean true"),
+        ("ports", "[22:22]", "reads 22:22 as the number 1342 (base 60)"),
+        ("user", "0755", "reads 0755 as the number 493"),
+        ("hostname", "on", "reads on as the boolean true"),
+    ] {
+        let yaml = format!("xx:\n  image: app:1\n  {key}: {value}\n");
+        let e = Config::parse(&yaml, "k.yml").expect_err(&yaml).to_string();
+        assert!(e.contains(says) && e.contains("quote it"), "{yaml}: {e}");
+    }
+    assert_eq!(flags(&argv("cpuset_cpus", "all")), Vec::<String>::new());
+    assert_eq!(flags(&argv("restart", "'no'")), ["--restart=no"]);
+    assert_eq!(flags(&argv("restart", "false")), ["--restart=no"]);
+    assert_eq!(flags(&argv("restart", "on-failure:3")), ["--restart=on-failure:3"]);
+}
+
+/// SPEC §15: an entry read back from its own config_data label (a rollback,
+/// a `dump-json` used as --file) builds the same arguments as its YAML.
+#[test]
+fn every_case_round_trips_through_its_label() {
+    let labels = LabelSet {
+        managed_by: "m".into(),
+        config_id: "c".into(),
+        extra: vec![],
+    };
+    let mut extra = vec![
+        ("environment", "{A: 1, B: true, C: 1.5, D: , E: '0755'}"),
+        ("healthcheck", "{test: true, interval: 30, timeout: 1.5, retries: 3}"),
+        ("command", "sleep 1e3 'x y'"),
+        ("stop_grace_period", "1m30s"),
+        ("privileged", "yes"),
+        ("ports", "[8080, '22:22']"),
+    ];
+    extra.extend(
+        CASES
+            .iter()
+            .filter(|(k, _, _)| *k != "image")
+            .map(|(k, v, _)| (*k, *v)),
+    );
+    for (key, value) in extra {
+        let yaml = format!("xx:\n  image: app:1\n  {key}: {value}\n");
+        let config = Config::parse(&yaml, "k.yml").unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        let entry = &config.entries[0];
+        let back = paunch::config::Entry::from_config_data("xx", entry.config_data())
+            .unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        assert_eq!(
+            Runtime::Docker.run_args(&back, "xx", &labels),
+            Runtime::Docker.run_args(entry, "xx", &labels),
+            "{yaml}"
+        );
+    }
 }
 
 #[test]
@@ -239,10 +309,15 @@ fn the_configuration_reference_lists_every_key() {
     let doc = std::fs::read_to_string("docs/configuration.md").unwrap();
     let start = doc.find("<!-- keys:start -->\n").unwrap() + "<!-- keys:start -->\n".len();
     let end = doc.find("<!-- keys:end -->").unwrap();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let table = paunch::config::keys::markdown_table();
+        let updated = format!("{}{table}{}", &doc[..start], &doc[end..]);
+        std::fs::write("docs/configuration.md", updated).unwrap();
+        return;
+    }
     assert_eq!(
         &doc[start..end],
         paunch::config::keys::markdown_table(),
-        "docs/configuration.md is out of date: replace the table between the markers with \
-         paunch::config::keys::markdown_table()"
+        "docs/configuration.md is out of date: run this test with UPDATE_DOCS=1"
     );
 }

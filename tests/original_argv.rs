@@ -94,9 +94,17 @@ const CORPUS: &[(&str, Expect)] = &[
         "image: app:1\nrestart: no",
         Differs("the original emits --restart=False (YAML 1.1 boolean)"),
     ),
+    // Split on whitespace, quotes kept, exactly as the original did:
+    // TripleO's bootstrap_host_exec re-joins and evals these words.
+    ("image: app:1\ncommand: sh -c 'echo hi'", Same),
     (
-        "image: app:1\ncommand: sh -c 'echo hi'",
-        Differs("the original splits on whitespace, breaking the quoted argument"),
+        "image: app:1\ncommand: bootstrap_host_exec nova su nova -s /bin/bash -c '/usr/bin/nova-manage api_db sync'",
+        Same,
+    ),
+    ("image: app:1\ncpuset_cpus: all", Same),
+    (
+        "image: app:1\nconfig_volume: nova\ndepends_on: [a]\nsystemd_exec_flags: {RestartSec: 5}\ncheck_interval: 30",
+        Same,
     ),
     (
         "image: app:1\nhostname: web1\nextra_hosts: ['db:10.0.0.2']\ncpuset_cpus: '0'",

@@ -2,7 +2,7 @@
 
 use super::{Printer, finish, interrupt_flag};
 use crate::cli::{ApplyArgs, Global, Target};
-use crate::config::Config;
+use crate::config::{Config, LoadOptions};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::execute::ExecuteOptions;
@@ -43,7 +43,14 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         .config_id
         .clone()
         .ok_or_else(|| Error::usage("--config-id is required").with_hint("e.g. --config-id v1"))?;
-    let config = Config::load(file)?;
+    let config = Config::load_with(
+        file,
+        &LoadOptions {
+            unknown_keys: t.reading.unknown_keys,
+            base_dir: None,
+        },
+    )?;
+    super::print_warnings(&config);
     let opts = PlanOptions {
         runtime: g.default_runtime,
         managed_by: t.scope.managed_by.clone(),

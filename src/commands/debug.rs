@@ -4,7 +4,7 @@
 use super::out;
 use crate::cli::{DebugAction, DebugArgs, Global};
 use crate::config::keys::did_you_mean;
-use crate::config::{Action, Config};
+use crate::config::{Action, Config, LoadOptions};
 use crate::engine::{Engine, LabelSet};
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::NameBook;
@@ -13,7 +13,14 @@ use crate::value::Value;
 use crate::yaml::{MapEntry, Node, NodeData};
 
 pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
-    let config = Config::load(&args.file)?;
+    let config = Config::load_with(
+        &args.file,
+        &LoadOptions {
+            unknown_keys: args.reading.unknown_keys,
+            base_dir: None,
+        },
+    )?;
+    super::print_warnings(&config);
     let name = args.container.as_str();
     let entry = config.entry(name).ok_or_else(|| {
         let mut e = Error::usage(format!("{} has no entry \"{name}\"", args.file.display()));
@@ -47,6 +54,13 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
     }
     if args.shell {
         set("command", Value::String("/bin/sh".into()));
+    }
+    // SPEC §15: `run` runs attached and leaves nothing behind, whatever
+    // the entry says (a detached debug container would outlive the
+    // session, and hold the entry's name).
+    if args.action == DebugAction::Run && entry.action() == Action::Run {
+        set("detach", Value::Bool(false));
+        set("remove", Value::Bool(true));
     }
     if let Some(u) = &args.user {
         set("user", Value::String(u.clone()));
@@ -95,11 +109,21 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
             Ok(0)
         }
         DebugAction::PrintCmd | DebugAction::Run => {
-            let entry = Config::entry_from_node(name, &node, "--overrides")?;
+            let entry = Config::entry_from_node(name, &node, "--overrides", &config.options)?;
             let engine = Engine::new(g.default_runtime);
             let rt = engine.runtime();
             let argv = match entry.action() {
                 Action::Exec => rt.exec_args(&entry, entry.exec_target().unwrap_or(name)),
+                Action::Run if args.action == DebugAction::Run => {
+                    // Not one of paunch's containers: no managed_by label, so
+                    // no apply counts it, and a name of its own.
+                    let debug_name = format!("{name}-debug");
+                    rt.debug_run_args(
+                        &entry,
+                        &container_name(&engine, &args, &debug_name)?,
+                        &args.labels,
+                    )
+                }
                 Action::Run => {
                     let labels = LabelSet {
                         managed_by: args.scope.managed_by.clone(),

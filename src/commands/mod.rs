@@ -72,6 +72,18 @@ pub fn print_error(e: &Error) {
     log::to_file(|| format!("error: {e}"));
 }
 
+/// Prints a configuration's warnings to stderr (and the log file).
+pub fn print_warnings(config: &crate::config::Config) {
+    let paint = Paint {
+        color: std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    for w in &config.warnings {
+        eprintln!("{} {w}", paint.style().yellow().bold().apply_to("warning:"));
+        log::to_file(|| format!("warning: {w}"));
+    }
+}
+
 /// Prints to stdout, ignoring a closed pipe (`paunch list | head`).
 fn out(s: &str) {
     let mut o = std::io::stdout().lock();

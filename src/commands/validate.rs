@@ -2,15 +2,19 @@
 
 use super::out;
 use crate::cli::{Cli, PlanFormat, ValidateArgs};
-use crate::config::{Config, schema};
+use crate::config::{Config, LoadOptions, schema};
 use crate::error::{Diagnostic, Result};
 use clap::CommandFactory;
 
 pub fn run(args: ValidateArgs) -> Result<i32> {
     let shown = args.file.display().to_string();
-    let (entries, diagnostics): (Vec<String>, Vec<Diagnostic>) = match Config::load(&args.file) {
-        Ok(c) => (c.entries.iter().map(|e| e.name.clone()).collect(), vec![]),
-        Err(e) if !e.diagnostics().is_empty() => (vec![], e.diagnostics().to_vec()),
+    let opts = LoadOptions {
+        unknown_keys: args.reading.unknown_keys,
+        base_dir: None,
+    };
+    let (entries, diagnostics, warnings): (Vec<String>, Vec<Diagnostic>, Vec<Diagnostic>) = match Config::load_with(&args.file, &opts) {
+        Ok(c) => (c.entries.iter().map(|e| e.name.clone()).collect(), vec![], c.warnings),
+        Err(e) if !e.diagnostics().is_empty() => (vec![], e.diagnostics().to_vec(), vec![]),
         Err(e) => (
             vec![],
             vec![Diagnostic {
@@ -22,6 +26,7 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
                 message: e.message().to_string(),
                 hint: e.hint().map(str::to_string),
             }],
+            vec![],
         ),
     };
     let valid = diagnostics.is_empty();
@@ -32,17 +37,24 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
                 "valid": valid,
                 "entries": entries,
                 "diagnostics": diagnostics,
+                "warnings": warnings,
             });
             out(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
             ));
         }
-        PlanFormat::Text if valid => out(&format!(
-            "{shown}: valid ({} entr{})\n",
-            entries.len(),
-            if entries.len() == 1 { "y" } else { "ies" }
-        )),
+        PlanFormat::Text if valid => {
+            let mut s = format!(
+                "{shown}: valid ({} entr{})\n",
+                entries.len(),
+                if entries.len() == 1 { "y" } else { "ies" }
+            );
+            for w in &warnings {
+                s.push_str(&format!("  warning: {w}\n"));
+            }
+            out(&s);
+        }
         PlanFormat::Text => {
             let mut s = format!(
                 "{shown}: invalid ({} problem{})\n",

@@ -2,10 +2,29 @@
 //! reading, with every problem found reported at file:line:column.
 
 use super::keys::{self, HEALTHCHECK_KEYS, KEYS, Key, Shape};
-use crate::error::Diagnostic;
+use super::{LoadOptions, UnknownKeys};
+use crate::error::{Diagnostic, Error, Result};
 use crate::labels;
 use crate::value::Value;
-use crate::yaml::{MapEntry, Node, NodeData, Scalar};
+use crate::yaml::{self, MapEntry, Node, NodeData, Scalar};
+use std::path::{Component, Path, PathBuf};
+
+/// The longest single argument the kernel passes to a program
+/// (`MAX_ARG_STRLEN`, 32 pages, less the terminating NUL): a longer
+/// `config_data` label fails with "Argument list too long".
+pub const MAX_ARG_BYTES: usize = 128 * 1024 - 1;
+
+/// What the engine's arguments of one entry may add up to: well under the
+/// usual 2 MiB `ARG_MAX`, which the environment shares.
+pub const MAX_ARGV_BYTES: usize = 1024 * 1024;
+
+/// Where an entry is read from, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The file, for messages.
+    pub file: &'a str,
+    pub opts: &'a LoadOptions,
+}
 
 /// What an entry does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -61,6 +80,9 @@ pub struct Entry {
     pub settings: Vec<(&'static Key, Setting)>,
     /// Where each key's value was written (line, column; 0 when not from a file).
     pub positions: Vec<(&'static str, usize, usize)>,
+    /// Whether a problem was found (such an entry is only kept to report
+    /// every problem of a file at once).
+    pub(crate) failed: bool,
 }
 
 impl Entry {
@@ -160,19 +182,55 @@ impl Entry {
         labels::label_matches(label, &self.encoded, &self.data)
     }
 
-    /// Reads an entry from its node, adding a diagnostic for every problem.
-    /// Returns `None` when the entry is unusable.
+    /// Reads an entry back from a container's `config_data` label, as a
+    /// rollback or a saved plan's check does: it builds the same engine
+    /// arguments as the YAML the label was written from (`restart: no` is
+    /// stored as `false` and still means `--restart=no`).
+    ///
+    /// ```
+    /// use paunch::{Config, config::Entry, engine::{LabelSet, Runtime}};
+    /// let config = Config::parse("web:\n  image: nginx:1.27\n  restart: no\n", "x")?;
+    /// let yaml = &config.entries[0];
+    /// let back = Entry::from_config_data("web", yaml.config_data())?;
+    /// let labels = LabelSet::default();
+    /// assert_eq!(Runtime::Docker.run_args(&back, "web", &labels), Runtime::Docker.run_args(yaml, "web", &labels));
+    /// # Ok::<(), paunch::Error>(())
+    /// ```
+    pub fn from_config_data(name: &str, label: &str) -> Result<Entry> {
+        let value = labels::decode_config_data(label).ok_or_else(|| {
+            Error::new(
+                crate::ErrorKind::Config,
+                format!("the config_data label of \"{name}\" is not a JSON object"),
+            )
+        })?;
+        // The container exists: whatever keys its label holds were accepted
+        // when it was created.
+        let opts = LoadOptions {
+            unknown_keys: UnknownKeys::Warn,
+            base_dir: None,
+        };
+        let source = format!("config_data of {name}");
+        super::Config::entry_from_node(name, &Node::from_value(&value), &source, &opts)
+    }
+
+    /// Reads an entry from its node, adding a diagnostic for every problem
+    /// (and a warning for what does not stop it). `None` when the node is
+    /// not a map; otherwise the entry, marked failed if a problem was found.
     pub fn decode(
         name: &str,
         name_pos: (usize, usize),
         node: &Node,
-        file: &str,
+        src: &Source,
         diags: &mut Vec<Diagnostic>,
+        warnings: &mut Vec<Diagnostic>,
     ) -> Option<Entry> {
+        let file = src.file;
         let mut cx = Cx {
             file,
             entry: name,
+            opts: src.opts,
             diags,
+            warnings,
             failed: false,
         };
         if !valid_name(name) {
@@ -197,14 +255,24 @@ impl Entry {
         for e in map {
             let Some(key) = keys::key(&e.key) else {
                 let hint = keys::did_you_mean(&e.key, KEYS.iter().map(|k| k.name))
-                    .map(|s| format!("did you mean \"{s}\"?"))
-                    .or_else(|| Some("`paunch schema` lists every key".into()));
-                cx.at(
-                    (e.key_line, e.key_column),
-                    Some(&e.key_text),
-                    format!("unknown key \"{}\"", e.key_text),
-                    hint,
-                );
+                    .map(|s| format!("did you mean \"{s}\"?"));
+                let pos = (e.key_line, e.key_column);
+                if cx.opts.unknown_keys == UnknownKeys::Warn {
+                    cx.warn(
+                        pos,
+                        Some(&e.key_text),
+                        format!(
+                            "unknown key \"{}\" is kept in config_data and passes no argument",
+                            e.key_text
+                        ),
+                        hint,
+                    );
+                } else {
+                    let hint = hint.or_else(|| {
+                        Some("`paunch schema` lists every key; `--unknown-keys warn` accepts it with a warning".into())
+                    });
+                    cx.at(pos, Some(&e.key_text), format!("unknown key \"{}\"", e.key_text), hint);
+                }
                 continue;
             };
             positions.push((key.name, e.value.line, e.value.column));
@@ -214,7 +282,7 @@ impl Entry {
         }
         settings.sort_by_key(|(k, _)| KEYS.iter().position(|x| std::ptr::eq(x, *k)));
         let data = node.to_value();
-        let entry = Entry {
+        let mut entry = Entry {
             name: name.to_string(),
             encoded: labels::encode_config_data(&data),
             data,
@@ -224,9 +292,11 @@ impl Entry {
             column: name_pos.1,
             settings,
             positions,
+            failed: false,
         };
         cx.check_entry(&entry, map, name_pos);
-        (!cx.failed).then_some(entry)
+        entry.failed = cx.failed;
+        Some(entry)
     }
 }
 
@@ -242,7 +312,9 @@ pub fn valid_name(name: &str) -> bool {
 struct Cx<'a> {
     file: &'a str,
     entry: &'a str,
+    opts: &'a LoadOptions,
     diags: &'a mut Vec<Diagnostic>,
+    warnings: &'a mut Vec<Diagnostic>,
     failed: bool,
 }
 
@@ -257,7 +329,18 @@ impl Cx<'_> {
         hint: Option<String>,
     ) {
         self.failed = true;
-        self.diags.push(Diagnostic {
+        let d = self.diagnostic(pos, key, message, hint);
+        self.diags.push(d);
+    }
+
+    fn diagnostic(
+        &self,
+        pos: (usize, usize),
+        key: Option<&str>,
+        message: String,
+        hint: Option<String>,
+    ) -> Diagnostic {
+        Diagnostic {
             file: self.file.to_string(),
             line: (pos.0 > 0).then_some(pos.0),
             column: (pos.0 > 0).then_some(pos.1),
@@ -265,10 +348,69 @@ impl Cx<'_> {
             key: key.map(str::to_string),
             message,
             hint,
-        });
+        }
+    }
+
+    fn warn(&mut self, pos: (usize, usize), key: Option<&str>, message: String, hint: Option<String>) {
+        let d = self.diagnostic(pos, key, message, hint);
+        self.warnings.push(d);
     }
 
     fn read(&mut self, key: &'static Key, e: &MapEntry) -> Option<Setting> {
+        let v = &e.value;
+        let setting = self.read_shape(key, e)?;
+        match (key.name, setting) {
+            // SPEC §15: relative host paths mean the directory the
+            // configuration was read in, wherever a saved plan is applied.
+            ("volumes", Setting::Strings(list)) => Some(Setting::Strings(
+                list.into_iter()
+                    .map(|v| self.resolve_volume(&v))
+                    .collect(),
+            )),
+            ("env_file", Setting::Strings(list)) => Some(Setting::Strings(
+                list.into_iter()
+                    .map(|f| self.resolve_path(&f))
+                    .collect(),
+            )),
+            ("command", Setting::Strings(words)) => {
+                if let NodeData::Scalar(s) = &v.data
+                    && s.text.contains(['\'', '"'])
+                {
+                    self.warn(
+                        (v.line, v.column),
+                        Some("command"),
+                        format!(
+                            "the string command is split on whitespace as the original did, and its quotes are not interpreted: {}",
+                            serde_json::to_string(&words).unwrap_or_default()
+                        ),
+                        Some("write the command as a list to pass a word holding spaces".into()),
+                    );
+                }
+                Some(Setting::Strings(words))
+            }
+            (_, s) => Some(s),
+        }
+    }
+
+    fn resolve_path(&self, path: &str) -> String {
+        match &self.opts.base_dir {
+            Some(base) if !Path::new(path).is_absolute() => absolute(base, path),
+            _ => path.to_string(),
+        }
+    }
+
+    /// `SOURCE:TARGET[:OPTIONS]` with a relative host path SOURCE made
+    /// absolute; named volumes (no `/`, not `.`/`..`) are left alone.
+    fn resolve_volume(&self, volume: &str) -> String {
+        match volume.split_once(':') {
+            Some((source, rest)) if is_relative_host_path(source) => {
+                format!("{}:{rest}", self.resolve_path(source))
+            }
+            _ => volume.to_string(),
+        }
+    }
+
+    fn read_shape(&mut self, key: &'static Key, e: &MapEntry) -> Option<Setting> {
         let v = &e.value;
         let result = match key.shape {
             Shape::Str => read_str(v).map(|s| s.map(|s| Setting::Strings(vec![s]))),
@@ -284,6 +426,7 @@ impl Cx<'_> {
                 read_engine_duration(v).map(|s| s.map(|s| Setting::Strings(vec![s])))
             }
             Shape::Command => read_command(v).map(|c| Some(Setting::Strings(c))),
+            Shape::Restart => read_restart(v).map(|r| r.map(|r| Setting::Strings(vec![r]))),
             Shape::Entrypoint => read_entrypoint(v).map(|c| c.map(Setting::Strings)),
             Shape::Action => read_action(v).map(|a| a.map(Setting::Action)),
             Shape::Ints => read_ints(v).map(|i| Some(Setting::Ints(i))),
@@ -435,6 +578,38 @@ impl Cx<'_> {
                 );
             }
         }
+        // The engine CLI gets the entry as argv: the kernel refuses one
+        // argument over MAX_ARG_BYTES, or all of them over ARG_MAX, with
+        // "Argument list too long" only once the apply runs.
+        let label = entry.config_data().len() + "--label=config_data=".len();
+        let values: usize = entry
+            .settings
+            .iter()
+            .map(|(_, s)| match s {
+                Setting::Strings(v) => v.iter().map(|x| x.len() + 24).sum(),
+                _ => 24,
+            })
+            .sum();
+        if label > MAX_ARG_BYTES {
+            self.at(
+                pos,
+                None,
+                format!(
+                    "the entry's config_data label would be {label} bytes; the kernel passes at most {MAX_ARG_BYTES} bytes in one argument to the engine CLI"
+                ),
+                Some("move the largest values (many environment variables, say) into an env_file".into()),
+            );
+        } else if label + values > MAX_ARGV_BYTES {
+            self.at(
+                pos,
+                None,
+                format!(
+                    "the entry's engine arguments would be about {} bytes; more than {MAX_ARGV_BYTES} risks \"Argument list too long\"",
+                    label + values
+                ),
+                Some("move the largest values (many environment variables, say) into an env_file".into()),
+            );
+        }
     }
 }
 
@@ -452,14 +627,79 @@ fn expected(what: &str, n: &Node) -> String {
     format!("expected {what}, found {}", n.type_name())
 }
 
-/// A string, taking scalars as written; null means "not set".
+/// A string; null means "not set". A plain scalar that YAML 1.1 reads as a
+/// number or boolean is taken as the text its value reads back as from
+/// `config_data` JSON, so that an entry read back from its label builds the
+/// same arguments (SPEC §15); where that text is not what was written
+/// (`22:22` is the number 1342, `0755` is 493, `yes` is true), the value
+/// is refused with a hint to quote it, rather than silently changed.
 fn read_str(n: &Node) -> Read<Option<String>> {
     match &n.data {
         NodeData::Scalar(s) if s.value == Value::Null && s.plain => Ok(None),
-        NodeData::Scalar(s) if s.value == Value::Null => Ok(Some(s.text.clone())),
-        NodeData::Scalar(s) => Ok(Some(s.text.clone())),
+        NodeData::Scalar(s) if !s.plain => Ok(Some(s.text.clone())),
+        NodeData::Scalar(s) => plain_text(s).map(Some),
         _ => Err(expected("a string", n)),
     }
+}
+
+/// The text of a plain scalar read where a string is wanted.
+fn plain_text(s: &Scalar) -> Read<String> {
+    match &s.value {
+        Value::String(t) => Ok(t.clone()),
+        Value::Bool(b) if s.text.eq_ignore_ascii_case(&b.to_string()) => Ok(b.to_string()),
+        Value::Bool(b) => Err(format!(
+            "YAML 1.1 reads {} as the boolean {b}; quote it ('{}') if you mean the text",
+            s.text, s.text
+        )),
+        value => {
+            let canonical = yaml::canonical_text(value);
+            if canonical == s.text {
+                Ok(canonical)
+            } else {
+                let base60 = if s.text.contains(':') { " (base 60)" } else { "" };
+                Err(format!(
+                    "YAML 1.1 reads {} as the number {canonical}{base60}; quote it (\"{}\") if you mean the text",
+                    s.text, s.text
+                ))
+            }
+        }
+    }
+}
+
+/// A map key where a string is wanted (a variable's or a label's name):
+/// refused when YAML 1.1 reads it as something else (`NO` is false).
+fn key_text(e: &MapEntry) -> Read<String> {
+    if e.key == e.key_text {
+        Ok(e.key_text.clone())
+    } else {
+        Err(format!(
+            "YAML 1.1 reads the name {} as {}; quote it (\"{}\")",
+            e.key_text, e.key, e.key_text
+        ))
+    }
+}
+
+/// Whether a volume source is a host path given relative to the directory
+/// the configuration is read in (`./data`, `../x`, `data/x`); a source
+/// without `/` is a named volume.
+pub fn is_relative_host_path(source: &str) -> bool {
+    (source.contains('/') || source == "." || source == "..") && !source.starts_with('/')
+}
+
+/// `path` joined to `base`, with `.` and `..` resolved by name (the path
+/// may not exist yet: missing paths are reported later).
+fn absolute(base: &Path, path: &str) -> String {
+    let mut out = PathBuf::new();
+    for c in base.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.display().to_string()
 }
 
 fn read_int(n: &Node) -> Read<Option<i64>> {
@@ -513,6 +753,9 @@ fn read_list(n: &Node) -> Read<Vec<String>> {
         match read_str(item) {
             Ok(Some(s)) if !s.is_empty() => out.push(s),
             Ok(_) => {}
+            Err(m) if item.as_scalar().is_some() => {
+                return Err(format!("{m} (line {}, column {})", item.line, item.column));
+            }
             Err(_) => {
                 return Err(format!(
                     "expected a list of strings, found {} at line {}, column {}",
@@ -531,14 +774,14 @@ fn read_env(n: &Node) -> Read<Vec<String>> {
         NodeData::Map(entries) => entries
             .iter()
             .map(|e| {
-                // The variable's name as written: `NO: 1` is the variable NO.
+                let name = key_text(e)?;
                 Ok(match read_str(&e.value)? {
-                    None => e.key_text.clone(),
-                    Some(v) => format!("{}={v}", e.key_text),
+                    None => name,
+                    Some(v) => format!("{name}={v}"),
                 })
             })
             .collect::<Result<_, String>>()
-            .map_err(|m: String| format!("environment values must be strings: {m}")),
+            .map_err(|m: String| format!("environment: {m}")),
         // A bare string is refused: the original iterated it by character.
         NodeData::Seq(_) => read_list(n).map_err(|_| expected("a list of KEY=value or a map", n)),
         NodeData::Scalar(_) if is_null(n) => Ok(Vec::new()),
@@ -553,7 +796,7 @@ fn read_pairs(n: &Node) -> Read<Vec<String>> {
             .map(|e| {
                 Ok(format!(
                     "{}={}",
-                    e.key_text,
+                    key_text(e)?,
                     read_str(&e.value)?.unwrap_or_default()
                 ))
             })
@@ -641,8 +884,10 @@ fn read_engine_duration(n: &Node) -> Read<Option<String>> {
     };
     match &s.value {
         Value::Null => Ok(None),
-        Value::Int(_) | Value::Float(_) if parse_duration(&s.text).is_some() => {
-            Ok(Some(format!("{}s", s.text)))
+        // The number as it reads back from config_data, so a label builds
+        // the same argument.
+        Value::Int(_) | Value::Float(_) if parse_duration(&yaml::canonical_text(&s.value)).is_some() => {
+            Ok(Some(format!("{}s", yaml::canonical_text(&s.value))))
         }
         Value::String(t) if parse_duration(t).is_some() => {
             if t.trim().parse::<f64>().is_ok() {
@@ -669,12 +914,52 @@ fn read_command(n: &Node) -> Read<Vec<String>> {
                 )),
             })
             .collect(),
-        NodeData::Scalar(_) => match read_str(n)? {
-            None => Ok(Vec::new()),
-            Some(s) => shlex::split(&s)
-                .ok_or_else(|| format!("cannot split \"{s}\" into words: a quote is not closed")),
-        },
+        NodeData::Scalar(_) => Ok(read_str(n)?.as_deref().map(python_split).unwrap_or_default()),
         NodeData::Map(_) => Err(expected("a list or a string", n)),
+    }
+}
+
+/// Splits a string command as the original did, with Python's
+/// `str.split()`: on runs of whitespace (Python's, which also counts the
+/// ASCII separators 0x1c-0x1f), quotes kept inside the words. TripleO's
+/// `bootstrap_host_exec NAME su nova -c '/usr/bin/nova-manage db sync'`
+/// re-joins its arguments and `eval`s them: only this split keeps it
+/// working.
+///
+/// ```
+/// use paunch::config::entry::python_split;
+/// assert_eq!(python_split(" sh -c 'echo  hi' "), ["sh", "-c", "'echo", "hi'"]);
+/// ```
+pub fn python_split(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A restart policy. The YAML 1.1 boolean `no` (stored as `false` in
+/// config_data, as the original stored it) is the policy "no".
+fn read_restart(n: &Node) -> Read<Option<String>> {
+    let policy = match &n.data {
+        NodeData::Scalar(Scalar {
+            value: Value::Bool(false),
+            plain: true,
+            ..
+        }) => return Ok(Some("no".into())),
+        _ => read_str(n)?,
+    };
+    let Some(p) = policy else { return Ok(None) };
+    let valid = match p.split_once(':') {
+        None => matches!(p.as_str(), "no" | "always" | "on-failure" | "unless-stopped"),
+        Some(("on-failure", n)) => n.parse::<u32>().is_ok(),
+        Some(_) => false,
+    };
+    if valid {
+        Ok(Some(p))
+    } else {
+        Err(format!(
+            "\"{p}\" is not a restart policy: no, always, on-failure[:N] or unless-stopped"
+        ))
     }
 }
 

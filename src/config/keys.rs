@@ -24,8 +24,12 @@ pub enum Shape {
     Seconds,
     /// A duration kept for the engine (`30s`); a bare number means seconds.
     EngineDuration,
-    /// A command: a list, or a string split as a POSIX shell splits words.
+    /// A command: a list, or a string split on runs of whitespace exactly
+    /// as the original did (Python's `str.split()`: quotes stay in the words).
     Command,
+    /// A restart policy: `no` (also the YAML 1.1 boolean `no`/`false` it
+    /// reads as), `always`, `on-failure[:N]`, `unless-stopped`.
+    Restart,
     /// `run` or `exec`.
     Action,
     /// A list of integers, or one integer.
@@ -43,6 +47,9 @@ pub enum Emit {
     Nothing,
     /// `--flag=value` for each value.
     Each(&'static str),
+    /// `--flag=value`, except for the value that means the engine's
+    /// default (`cpuset_cpus: all`), which emits nothing.
+    EachUnless(&'static str, &'static str),
     /// `--flag` when true.
     Switch(&'static str),
     /// `--flag=true` / `--flag=false`.
@@ -102,7 +109,7 @@ pub static KEYS: &[Key] = &[
         "command",
         Command,
         Nothing,
-        "Command: a list, or a string split as a POSIX shell does (no expansion). For action exec, the first word names the target container.",
+        "Command: a list, or a string split on whitespace as the original did (Python's str.split(): quotes are not interpreted and stay inside the words; a quote in a string command draws a warning, use a list). For action exec, the first word names the target container.",
     ),
     k(
         "action",
@@ -189,9 +196,9 @@ pub static KEYS: &[Key] = &[
     ),
     k(
         "restart",
-        Str,
+        Restart,
         Each("--restart"),
-        "Restart policy: no, always, on-failure[:N], unless-stopped (--restart).",
+        "Restart policy: no, always, on-failure[:N], unless-stopped (--restart). `restart: no` unquoted is the YAML 1.1 boolean false, stored so in config_data, and still means no.",
     ),
     k(
         "user",
@@ -280,8 +287,8 @@ pub static KEYS: &[Key] = &[
     k(
         "cpuset_cpus",
         Str,
-        Each("--cpuset-cpus"),
-        "CPUs allowed, e.g. 0-3 or 0,2 (--cpuset-cpus).",
+        EachUnless("--cpuset-cpus", "all"),
+        "CPUs allowed, e.g. 0-3 or 0,2 (--cpuset-cpus); `all` means no restriction and emits no flag, as every original version that read the key did.",
     ),
     k(
         "cap_add",
@@ -294,6 +301,32 @@ pub static KEYS: &[Key] = &[
         List,
         Each("--cap-drop"),
         "Capabilities to drop (--cap-drop).",
+    ),
+    // Keys the original's users wrote that its docker builder ignored:
+    // accepted and kept in config_data, no docker argument.
+    k(
+        "config_volume",
+        Str,
+        Nothing,
+        "Read by TripleO's own tooling (the puppet config volume of the service); no engine argument.",
+    ),
+    k(
+        "depends_on",
+        List,
+        Nothing,
+        "Containers this one's systemd unit wants (the original's podman systemd units, Wants=); no docker argument.",
+    ),
+    k(
+        "systemd_exec_flags",
+        Pairs,
+        Nothing,
+        "Extra [Service] lines of the container's systemd unit (the original's podman systemd units); no docker argument.",
+    ),
+    k(
+        "check_interval",
+        Seconds,
+        Nothing,
+        "Seconds between health checks run by the systemd timer (the original's podman systemd units, default 60); no docker argument.",
     ),
     // Compose v1 keys the original never reached.
     new(
@@ -479,7 +512,9 @@ pub fn markdown_table() -> String {
     for k in KEYS {
         let flag = match k.emit {
             Emit::Nothing => "—".to_string(),
-            Emit::Each(f) | Emit::Switch(f) | Emit::BoolValue(f) => format!("`{f}`"),
+            Emit::Each(f) | Emit::Switch(f) | Emit::BoolValue(f) | Emit::EachUnless(f, _) => {
+                format!("`{f}`")
+            }
             Emit::Prefixed(f, p) => format!("`{f}={p}…`"),
             Emit::Healthcheck => "`--health-*`, `--no-healthcheck`".into(),
             Emit::Detach => "`--detach=true`".into(),

@@ -11,10 +11,46 @@ pub use entry::{Action, Entry, Healthcheck, Setting};
 use crate::error::{Diagnostic, Error, Result};
 use crate::value::{Map, Value};
 use crate::yaml::{self, Node};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What to do with a key the key table does not know.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownKeys {
+    /// Refuse the configuration (the default): a typo is caught before
+    /// anything runs.
+    #[default]
+    Error,
+    /// Warn with file:line:column, keep the key in `config_data`, emit
+    /// nothing for it: for a host moving over from the original, whose
+    /// files may hold a key it ignored.
+    Warn,
+}
+
+impl std::str::FromStr for UnknownKeys {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<UnknownKeys, String> {
+        match s {
+            "error" => Ok(UnknownKeys::Error),
+            "warn" => Ok(UnknownKeys::Warn),
+            other => Err(format!("\"{other}\" is not error or warn")),
+        }
+    }
+}
+
+/// How a configuration is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    pub unknown_keys: UnknownKeys,
+    /// The directory relative host paths (`volumes`, `env_file`) are
+    /// resolved against when read, so that a saved plan means the same
+    /// wherever it is applied. `None` leaves them as written (the pure
+    /// [`Config::parse`]); [`Config::load`] uses the current directory.
+    pub base_dir: Option<PathBuf>,
+}
 
 /// A loaded, validated configuration: its entries in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +58,28 @@ pub struct Config {
     /// Where it came from, for messages.
     pub source: String,
     pub entries: Vec<Entry>,
+    /// Findings that do not stop it (an unknown key under
+    /// `--unknown-keys warn`, a quote in a string command).
+    pub warnings: Vec<Diagnostic>,
+    /// How it was read (a saved plan records this, to re-derive its steps).
+    pub options: LoadOptions,
+}
+
+/// Entries read from one source, with every problem found.
+struct Read {
+    entries: Vec<Entry>,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Read {
+    fn failed(source: &str, pos: Option<(usize, usize)>, message: &str, hint: Option<&str>) -> Read {
+        Read {
+            entries: Vec::new(),
+            errors: vec![diag(source, pos, message, hint)],
+            warnings: Vec::new(),
+        }
+    }
 }
 
 impl Config {
@@ -38,80 +96,123 @@ impl Config {
     /// # Ok::<(), paunch::Error>(())
     /// ```
     pub fn parse(text: &str, source: &str) -> Result<Config> {
-        let mut diags = Vec::new();
+        Config::parse_with(text, source, &LoadOptions::default())
+    }
+
+    /// [`Config::parse`] with options: unknown keys as warnings, relative
+    /// paths resolved against a directory.
+    ///
+    /// ```
+    /// use paunch::config::{Config, LoadOptions, UnknownKeys};
+    /// let text = "web:\n  image: nginx:1.27\n  tset: 1\n";
+    /// assert!(Config::parse(text, "x").is_err());
+    /// let opts = LoadOptions { unknown_keys: UnknownKeys::Warn, ..Default::default() };
+    /// let config = Config::parse_with(text, "x", &opts)?;
+    /// assert_eq!(config.warnings[0].line, Some(3));
+    /// assert_eq!(config.entries[0].config_data(), r#"{"image": "nginx:1.27", "tset": 1}"#);
+    /// # Ok::<(), paunch::Error>(())
+    /// ```
+    pub fn parse_with(text: &str, source: &str, opts: &LoadOptions) -> Result<Config> {
+        Config::finish(source, Config::read(text, source, opts), opts, false)
+    }
+
+    fn read(text: &str, source: &str, opts: &LoadOptions) -> Read {
         let root = match yaml::load(text) {
             Ok(Some(root)) => root,
             Ok(None) => {
-                return Err(Error::config(vec![diag(
+                return Read::failed(
                     source,
                     None,
                     "the file is empty",
                     Some("a configuration maps container names to their settings"),
-                )]));
+                );
             }
-            Err(e) => {
-                return Err(Error::config(vec![diag(
-                    source,
-                    Some((e.line, e.column)),
-                    &e.message,
-                    None,
-                )]));
-            }
+            Err(e) => return Read::failed(source, Some((e.line, e.column)), &e.message, None),
         };
         let Some(map) = root.as_map() else {
-            return Err(Error::config(vec![diag(
+            return Read::failed(
                 source,
                 Some((root.line, root.column)),
                 &format!(
                     "the top level must map container names to their settings, found {}",
                     root.type_name()
                 ),
-                Some("e.g. `web:\\n  image: nginx:1.27`"),
-            )]));
+                Some("e.g. `web: {image: nginx:1.27}`"),
+            );
         };
-        let mut entries = Vec::new();
+        let mut read = Read {
+            entries: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let src = entry::Source { file: source, opts };
         for e in map {
             if let Some(entry) = Entry::decode(
                 &e.key_text,
                 (e.key_line, e.key_column),
                 &e.value,
-                source,
-                &mut diags,
+                &src,
+                &mut read.errors,
+                &mut read.warnings,
             ) {
-                entries.push(entry);
+                read.entries.push(entry);
             }
         }
         if map.is_empty() {
-            diags.push(diag(source, None, "the configuration has no entries", None));
+            read.errors
+                .push(diag(source, None, "the configuration has no entries", None));
         }
-        if diags.is_empty() {
-            Ok(Config {
-                source: source.to_string(),
-                entries,
-            })
-        } else {
-            Err(Error::config(diags))
-        }
+        read
     }
 
-    /// Loads a file or a directory of `hashed-NAME.json` files, then checks
-    /// that host paths it names exist.
-    pub fn load(path: &Path) -> Result<Config> {
-        let config = if path.is_dir() {
-            Config::load_hashed_dir(path)?
-        } else {
-            let text = read_text(path)?;
-            Config::parse(&text, &path.display().to_string())?
+    /// The configuration, or every problem found: with `check_paths`, the
+    /// missing host paths of the entries that could be read are reported
+    /// together with the other problems, not only once those are fixed.
+    fn finish(source: &str, mut read: Read, opts: &LoadOptions, check_paths: bool) -> Result<Config> {
+        if check_paths {
+            read.errors.extend(missing_paths(&read.entries));
+        }
+        let config = Config {
+            source: source.to_string(),
+            entries: read.entries.into_iter().filter(|e| !e.failed).collect(),
+            warnings: read.warnings,
+            options: opts.clone(),
         };
-        let diags = config.check_paths();
-        if diags.is_empty() {
+        if read.errors.is_empty() {
             Ok(config)
         } else {
-            Err(Error::config(diags))
+            Err(Error::config(read.errors))
         }
     }
 
-    fn load_hashed_dir(dir: &Path) -> Result<Config> {
+    /// Loads a file or a directory of `hashed-NAME.json` files, resolving
+    /// relative host paths against the current directory, and checks that
+    /// the host paths it names exist.
+    pub fn load(path: &Path) -> Result<Config> {
+        Config::load_with(path, &LoadOptions::default())
+    }
+
+    /// [`Config::load`] with options; a `base_dir` of `None` means the
+    /// current directory.
+    pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Config> {
+        let mut opts = opts.clone();
+        if opts.base_dir.is_none() {
+            opts.base_dir = Some(
+                std::env::current_dir()
+                    .map_err(|e| Error::io("read the current directory", Path::new("."), e))?,
+            );
+        }
+        let shown = path.display().to_string();
+        let read = if path.is_dir() {
+            Config::read_hashed_dir(path, &opts)?
+        } else {
+            let text = read_text(path)?;
+            Config::read(&text, &shown, &opts)
+        };
+        Config::finish(&shown, read, &opts, true)
+    }
+
+    fn read_hashed_dir(dir: &Path, opts: &LoadOptions) -> Result<Read> {
         let read = std::fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
         let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
         for f in read {
@@ -133,75 +234,48 @@ impl Config {
                 Some("--file takes a YAML/JSON file, or a directory of hashed-NAME.json files"),
             )]));
         }
-        let mut diags = Vec::new();
-        let mut entries = Vec::new();
+        let mut out = Read {
+            entries: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        };
         for (name, path) in files {
             let source = path.display().to_string();
             let text = read_text(&path)?;
             match yaml::load(&text) {
                 Ok(Some(node)) => {
-                    if let Some(e) = Entry::decode(&name, (0, 0), &node, &source, &mut diags) {
-                        entries.push(e);
+                    let src = entry::Source {
+                        file: &source,
+                        opts,
+                    };
+                    if let Some(e) = Entry::decode(
+                        &name,
+                        (0, 0),
+                        &node,
+                        &src,
+                        &mut out.errors,
+                        &mut out.warnings,
+                    ) {
+                        out.entries.push(e);
                     }
                 }
-                Ok(None) => diags.push(diag(&source, None, "the file is empty", None)),
-                Err(e) => diags.push(diag(&source, Some((e.line, e.column)), &e.message, None)),
+                Ok(None) => out
+                    .errors
+                    .push(diag(&source, None, "the file is empty", None)),
+                Err(e) => out
+                    .errors
+                    .push(diag(&source, Some((e.line, e.column)), &e.message, None)),
             }
         }
-        if diags.is_empty() {
-            Ok(Config {
-                source: dir.display().to_string(),
-                entries,
-            })
-        } else {
-            Err(Error::config(diags))
-        }
+        Ok(out)
     }
 
     /// Host paths that must exist before anything runs: bind-mount sources
     /// (a volume source with a `/`; one without is a named volume) and
-    /// `env_file`s. Relative paths are taken from the current directory, as
-    /// the engine client takes them.
+    /// `env_file`s (relative ones were resolved when the configuration was
+    /// read).
     pub fn check_paths(&self) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
-        let mut missing = |e: &Entry, key: &str, message: String, hint: Option<&str>| {
-            let (line, column) = e.position(key);
-            diags.push(Diagnostic {
-                file: e.file.clone(),
-                line: (line > 0).then_some(line),
-                column: (line > 0).then_some(column),
-                entry: Some(e.name.clone()),
-                key: Some(key.into()),
-                message,
-                hint: hint.map(str::to_string),
-            });
-        };
-        for e in self.entries.iter().filter(|e| e.action() == Action::Run) {
-            for v in e.strings("volumes") {
-                let Some((source, _)) = v.split_once(':') else {
-                    continue;
-                };
-                if source.contains('/') && !Path::new(source).exists() {
-                    missing(
-                        e,
-                        "volumes",
-                        format!("host path \"{source}\" does not exist"),
-                        Some("create it first, or use a name without / for a named volume"),
-                    );
-                }
-            }
-            for f in e.strings("env_file") {
-                if !Path::new(f).is_file() {
-                    missing(
-                        e,
-                        "env_file",
-                        format!("env_file \"{f}\" does not exist"),
-                        None,
-                    );
-                }
-            }
-        }
-        diags
+        missing_paths(&self.entries)
     }
 
     pub fn entry(&self, name: &str) -> Option<&Entry> {
@@ -238,13 +312,94 @@ impl Config {
 
     /// Reads one entry from a node (e.g. after `debug --overrides`),
     /// validating it again.
-    pub fn entry_from_node(name: &str, node: &Node, source: &str) -> Result<Entry> {
+    pub fn entry_from_node(
+        name: &str,
+        node: &Node,
+        source: &str,
+        opts: &LoadOptions,
+    ) -> Result<Entry> {
         let mut diags = Vec::new();
-        match Entry::decode(name, (0, 0), node, source, &mut diags) {
+        let mut warnings = Vec::new();
+        let src = entry::Source { file: source, opts };
+        match Entry::decode(name, (0, 0), node, &src, &mut diags, &mut warnings) {
             Some(e) if diags.is_empty() => Ok(e),
             _ => Err(Error::config(diags)),
         }
     }
+
+    /// Reads a configuration back from the `{name: entry}` value a saved
+    /// plan holds, with the options it was read with then.
+    pub fn from_value(value: &Value, source: &str, opts: &LoadOptions) -> Result<Config> {
+        let Value::Map(m) = value else {
+            return Err(Error::config(vec![diag(
+                source,
+                None,
+                "the configuration is not a map of entries",
+                None,
+            )]));
+        };
+        let mut read = Read {
+            entries: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let src = entry::Source { file: source, opts };
+        for (name, v) in m.iter() {
+            if let Some(e) = Entry::decode(
+                name,
+                (0, 0),
+                &Node::from_value(v),
+                &src,
+                &mut read.errors,
+                &mut read.warnings,
+            ) {
+                read.entries.push(e);
+            }
+        }
+        Config::finish(source, read, opts, false)
+    }
+}
+
+fn missing_paths(entries: &[Entry]) -> Vec<Diagnostic> {
+let mut diags = Vec::new();
+    let mut missing = |e: &Entry, key: &str, message: String, hint: Option<&str>| {
+        let (line, column) = e.position(key);
+        diags.push(Diagnostic {
+            file: e.file.clone(),
+            line: (line > 0).then_some(line),
+            column: (line > 0).then_some(column),
+            entry: Some(e.name.clone()),
+            key: Some(key.into()),
+            message,
+            hint: hint.map(str::to_string),
+        });
+    };
+    for e in entries.iter().filter(|e| e.action() == Action::Run) {
+        for v in e.strings("volumes") {
+            let Some((source, _)) = v.split_once(':') else {
+                continue;
+            };
+            if source.contains('/') && !Path::new(source).exists() {
+                missing(
+                    e,
+                    "volumes",
+                    format!("host path \"{source}\" does not exist"),
+                    Some("create it first, or use a name without / for a named volume"),
+                );
+            }
+        }
+        for f in e.strings("env_file") {
+            if !Path::new(f).is_file() {
+                missing(
+                    e,
+                    "env_file",
+                    format!("env_file \"{f}\" does not exist"),
+                    None,
+                );
+            }
+        }
+    }
+    diags
 }
 
 fn read_text(path: &Path) -> Result<String> {

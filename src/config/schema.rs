@@ -48,6 +48,11 @@ fn shape(s: Shape) -> Value {
             {"type": "array", "items": {"type": ["string", "number", "boolean"]}}
         ]}),
         Shape::Action => json!({"enum": ["run", "exec", null]}),
+        Shape::Restart => json!({"anyOf": [
+            {"type": "string", "pattern": "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"},
+            {"const": false},
+            {"type": "null"}
+        ]}),
         Shape::Ints => list_of(json!({"type": "integer"})),
         Shape::Healthcheck => {
             let mut props = serde_json::Map::new();

@@ -155,6 +155,31 @@ impl Runtime {
             labels::CONFIG_DATA,
             entry.config_data()
         ));
+        self.container_args(entry, a)
+    }
+
+    /// `run` for `paunch debug --action run`: the entry's own arguments,
+    /// but none of paunch's four labels (only `paunch_debug=ENTRY`), so no
+    /// apply ever counts the container as one of its own.
+    pub fn debug_run_args(
+        self,
+        entry: &Entry,
+        name: &str,
+        extra: &[(String, String)],
+    ) -> Vec<String> {
+        let mut a = vec![s("run"), format!("--name={name}")];
+        for (k, v) in extra {
+            a.push(format!("--label={k}={v}"));
+        }
+        for l in entry.strings("labels") {
+            a.push(format!("--label={l}"));
+        }
+        a.push(format!("--label=paunch_debug={}", entry.name));
+        self.container_args(entry, a)
+    }
+
+    /// The entry's flags, image and command after the name and labels.
+    fn container_args(self, entry: &Entry, mut a: Vec<String>) -> Vec<String> {
         if entry.detach() {
             a.push(s("--detach=true"));
         }
@@ -195,6 +220,14 @@ fn emit(how: Emit, setting: &Setting, a: &mut Vec<String>) {
     match (how, setting) {
         (Emit::Each(flag), Setting::Strings(values)) => {
             a.extend(values.iter().map(|v| format!("{flag}={v}")));
+        }
+        (Emit::EachUnless(flag, default), Setting::Strings(values)) => {
+            a.extend(
+                values
+                    .iter()
+                    .filter(|v| v.as_str() != default)
+                    .map(|v| format!("{flag}={v}")),
+            );
         }
         (Emit::Each(flag), Setting::Int(i)) => a.push(format!("{flag}={i}")),
         (Emit::Switch(flag), Setting::Bool(true)) => a.push(s(flag)),
