@@ -7,13 +7,16 @@ import json, yaml, os, sys
 IMG = "sha256:b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
 IMG2 = "sha256:c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
 def cid(n): return ("%02d" % n) * 32
-def container(n, name, config_id, entry_name, data, state="running", image_id=IMG, created="2026-11-01T10:00:%02dZ", managed_by="paunch", labels_extra=None, drop=()):
+def container(n, name, config_id, entry_name, data, state="running", image_id=IMG, created="2026-11-01T10:00:%02dZ", managed_by="paunch", labels_extra=None, drop=(), exit_code=0, joined=()):
     labels = {"managed_by": managed_by, "config_id": config_id, "container_name": entry_name}
     if data is not None: labels["config_data"] = data if isinstance(data, str) else json.dumps(data)
     for d in drop: labels.pop(d, None)
     if labels_extra: labels.update(labels_extra)
-    return {"id": cid(n), "name": name, "state": state, "image_id": image_id, "image": (data or {}).get("image", "") if isinstance(data, dict) else "",
+    c = {"id": cid(n), "name": name, "state": state, "image_id": image_id, "image": (data or {}).get("image", "") if isinstance(data, dict) else "",
             "command": [], "created": created % n if "%" in created else created, "labels": labels}
+    if exit_code: c["exit_code"] = exit_code
+    if joined: c["joined"] = [{"key": k, "container": v} for k, v in joined]
+    return c
 def write(scn, config_text, containers, foreign=(), images=None, options=None):
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), scn); os.makedirs(d, exist_ok=True)
     if config_text is not None:
@@ -128,13 +131,14 @@ legacy:
   image: paunch-test/busybox:1
   restart: no
   privileged: yes
-  user: 0755
+  user: '0755'
   cpu_shares: 0x400
-  log_tag: 1.10
+  log_tag: '1.10'
   environment:
-    NO: off
-    PORT: 22:22
-  ports: [22:22, "8080:80"]
+    'NO': 'off'
+    PORT: '22:22'
+    DEBUG: true
+  ports: ['22:22', "8080:80", 9090]
   stop_grace_period: 1m30s
   healthcheck:
     test: [CMD-SHELL, "echo ok"]
@@ -145,3 +149,38 @@ write("yaml11-scalars", YAML11, [])
 
 write("blocking-still-running", SERVICE, svc(states={"init": "running"}))
 write("blocking-never-started", SERVICE, svc(states={"init": "created"}))
+
+# SPEC §15: a blocking container whose last run failed runs again; one
+# that succeeded is left alone.
+write("blocking-failed-runs-again", SERVICE, svc(states={"init": "exited"})[:1] + [container(2, "init", "v1", "init", E["init"], state="exited", exit_code=3)] + svc()[2:])
+# SPEC §15: a container that joins another's namespaces and volumes
+SHARED = """\
+op-srv:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  environment: [VERSION=1]
+op-side:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  net: container:op-srv
+  ipc: container:op-srv
+  volumes_from: [op-srv]
+"""
+S = entries(SHARED)
+srv = container(1, "op-srv", "v1", "op-srv", S["op-srv"])
+side = container(2, "op-side", "v1", "op-side", S["op-side"], joined=[("net", cid(1)), ("ipc", cid(1)), ("volumes_from", "op-srv")])
+# op-srv changes: op-side is replaced after it, joining the new one.
+write("joined-container-replaced", SHARED.replace("VERSION=1", "VERSION=2"), [srv, side])
+# op-srv was replaced by an earlier apply (interrupted before op-side): op-side holds a dead namespace.
+srv_new = container(3, "op-srv", "v1", "op-srv", S["op-srv"], created="2026-11-01T11:00:00Z")
+write("joined-container-stale", SHARED, [srv_new, side])
+# Under a second config ID the desired names are taken: op-side joins this config ID's op-srv, not the first one's.
+write("joined-container-second-config-id", SHARED, [srv, side], options={"config_id": "v2"})
+# Two managed containers whose names were swapped by hand.
+HA = "alpha:\n  image: paunch-test/busybox:1\n  command: sleep 3600\nbeta:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n"
+A = entries(HA)
+write("names-swapped", HA, [container(1, "beta", "v1", "alpha", A["alpha"]), container(2, "alpha", "v1", "beta", A["beta"])])
+# A paused container, and a --label whose value changed: both noted, neither replaced.
+write("paused-and-label-changed", HA, [container(1, "alpha", "v1", "alpha", A["alpha"], state="paused", labels_extra={"team": "web"}), container(2, "beta", "v1", "beta", A["beta"], labels_extra={"team": "web"})], options={"config_id": "v1", "labels": {"team": "platform"}})
+# Another config ID's container under a suffixed name is not this apply's business: no note.
+write("other-config-id-suffixed-no-note", HELLO, [container(2, "hello-q85i4ea2", "hi-again", "hello", H, state="exited")], foreign=[(90, "hello")], options={"config_id": "hi-third"})

@@ -40,6 +40,28 @@ pub struct Container {
     pub created: String,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// The exit code of its last run (0 while it has not exited).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub exit_code: i64,
+    /// The containers whose namespaces or volumes it joined, as the engine
+    /// recorded them when it was created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<Joined>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// A namespace or volumes a container took from another container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Joined {
+    /// The configuration key: `net`, `ipc`, `pid` or `volumes_from`.
+    pub key: String,
+    /// The container as the engine recorded it: its full ID for
+    /// namespaces (the engine resolves the name at create time), the name
+    /// as given for `volumes_from`.
+    pub container: String,
 }
 
 /// A container seen only for the name it holds.
@@ -200,6 +222,19 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
     struct State {
         #[serde(rename = "Status", default)]
         status: String,
+        #[serde(rename = "ExitCode", default)]
+        exit_code: i64,
+    }
+    #[derive(Deserialize, Default)]
+    struct Host {
+        #[serde(rename = "NetworkMode", default)]
+        network_mode: Option<String>,
+        #[serde(rename = "IpcMode", default)]
+        ipc_mode: Option<String>,
+        #[serde(rename = "PidMode", default)]
+        pid_mode: Option<String>,
+        #[serde(rename = "VolumesFrom", default)]
+        volumes_from: Option<Vec<String>>,
     }
     #[derive(Deserialize, Default)]
     struct Conf {
@@ -226,6 +261,8 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
         state: State,
         #[serde(rename = "Config", default)]
         config: Option<Conf>,
+        #[serde(rename = "HostConfig", default)]
+        host: Option<Host>,
     }
     if stdout.trim().is_empty() {
         return Ok(Vec::new());
@@ -236,6 +273,26 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
         .into_iter()
         .map(|i| {
             let conf = i.config.unwrap_or_default();
+            let host = i.host.unwrap_or_default();
+            let mut joined = Vec::new();
+            for (key, mode) in [
+                ("net", host.network_mode),
+                ("ipc", host.ipc_mode),
+                ("pid", host.pid_mode),
+            ] {
+                if let Some(c) = mode.as_deref().and_then(|m| m.strip_prefix("container:")) {
+                    joined.push(Joined {
+                        key: key.into(),
+                        container: c.to_string(),
+                    });
+                }
+            }
+            for v in host.volumes_from.unwrap_or_default() {
+                joined.push(Joined {
+                    key: "volumes_from".into(),
+                    container: volumes_from_container(&v).to_string(),
+                });
+            }
             Container {
                 id: i.id,
                 name: i.name.trim_start_matches('/').to_string(),
@@ -245,9 +302,18 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
                 command: conf.cmd.unwrap_or_default(),
                 created: i.created,
                 labels: conf.labels.unwrap_or_default(),
+                exit_code: i.state.exit_code,
+                joined,
             }
         })
         .collect())
+}
+
+/// The container of a `volumes_from` item (`NAME[:ro|:rw]`).
+pub fn volumes_from_container(item: &str) -> &str {
+    item.strip_suffix(":ro")
+        .or_else(|| item.strip_suffix(":rw"))
+        .unwrap_or(item)
 }
 
 /// Parses `image inspect` output and says which local image ID each

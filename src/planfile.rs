@@ -126,7 +126,10 @@ mod tests {
             ("[1, 2]", "not a JSON object"),
             ("{}", "no format_version"),
             (&d[..d.len() / 2], "not JSON"),
-            (&d.replace("\"1.0\"", "\"2.0\""), "plan format 2.0"),
+            (
+                &d.replace(&format!("\"{FORMAT_VERSION}\""), "\"2.0\""),
+                "plan format 2.0",
+            ),
             (
                 &d.replace("\"paunch\"", "\"someone\""),
                 "checksum does not verify",

@@ -192,10 +192,19 @@ fn keys_placed_outside_the_flags() {
 
 #[test]
 fn environment_map_and_passthrough() {
-    let a = argv("environment", "{A: '1', 'NO': 'off', PASS: , B: true, C: 1.5}");
+    let a = argv(
+        "environment",
+        "{A: '1', 'NO': 'off', PASS: , B: true, C: 1.5}",
+    );
     assert_eq!(
         flags(&a),
-        ["--env=A=1", "--env=NO=off", "--env=PASS", "--env=B=true", "--env=C=1.5"]
+        [
+            "--env=A=1",
+            "--env=NO=off",
+            "--env=PASS",
+            "--env=B=true",
+            "--env=C=1.5"
+        ]
     );
 }
 
@@ -207,8 +216,16 @@ fn environment_map_and_passthrough() {
 fn values_yaml_1_1_changes_are_refused() {
     for (key, value, says) in [
         ("environment", "{NO: 1}", "reads the name NO as false"),
-        ("environment", "{DEBUG: yes}", "reads yes as the boolean true"),
-        ("ports", "[22:22]", "reads 22:22 as the number 1342 (base 60)"),
+        (
+            "environment",
+            "{DEBUG: yes}",
+            "reads yes as the boolean true",
+        ),
+        (
+            "ports",
+            "[22:22]",
+            "reads 22:22 as the number 1342 (base 60)",
+        ),
         ("user", "0755", "reads 0755 as the number 493"),
         ("hostname", "on", "reads on as the boolean true"),
     ] {
@@ -219,7 +236,10 @@ fn values_yaml_1_1_changes_are_refused() {
     assert_eq!(flags(&argv("cpuset_cpus", "all")), Vec::<String>::new());
     assert_eq!(flags(&argv("restart", "'no'")), ["--restart=no"]);
     assert_eq!(flags(&argv("restart", "false")), ["--restart=no"]);
-    assert_eq!(flags(&argv("restart", "on-failure:3")), ["--restart=on-failure:3"]);
+    assert_eq!(
+        flags(&argv("restart", "on-failure:3")),
+        ["--restart=on-failure:3"]
+    );
 }
 
 /// SPEC §15: an entry read back from its own config_data label (a rollback,
@@ -233,7 +253,10 @@ fn every_case_round_trips_through_its_label() {
     };
     let mut extra = vec![
         ("environment", "{A: 1, B: true, C: 1.5, D: , E: '0755'}"),
-        ("healthcheck", "{test: true, interval: 30, timeout: 1.5, retries: 3}"),
+        (
+            "healthcheck",
+            "{test: true, interval: 30, timeout: 1.5, retries: 3}",
+        ),
         ("command", "sleep 1e3 'x y'"),
         ("stop_grace_period", "1m30s"),
         ("privileged", "yes"),

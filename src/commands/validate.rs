@@ -12,23 +12,28 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
         unknown_keys: args.reading.unknown_keys,
         base_dir: None,
     };
-    let (entries, diagnostics, warnings): (Vec<String>, Vec<Diagnostic>, Vec<Diagnostic>) = match Config::load_with(&args.file, &opts) {
-        Ok(c) => (c.entries.iter().map(|e| e.name.clone()).collect(), vec![], c.warnings),
-        Err(e) if !e.diagnostics().is_empty() => (vec![], e.diagnostics().to_vec(), vec![]),
-        Err(e) => (
-            vec![],
-            vec![Diagnostic {
-                file: shown.clone(),
-                line: None,
-                column: None,
-                entry: None,
-                key: None,
-                message: e.message().to_string(),
-                hint: e.hint().map(str::to_string),
-            }],
-            vec![],
-        ),
-    };
+    let (entries, diagnostics, warnings): (Vec<String>, Vec<Diagnostic>, Vec<Diagnostic>) =
+        match Config::load_with(&args.file, &opts) {
+            Ok(c) => (
+                c.entries.iter().map(|e| e.name.clone()).collect(),
+                vec![],
+                c.warnings,
+            ),
+            Err(e) if !e.diagnostics().is_empty() => (vec![], e.diagnostics().to_vec(), vec![]),
+            Err(e) => (
+                vec![],
+                vec![Diagnostic {
+                    file: shown.clone(),
+                    line: None,
+                    column: None,
+                    entry: None,
+                    key: None,
+                    message: e.message().to_string(),
+                    hint: e.hint().map(str::to_string),
+                }],
+                vec![],
+            ),
+        };
     let valid = diagnostics.is_empty();
     match args.format {
         PlanFormat::Json => {

@@ -271,7 +271,12 @@ impl Entry {
                     let hint = hint.or_else(|| {
                         Some("`paunch schema` lists every key; `--unknown-keys warn` accepts it with a warning".into())
                     });
-                    cx.at(pos, Some(&e.key_text), format!("unknown key \"{}\"", e.key_text), hint);
+                    cx.at(
+                        pos,
+                        Some(&e.key_text),
+                        format!("unknown key \"{}\"", e.key_text),
+                        hint,
+                    );
                 }
                 continue;
             };
@@ -351,7 +356,13 @@ impl Cx<'_> {
         }
     }
 
-    fn warn(&mut self, pos: (usize, usize), key: Option<&str>, message: String, hint: Option<String>) {
+    fn warn(
+        &mut self,
+        pos: (usize, usize),
+        key: Option<&str>,
+        message: String,
+        hint: Option<String>,
+    ) {
         let d = self.diagnostic(pos, key, message, hint);
         self.warnings.push(d);
     }
@@ -363,14 +374,10 @@ impl Cx<'_> {
             // SPEC §15: relative host paths mean the directory the
             // configuration was read in, wherever a saved plan is applied.
             ("volumes", Setting::Strings(list)) => Some(Setting::Strings(
-                list.into_iter()
-                    .map(|v| self.resolve_volume(&v))
-                    .collect(),
+                list.into_iter().map(|v| self.resolve_volume(&v)).collect(),
             )),
             ("env_file", Setting::Strings(list)) => Some(Setting::Strings(
-                list.into_iter()
-                    .map(|f| self.resolve_path(&f))
-                    .collect(),
+                list.into_iter().map(|f| self.resolve_path(&f)).collect(),
             )),
             ("command", Setting::Strings(words)) => {
                 if let NodeData::Scalar(s) = &v.data
@@ -656,7 +663,11 @@ fn plain_text(s: &Scalar) -> Read<String> {
             if canonical == s.text {
                 Ok(canonical)
             } else {
-                let base60 = if s.text.contains(':') { " (base 60)" } else { "" };
+                let base60 = if s.text.contains(':') {
+                    " (base 60)"
+                } else {
+                    ""
+                };
                 Err(format!(
                     "YAML 1.1 reads {} as the number {canonical}{base60}; quote it (\"{}\") if you mean the text",
                     s.text, s.text
@@ -886,7 +897,9 @@ fn read_engine_duration(n: &Node) -> Read<Option<String>> {
         Value::Null => Ok(None),
         // The number as it reads back from config_data, so a label builds
         // the same argument.
-        Value::Int(_) | Value::Float(_) if parse_duration(&yaml::canonical_text(&s.value)).is_some() => {
+        Value::Int(_) | Value::Float(_)
+            if parse_duration(&yaml::canonical_text(&s.value)).is_some() =>
+        {
             Ok(Some(format!("{}s", yaml::canonical_text(&s.value))))
         }
         Value::String(t) if parse_duration(t).is_some() => {
@@ -914,7 +927,10 @@ fn read_command(n: &Node) -> Read<Vec<String>> {
                 )),
             })
             .collect(),
-        NodeData::Scalar(_) => Ok(read_str(n)?.as_deref().map(python_split).unwrap_or_default()),
+        NodeData::Scalar(_) => Ok(read_str(n)?
+            .as_deref()
+            .map(python_split)
+            .unwrap_or_default()),
         NodeData::Map(_) => Err(expected("a list or a string", n)),
     }
 }
@@ -950,7 +966,10 @@ fn read_restart(n: &Node) -> Read<Option<String>> {
     };
     let Some(p) = policy else { return Ok(None) };
     let valid = match p.split_once(':') {
-        None => matches!(p.as_str(), "no" | "always" | "on-failure" | "unless-stopped"),
+        None => matches!(
+            p.as_str(),
+            "no" | "always" | "on-failure" | "unless-stopped"
+        ),
         Some(("on-failure", n)) => n.parse::<u32>().is_ok(),
         Some(_) => false,
     };

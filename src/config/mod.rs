@@ -73,7 +73,12 @@ struct Read {
 }
 
 impl Read {
-    fn failed(source: &str, pos: Option<(usize, usize)>, message: &str, hint: Option<&str>) -> Read {
+    fn failed(
+        source: &str,
+        pos: Option<(usize, usize)>,
+        message: &str,
+        hint: Option<&str>,
+    ) -> Read {
         Read {
             entries: Vec::new(),
             errors: vec![diag(source, pos, message, hint)],
@@ -168,7 +173,12 @@ impl Config {
     /// The configuration, or every problem found: with `check_paths`, the
     /// missing host paths of the entries that could be read are reported
     /// together with the other problems, not only once those are fixed.
-    fn finish(source: &str, mut read: Read, opts: &LoadOptions, check_paths: bool) -> Result<Config> {
+    fn finish(
+        source: &str,
+        mut read: Read,
+        opts: &LoadOptions,
+        check_paths: bool,
+    ) -> Result<Config> {
         if check_paths {
             read.errors.extend(missing_paths(&read.entries));
         }
@@ -262,9 +272,10 @@ impl Config {
                 Ok(None) => out
                     .errors
                     .push(diag(&source, None, "the file is empty", None)),
-                Err(e) => out
-                    .errors
-                    .push(diag(&source, Some((e.line, e.column)), &e.message, None)),
+                Err(e) => {
+                    out.errors
+                        .push(diag(&source, Some((e.line, e.column)), &e.message, None))
+                }
             }
         }
         Ok(out)
@@ -361,7 +372,7 @@ impl Config {
 }
 
 fn missing_paths(entries: &[Entry]) -> Vec<Diagnostic> {
-let mut diags = Vec::new();
+    let mut diags = Vec::new();
     let mut missing = |e: &Entry, key: &str, message: String, hint: Option<&str>| {
         let (line, column) = e.position(key);
         diags.push(Diagnostic {

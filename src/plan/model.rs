@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// The plan document's format version: `MAJOR.MINOR`. Minor versions only
 /// add fields; a reader refuses another major version.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// What a plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +41,13 @@ pub struct Plan {
     /// The configuration the plan was made from, `{name: entry}` (apply only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Value>,
+    /// The directory relative host paths of `config` were resolved against
+    /// (apply only; since 1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_dir: Option<String>,
+    /// How unknown keys of `config` were read (since 1.1; `error` when absent).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub unknown_keys: crate::config::UnknownKeys,
     /// The observed state the plan depends on.
     pub depends_on: Dependencies,
     /// `sha256:` of the canonical JSON of `depends_on`.
@@ -49,6 +56,10 @@ pub struct Plan {
     /// Things worth knowing that are not steps (a rename that cannot happen).
     #[serde(default)]
     pub notes: Vec<Note>,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
 }
 
 /// Everything in the world that the plan was computed from; if any of it
@@ -174,6 +185,23 @@ pub struct Create {
     /// `detach: false` runs to completion and must exit with one of `exit_codes`.
     pub detach: bool,
     pub exit_codes: Vec<i64>,
+    /// The containers whose namespaces or volumes it joins, as resolved at
+    /// plan time (since 1.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<Join>,
+}
+
+/// A `net`/`ipc`/`pid: container:X` or `volumes_from: [X]` of an entry,
+/// resolved as exec targets are: this config ID's entry X, else the newest
+/// managed container of that name, else a container named X.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Join {
+    /// `net`, `ipc`, `pid` or `volumes_from`.
+    pub key: String,
+    /// X as the configuration names it.
+    pub wanted: String,
+    /// The container name it resolved to (the argv carries this name).
+    pub container: String,
 }
 
 /// Why a step is in the plan. Rendered to text in one place (`render`).
@@ -198,6 +226,9 @@ pub enum Reason {
     ConfigIdDeleted { config_id: String },
     /// Its desired name is free again.
     DesiredNameFree { desired: String },
+    /// Its desired name is held by a managed container that wants this
+    /// one's name (names swapped by hand): it moves aside first (since 1.1).
+    NamesSwapped { desired: String },
     /// The entry's `config_data` changed.
     ConfigChanged,
     /// The image reference now names another image ID.
@@ -211,6 +242,13 @@ pub enum Reason {
     ExecEveryApply,
     /// A blocking container of an earlier, interrupted apply still runs.
     StillRunning,
+    /// A blocking (`detach: false`) container's last run ended with a code
+    /// outside its `exit_codes`: it runs again (since 1.1).
+    BlockingFailed { exit_code: i64 },
+    /// The container whose namespaces or volumes this one joins was (or is
+    /// being) replaced: this one holds a dead namespace or old volumes
+    /// (since 1.1).
+    JoinedReplaced { container: String },
     /// A reason added by a later minor format version.
     #[serde(other)]
     Unknown,
@@ -236,6 +274,16 @@ pub enum Note {
     NotRunning { container: Target, state: String },
     /// An exec target that no container holds at plan time.
     ExecTargetMissing { entry: String, target: String },
+    /// A container is paused; it is left paused (since 1.1).
+    Paused { container: Target },
+    /// A `--label` differs from the label a kept container carries; labels
+    /// change only when a container is replaced (since 1.1).
+    LabelDiffers {
+        container: Target,
+        key: String,
+        has: Option<String>,
+        wanted: String,
+    },
     /// A note added by a later minor format version.
     #[serde(other)]
     Unknown,

@@ -76,6 +76,20 @@ impl NameBook {
         self.held.insert(name.to_string(), holder.to_string());
     }
 
+    /// [`NameBook::choose`], and every name it found taken on the way
+    /// (a saved plan depends on who holds them).
+    pub fn choose_noting(&self, config_id: &str, desired: &str) -> (String, Vec<String>) {
+        let mut tried = Vec::new();
+        let mut candidate = desired.to_string();
+        let mut attempt = 0;
+        while !self.is_free(&candidate) && attempt < 10_000 {
+            tried.push(candidate);
+            candidate = unique_name(config_id, desired, attempt);
+            attempt += 1;
+        }
+        (candidate, tried)
+    }
+
     /// The desired name if free, else the first free unique name.
     pub fn choose(&self, config_id: &str, desired: &str) -> String {
         if self.is_free(desired) {

@@ -10,6 +10,7 @@ use super::diff::config_diff;
 use super::model::*;
 use super::names::NameBook;
 use crate::config::entry::seconds_of;
+use crate::config::keys::{self, Emit};
 use crate::config::{Action as EntryAction, Config, Entry};
 use crate::engine::{LabelSet, Runtime};
 use crate::labels;
@@ -160,123 +161,31 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
     // 3. Renames, across every config ID of this managed-by name.
     b.renames();
 
-    // 4. Groups by start_order; ties keep file order (the sort is stable).
+    // 4. Groups by start_order, with what each entry's container needs.
+    let changing = decide_changes(config, &keepers, observed, &b);
+    let order = effective_order(config, &changing);
     let mut entries: Vec<&Entry> = config.entries.iter().collect();
-    entries.sort_by_key(|e| e.start_order());
+    entries.sort_by_key(|e| (order[e.name.as_str()], join_depth(e, &index)));
     let label_set = opts.label_set();
     let mut made: HashMap<&str, (usize, String)> = HashMap::new();
     let mut start = 0;
     while start < entries.len() {
-        let order = entries[start].start_order();
+        let group_order = order[entries[start].name.as_str()];
         let end = entries[start..]
             .iter()
-            .position(|e| e.start_order() != order)
+            .position(|e| order[e.name.as_str()] != group_order)
             .map_or(entries.len(), |n| start + n);
         let group = &entries[start..end];
         start = end;
-        let phase = Phase::Group(order);
-
-        // The old containers of a group's replacements are stopped together
-        // at the group's start, so their names are free for its creates.
-        let mut replacing: HashMap<&str, (Reason, Option<String>)> = HashMap::new();
-        for e in group.iter().filter(|e| e.action() == EntryAction::Run) {
-            if let Some(k) = keepers.get(e.name.as_str()) {
-                if let Some(why) = change(e, k, observed) {
-                    b.free_name_of(&k.id);
-                    replacing.insert(&e.name, why);
-                } else {
-                    b.keep_notes(e, k, observed);
-                }
-            }
-        }
-
-        for e in group {
-            match e.action() {
-                EntryAction::Run => {
-                    let keeper = keepers.get(e.name.as_str());
-                    let replaced = replacing.remove(e.name.as_str());
-                    if let (Some(k), None) = (keeper, &replaced) {
-                        // A blocking container still running (an apply was
-                        // killed while it ran): later groups wait for it.
-                        if !e.detach() && k.running() {
-                            let id = b.push(
-                                phase,
-                                Action::Wait {
-                                    entry: e.name.clone(),
-                                    container: Target::of(k),
-                                    argv: b.runtime.wait_args(&k.id),
-                                    exit_codes: e.exit_codes(),
-                                },
-                                Reason::StillRunning,
-                                vec![],
-                            );
-                            made.insert(&e.name, (id, b.current_name(&k.id)));
-                        }
-                        continue;
-                    }
-                    let (create, after) = b.create(e, &label_set);
-                    let name = create.name.clone();
-                    let id = match (keeper, replaced) {
-                        (Some(old), Some((reason, diff))) => {
-                            let timeout = stop_timeout(old);
-                            let id = b.push(
-                                phase,
-                                Action::Replace {
-                                    entry: e.name.clone(),
-                                    old: Target::of(old),
-                                    stop: b.runtime.stop_args(timeout, &old.id),
-                                    remove: b.runtime.rm_args(&old.id),
-                                    create,
-                                    diff,
-                                },
-                                reason,
-                                after,
-                            );
-                            b.removed.insert(old.id.clone());
-                            id
-                        }
-                        _ => b.push(
-                            phase,
-                            Action::Create {
-                                entry: e.name.clone(),
-                                create,
-                            },
-                            Reason::NotCreated,
-                            after,
-                        ),
-                    };
-                    made.insert(&e.name, (id, name));
-                }
-                EntryAction::Exec => {
-                    let wanted = e.exec_target().unwrap_or_default();
-                    let (target, after) = match made.get(wanted) {
-                        Some((id, name)) => (name.clone(), vec![*id]),
-                        None => (
-                            b.resolve_exec_target(wanted, keepers.get(wanted).copied()),
-                            vec![],
-                        ),
-                    };
-                    if b.book.is_free(&target) {
-                        b.notes.push(Note::ExecTargetMissing {
-                            entry: e.name.clone(),
-                            target: target.clone(),
-                        });
-                    }
-                    b.used_names.insert(target.clone());
-                    b.push(
-                        phase,
-                        Action::Exec {
-                            entry: e.name.clone(),
-                            argv: b.runtime.exec_args(e, &target),
-                            target,
-                            exit_codes: e.exit_codes(),
-                        },
-                        Reason::ExecEveryApply,
-                        after,
-                    );
-                }
-            }
-        }
+        b.group(
+            Phase::Group(group_order),
+            group,
+            &keepers,
+            &changing,
+            &label_set,
+            &mut made,
+            opts,
+        );
     }
 
     let mut deps_images = BTreeMap::new();
@@ -284,13 +193,7 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
         let id = local_image(observed, &image).map(str::to_string);
         deps_images.insert(image, id);
     }
-    b.finish(
-        Operation::Apply,
-        opts,
-        Some(config.to_value()),
-        vec![],
-        deps_images,
-    )
+    b.finish(Operation::Apply, opts, Some(config), vec![], deps_images)
 }
 
 /// Plans `paunch cleanup`: delete every managed container whose config ID
@@ -334,6 +237,182 @@ pub fn plan_delete(observed: &Observed, ids: &[String], opts: &PlanOptions) -> P
     b.finish(Operation::Delete, opts, None, ids.to_vec(), BTreeMap::new())
 }
 
+/// Points a join's argument at the container it resolved to:
+/// `--net=container:X` → `--net=container:X-1a2b3c4d`, `--volumes-from=X:ro`
+/// → `--volumes-from=X-1a2b3c4d:ro`.
+fn rewrite_join(argv: &mut [String], key: &str, wanted: &str, container: &str) {
+    let flag = match keys::key(key).map(|k| k.emit) {
+        Some(Emit::Each(flag)) => flag,
+        _ => return,
+    };
+    for a in argv.iter_mut() {
+        let Some(value) = a.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) else {
+            continue;
+        };
+        let new = if key == "volumes_from" {
+            let (x, mode) = match value.rsplit_once(':') {
+                Some((x, m)) if m == "ro" || m == "rw" => (x, format!(":{m}")),
+                _ => (value, String::new()),
+            };
+            (x == wanted).then(|| format!("{flag}={container}{mode}"))
+        } else {
+            (value.strip_prefix("container:") == Some(wanted))
+                .then(|| format!("{flag}=container:{container}"))
+        };
+        if let Some(n) = new {
+            *a = n;
+        }
+    }
+}
+
+/// The `net`/`ipc`/`pid: container:X` and `volumes_from` containers an
+/// entry joins: `(key, X)`.
+fn entry_joins(e: &Entry) -> Vec<(&'static str, &str)> {
+    let mut out = Vec::new();
+    for key in ["net", "ipc", "pid"] {
+        if let Some(x) = e.string(key).and_then(|m| m.strip_prefix("container:")) {
+            out.push((key, x));
+        }
+    }
+    for v in e.strings("volumes_from") {
+        out.push(("volumes_from", crate::observe::volumes_from_container(v)));
+    }
+    out
+}
+
+/// How many entries of the configuration lie below this one in a chain of
+/// joins, so that within a group a container is created after the ones it
+/// joins.
+fn join_depth(e: &Entry, index: &HashMap<&str, &Entry>) -> usize {
+    let mut depth = 0;
+    let mut at = e;
+    let mut seen = HashSet::new();
+    while let Some(next) = entry_joins(at)
+        .into_iter()
+        .find_map(|(_, x)| index.get(x).copied())
+    {
+        if !seen.insert(next.name.as_str()) {
+            break;
+        }
+        depth += 1;
+        at = next;
+    }
+    depth
+}
+
+/// Which existing containers of the configuration's run entries are
+/// replaced, and why: their own change (configuration, image, never
+/// started, a failed blocking run), or, SPEC §15, a container they join
+/// that is replaced or created anew, or that is no longer the one they
+/// joined (an earlier apply replaced it). Followed through chains.
+fn decide_changes<'a>(
+    config: &'a Config,
+    keepers: &HashMap<&str, &Container>,
+    observed: &Observed,
+    b: &Builder,
+) -> HashMap<&'a str, (Reason, Option<String>)> {
+    let index = config.index();
+    let mut changing: HashMap<&str, (Reason, Option<String>)> = HashMap::new();
+    for e in config
+        .entries
+        .iter()
+        .filter(|e| e.action() == EntryAction::Run)
+    {
+        if let Some(k) = keepers.get(e.name.as_str())
+            && let Some(why) = change(e, k, observed)
+        {
+            changing.insert(&e.name, why);
+        }
+    }
+    loop {
+        let mut more = Vec::new();
+        for e in config
+            .entries
+            .iter()
+            .filter(|e| e.action() == EntryAction::Run)
+        {
+            let Some(k) = keepers.get(e.name.as_str()) else {
+                continue;
+            };
+            if changing.contains_key(e.name.as_str()) {
+                continue;
+            }
+            for (key, wanted) in entry_joins(e) {
+                let target_entry = index.get(wanted).filter(|t| t.action() == EntryAction::Run);
+                let stale = match target_entry {
+                    // Created anew or replaced by this plan.
+                    Some(t) if changing.contains_key(t.name.as_str()) => true,
+                    Some(t) if !keepers.contains_key(t.name.as_str()) => true,
+                    Some(t) => joined_other(k, key, keepers[t.name.as_str()]),
+                    None => b
+                        .resolve_container(wanted, None)
+                        .is_some_and(|now| joined_other(k, key, now)),
+                };
+                if stale {
+                    more.push((
+                        e.name.as_str(),
+                        Reason::JoinedReplaced {
+                            container: wanted.to_string(),
+                        },
+                    ));
+                    break;
+                }
+            }
+        }
+        if more.is_empty() {
+            return changing;
+        }
+        for (name, reason) in more {
+            changing.insert(name, (reason, None));
+        }
+    }
+}
+
+/// Whether container `c` joined, under `key`, another container than
+/// `now` (which was then created after it).
+fn joined_other(c: &Container, key: &str, now: &Container) -> bool {
+    c.joined.iter().filter(|j| j.key == key).any(|j| {
+        if key == "volumes_from" {
+            // The engine records the name given; a container of that name
+            // created after `c` is not the one whose volumes it has.
+            now.created > c.created
+        } else {
+            j.container != now.id
+        }
+    })
+}
+
+/// Each entry's start_order, except that a container replaced because a
+/// container it joins is replaced goes no earlier than that one's group.
+fn effective_order<'a>(
+    config: &'a Config,
+    changing: &HashMap<&'a str, (Reason, Option<String>)>,
+) -> HashMap<&'a str, i64> {
+    let mut order: HashMap<&str, i64> = config
+        .entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.start_order()))
+        .collect();
+    // Chains are short; as many passes as entries bound any chain.
+    for _ in 0..config.entries.len() {
+        let mut moved = false;
+        for (name, (reason, _)) in changing {
+            if let Reason::JoinedReplaced { container } = reason
+                && let (Some(&own), Some(&theirs)) =
+                    (order.get(name), order.get(container.as_str()))
+                && theirs > own
+            {
+                order.insert(name, theirs);
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    order
+}
+
 fn local_image<'a>(observed: &'a Observed, image: &str) -> Option<&'a str> {
     observed.images.get(image).and_then(|i| i.as_deref())
 }
@@ -364,6 +443,18 @@ fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Opti
     // engine's create and start. Blocking or not, it has not run.
     if c.state == "created" {
         return Some((Reason::NeverStarted, None));
+    }
+    // SPEC §15: a blocking container whose last run failed runs again.
+    if !e.detach()
+        && matches!(c.state.as_str(), "exited" | "dead")
+        && !e.exit_codes().contains(&c.exit_code)
+    {
+        return Some((
+            Reason::BlockingFailed {
+                exit_code: c.exit_code,
+            },
+            None,
+        ));
     }
     None
 }
@@ -458,67 +549,158 @@ impl<'a> Builder<'a> {
 
     /// Phase 3: every remaining managed container not under its desired
     /// name gets it if no container holds it; the original's order (by
-    /// current name).
+    /// current name). Containers whose names were swapped (A holds B's
+    /// name and B holds A's, or a longer cycle) would each wait for the
+    /// other forever: one moves aside to its unique name first.
     fn renames(&mut self) {
-        let mut todo: Vec<&Container> = self
+        let mut todo: Vec<&'a Container> = self
             .observed
             .containers
             .iter()
             .filter(|c| !self.removed.contains(&c.id) && c.name != c.desired_name())
             .collect();
         todo.sort_by(|a, b| a.name.cmp(&b.name));
-        for c in todo {
-            let desired = c.desired_name().to_string();
-            self.used_names.insert(desired.clone());
-            match self.book.holder(&desired) {
-                None => {
-                    let after = self.freed_by.get(&desired).copied().into_iter().collect();
-                    let id = self.push(
-                        Phase::Rename,
-                        Action::Rename {
-                            container: Target::of(c),
-                            to: desired.clone(),
-                            argv: self.runtime.rename_args(&c.id, &desired),
-                        },
-                        Reason::DesiredNameFree {
-                            desired: desired.clone(),
-                        },
-                        after,
-                    );
-                    self.book.free(&c.name);
-                    self.book.take(&desired, &c.id);
-                    self.freed_by.insert(c.name.clone(), id);
-                    self.current.insert(c.id.clone(), desired);
+        for c in &todo {
+            self.used_names.insert(c.desired_name().to_string());
+        }
+        while !todo.is_empty() {
+            let mut blocked = Vec::new();
+            let mut moved = false;
+            for c in std::mem::take(&mut todo) {
+                let desired = c.desired_name().to_string();
+                if self.book.holder(&desired).is_none() {
+                    let reason = Reason::DesiredNameFree {
+                        desired: desired.clone(),
+                    };
+                    self.rename(c, &desired, reason);
+                    moved = true;
+                } else {
+                    blocked.push(c);
                 }
-                Some(holder) => {
-                    let holder = holder.to_string();
-                    self.notes.push(Note::RenameBlocked {
-                        container: Target::of(c),
-                        desired,
-                        holder_managed: self.managed_ids.contains(holder.as_str()),
-                        holder,
-                    });
+            }
+            if moved {
+                todo = blocked;
+                continue;
+            }
+            // Nothing more moves by itself: break one cycle, if there is one.
+            let waiting: HashSet<&str> = blocked.iter().map(|c| c.id.as_str()).collect();
+            let in_cycle = blocked.iter().position(|c| {
+                self.book
+                    .holder(c.desired_name())
+                    .is_some_and(|h| waiting.contains(h))
+            });
+            match in_cycle {
+                Some(i) => {
+                    let c = blocked[i];
+                    let aside = self.book.choose(c.config_id(), c.desired_name());
+                    self.used_names.insert(aside.clone());
+                    let reason = Reason::NamesSwapped {
+                        desired: c.desired_name().to_string(),
+                    };
+                    self.rename(c, &aside, reason);
+                    todo = blocked;
+                }
+                None => {
+                    for c in blocked {
+                        self.rename_blocked(c);
+                    }
                 }
             }
         }
     }
 
-    /// Chooses the new container's name and builds its creation.
-    fn create(&mut self, e: &Entry, labels: &LabelSet) -> (Create, Vec<usize>) {
-        let name = self.book.choose(self.config_id, &e.name);
+    /// A rename step from the container's current name to `to`.
+    fn rename(&mut self, c: &Container, to: &str, reason: Reason) {
+        let from = self.current_name(&c.id);
+        let after = self.freed_by.get(to).copied().into_iter().collect();
+        let id = self.push(
+            Phase::Rename,
+            Action::Rename {
+                container: Target {
+                    id: c.id.clone(),
+                    name: from.clone(),
+                },
+                to: to.to_string(),
+                argv: self.runtime.rename_args(&c.id, to),
+            },
+            reason,
+            after,
+        );
+        self.book.free(&from);
+        self.book.take(to, &c.id);
+        self.freed_by.insert(from, id);
+        self.current.insert(c.id.clone(), to.to_string());
+    }
+
+    /// Notes a rename that cannot happen. An apply notes only its own
+    /// config ID's containers (another config ID's suffixed container is
+    /// that config's business, and would be noise in every plan); cleanup
+    /// notes every one.
+    fn rename_blocked(&mut self, c: &Container) {
+        if !self.config_id.is_empty() && c.config_id() != self.config_id {
+            return;
+        }
+        let desired = c.desired_name().to_string();
+        if let Some(holder) = self.book.holder(&desired).map(str::to_string) {
+            self.notes.push(Note::RenameBlocked {
+                container: Target {
+                    id: c.id.clone(),
+                    name: self.current_name(&c.id),
+                },
+                desired,
+                holder_managed: self.managed_ids.contains(holder.as_str()),
+                holder,
+            });
+        }
+    }
+
+    /// Chooses the new container's name and builds its creation, with the
+    /// containers it joins resolved (and waited for when this plan makes
+    /// them).
+    fn create(
+        &mut self,
+        e: &Entry,
+        labels: &LabelSet,
+        keepers: &HashMap<&str, &Container>,
+        made: &HashMap<&str, (usize, String)>,
+    ) -> (Create, Vec<usize>) {
+        let (name, tried) = self.book.choose_noting(self.config_id, &e.name);
         let name_held_by = (name != e.name)
             .then(|| self.book.holder(&e.name).map(str::to_string))
             .flatten();
-        self.used_names.insert(e.name.clone());
+        self.used_names.extend(tried);
         self.used_names.insert(name.clone());
         self.book.take(&name, &format!("planned:{}", e.name));
-        let after = self.freed_by.get(&name).copied().into_iter().collect();
+        let mut after: Vec<usize> = self.freed_by.get(&name).copied().into_iter().collect();
+        let mut argv = self.runtime.run_args(e, &name, labels);
+        let mut joins = Vec::new();
+        for (key, wanted) in entry_joins(e) {
+            let container = match made.get(wanted) {
+                Some((step, planned)) => {
+                    after.push(*step);
+                    planned.clone()
+                }
+                None => self.resolve_exec_target(wanted, keepers.get(wanted).copied()),
+            };
+            self.used_names.insert(container.clone());
+            if container != wanted {
+                rewrite_join(&mut argv, key, wanted, &container);
+            }
+            joins.push(Join {
+                key: key.to_string(),
+                wanted: wanted.to_string(),
+                container,
+            });
+        }
+        after.sort_unstable();
+        after.dedup();
         let create = Create {
-            argv: self.runtime.run_args(e, &name, labels),
+            argv,
             name,
             name_held_by,
             detach: e.detach(),
             exit_codes: e.exit_codes(),
+            joins,
         };
         (create, after)
     }
@@ -527,23 +709,7 @@ impl<'a> Builder<'a> {
     /// newest managed container with that `container_name` label; else a
     /// container of that literal name.
     fn resolve_exec_target(&self, wanted: &str, own: Option<&Container>) -> String {
-        if let Some(c) = own.filter(|c| !self.removed.contains(&c.id)) {
-            return self
-                .current
-                .get(&c.id)
-                .cloned()
-                .unwrap_or_else(|| c.name.clone());
-        }
-        let newest = self
-            .observed
-            .containers
-            .iter()
-            .filter(|c| !self.removed.contains(&c.id) && c.desired_name() == wanted)
-            .max_by(|a, b| {
-                (a.config_id() == self.config_id, &a.created)
-                    .cmp(&(b.config_id() == self.config_id, &b.created))
-            });
-        match newest {
+        match self.resolve_container(wanted, own) {
             Some(c) => self
                 .current
                 .get(&c.id)
@@ -553,21 +719,173 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The managed container that `wanted` names, as exec targets and
+    /// joined namespaces resolve it: `own` (the entry's container in this
+    /// config ID), else the newest with that `container_name` label, this
+    /// config ID's first. `None`: a literal name.
+    fn resolve_container<'c>(
+        &'c self,
+        wanted: &str,
+        own: Option<&'c Container>,
+    ) -> Option<&'c Container> {
+        if let Some(c) = own.filter(|c| !self.removed.contains(&c.id)) {
+            return Some(c);
+        }
+        self.observed
+            .containers
+            .iter()
+            .filter(|c| !self.removed.contains(&c.id) && c.desired_name() == wanted)
+            .max_by(|a, b| {
+                (a.config_id() == self.config_id, &a.created)
+                    .cmp(&(b.config_id() == self.config_id, &b.created))
+            })
+    }
+
+    /// One `start_order` group: replacements (whose old containers the
+    /// executor stops together first), creations and execs, in order.
+    #[allow(clippy::too_many_arguments)]
+    fn group<'c>(
+        &mut self,
+        phase: Phase,
+        group: &[&'c Entry],
+        keepers: &HashMap<&str, &Container>,
+        changing: &HashMap<&str, (Reason, Option<String>)>,
+        labels: &LabelSet,
+        made: &mut HashMap<&'c str, (usize, String)>,
+        opts: &PlanOptions,
+    ) {
+        // The old containers of a group's replacements are stopped together
+        // at the group's start, so their names are free for its creates.
+        for e in group.iter().filter(|e| e.action() == EntryAction::Run) {
+            if let Some(k) = keepers.get(e.name.as_str()) {
+                if changing.contains_key(e.name.as_str()) {
+                    self.free_name_of(&k.id);
+                } else {
+                    self.keep_notes(e, k, opts);
+                }
+            }
+        }
+        for e in group {
+            match e.action() {
+                EntryAction::Run => {
+                    let keeper = keepers.get(e.name.as_str()).copied();
+                    let replaced = keeper.and(changing.get(e.name.as_str()).cloned());
+                    if let (Some(k), None) = (keeper, &replaced) {
+                        // A blocking container still running (an apply was
+                        // killed while it ran): later groups wait for it.
+                        if !e.detach() && k.running() {
+                            let id = self.push(
+                                phase,
+                                Action::Wait {
+                                    entry: e.name.clone(),
+                                    container: Target::of(k),
+                                    argv: self.runtime.wait_args(&k.id),
+                                    exit_codes: e.exit_codes(),
+                                },
+                                Reason::StillRunning,
+                                vec![],
+                            );
+                            made.insert(&e.name, (id, self.current_name(&k.id)));
+                        }
+                        continue;
+                    }
+                    let (create, after) = self.create(e, labels, keepers, made);
+                    let name = create.name.clone();
+                    let id = match (keeper, replaced) {
+                        (Some(old), Some((reason, diff))) => {
+                            let timeout = stop_timeout(old);
+                            let id = self.push(
+                                phase,
+                                Action::Replace {
+                                    entry: e.name.clone(),
+                                    old: Target::of(old),
+                                    stop: self.runtime.stop_args(timeout, &old.id),
+                                    remove: self.runtime.rm_args(&old.id),
+                                    create,
+                                    diff,
+                                },
+                                reason,
+                                after,
+                            );
+                            self.removed.insert(old.id.clone());
+                            id
+                        }
+                        _ => self.push(
+                            phase,
+                            Action::Create {
+                                entry: e.name.clone(),
+                                create,
+                            },
+                            Reason::NotCreated,
+                            after,
+                        ),
+                    };
+                    made.insert(&e.name, (id, name));
+                }
+                EntryAction::Exec => {
+                    let wanted = e.exec_target().unwrap_or_default();
+                    let (target, after) = match made.get(wanted) {
+                        Some((id, name)) => (name.clone(), vec![*id]),
+                        None => (
+                            self.resolve_exec_target(wanted, keepers.get(wanted).copied()),
+                            vec![],
+                        ),
+                    };
+                    if self.book.is_free(&target) {
+                        self.notes.push(Note::ExecTargetMissing {
+                            entry: e.name.clone(),
+                            target: target.clone(),
+                        });
+                    }
+                    self.used_names.insert(target.clone());
+                    self.push(
+                        phase,
+                        Action::Exec {
+                            entry: e.name.clone(),
+                            argv: self.runtime.exec_args(e, &target),
+                            target,
+                            exit_codes: e.exit_codes(),
+                        },
+                        Reason::ExecEveryApply,
+                        after,
+                    );
+                }
+            }
+        }
+    }
+
     /// Notes on an entry whose container is kept.
-    fn keep_notes(&mut self, e: &Entry, c: &Container, observed: &Observed) {
+    fn keep_notes(&mut self, e: &Entry, c: &Container, opts: &PlanOptions) {
         if let Some(image) = e.image()
-            && local_image(observed, image).is_none()
+            && local_image(self.observed, image).is_none()
         {
             self.notes.push(Note::ImagePulledContainerKept {
                 entry: e.name.clone(),
                 image: image.to_string(),
             });
         }
-        if e.detach() && !c.running() {
+        if c.state == "paused" {
+            self.notes.push(Note::Paused {
+                container: Target::of(c),
+            });
+        } else if e.detach() && !c.running() {
             self.notes.push(Note::NotRunning {
                 container: Target::of(c),
                 state: c.state.clone(),
             });
+        }
+        // Labels are not in config_data: a changed --label does not replace
+        // a container, so say that it did not reach it.
+        for (key, wanted) in &opts.labels {
+            let has = c.label(key);
+            if has != Some(wanted.as_str()) {
+                self.notes.push(Note::LabelDiffers {
+                    container: Target::of(c),
+                    key: key.clone(),
+                    has: has.map(str::to_string),
+                    wanted: wanted.clone(),
+                });
+            }
         }
     }
 
@@ -575,7 +893,7 @@ impl<'a> Builder<'a> {
         self,
         operation: Operation,
         opts: &PlanOptions,
-        config: Option<crate::value::Value>,
+        config: Option<&Config>,
         config_ids: Vec<String>,
         images: BTreeMap<String, Option<String>>,
     ) -> Plan {
@@ -603,7 +921,11 @@ impl<'a> Builder<'a> {
             config_id: (operation == Operation::Apply).then(|| opts.config_id.clone()),
             config_ids,
             labels: opts.labels.clone(),
-            config,
+            config: config.map(Config::to_value),
+            base_dir: config
+                .and_then(|c| c.options.base_dir.as_ref())
+                .map(|d| d.display().to_string()),
+            unknown_keys: config.map(|c| c.options.unknown_keys).unwrap_or_default(),
             fingerprint: super::staleness::fingerprint(&depends_on),
             depends_on,
             steps: self.steps,

@@ -19,6 +19,9 @@ pub fn reason_text(r: &Reason) -> String {
         }
         Reason::ConfigIdDeleted { config_id } => format!("config ID \"{config_id}\" is deleted"),
         Reason::DesiredNameFree { .. } => "its desired name is free".into(),
+        Reason::NamesSwapped { desired } => {
+            format!("moves aside: \"{desired}\" is held by a container that wants this one's name")
+        }
         Reason::ConfigChanged => "configuration changed".into(),
         Reason::ImageUpdated { from, to } => {
             format!("image updated ({} -> {})", short_id(from), short_id(to))
@@ -29,6 +32,14 @@ pub fn reason_text(r: &Reason) -> String {
         Reason::StillRunning => {
             "a blocking container of an interrupted apply still runs; later groups wait for it"
                 .into()
+        }
+        Reason::BlockingFailed { exit_code } => {
+            format!(
+                "its last run exited with {exit_code}, not one of its exit_codes: it runs again"
+            )
+        }
+        Reason::JoinedReplaced { container } => {
+            format!("{container} was replaced: this container joins its namespaces or volumes")
         }
         Reason::Unknown => "(a reason this paunch does not know)".into(),
     }
@@ -149,6 +160,20 @@ fn note_text(n: &Note, managed_by: &str) -> String {
         ),
         Note::ExecTargetMissing { entry, target } => format!(
             "{entry}: no container named {target} exists now; the exec fails unless one does by then"
+        ),
+        Note::Paused { container } => format!(
+            "{} is paused; it is left paused (`docker unpause {}` resumes it)",
+            container.name, container.name
+        ),
+        Note::LabelDiffers {
+            container,
+            key,
+            has,
+            wanted,
+        } => format!(
+            "{} keeps label {key}={}: --label {key}={wanted} reaches a container only when it is created or replaced",
+            container.name,
+            has.as_deref().unwrap_or("(none)")
         ),
         Note::Unknown => "(a note this paunch does not know)".into(),
     }
