@@ -8,7 +8,7 @@
 
 use crate::engine::{Engine, Output};
 use crate::plan::{Action, Create, Phase, Plan, Step};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -166,7 +166,14 @@ impl Run<'_> {
 
     /// `Some(skip)` when a step this one depends on did not succeed.
     fn blocked(&self, step: &Step) -> Option<Outcome> {
-        for dep in &step.after {
+        self.blocked_by(step, &[])
+    }
+
+    /// [`Run::blocked`], ignoring the dependencies in `later` (steps of the
+    /// same group that have not run yet: a replacement's new container
+    /// waits for them, its old one need not).
+    fn blocked_by(&self, step: &Step, later: &[usize]) -> Option<Outcome> {
+        for dep in step.after.iter().filter(|d| !later.contains(d)) {
             match self.outcome(*dep) {
                 Some(Outcome::Done(_)) => {}
                 Some(Outcome::NotRun) | None if self.interrupted() => return Some(Outcome::NotRun),
@@ -240,8 +247,17 @@ impl Run<'_> {
                 .collect();
             // Old containers go first, together; a replacement whose old
             // container could not be removed is not created.
-            let removed = self.stop_and_remove_replaced(&replaced);
-            self.pool(&group, |s| match &s.action {
+            let ids: Vec<usize> = group.iter().map(|s| s.id).collect();
+            let removed = self.stop_and_remove_replaced(&replaced, &ids);
+            // SPEC §15: a replacement is one step. Once its old container
+            // is gone, its new one is created even after an interrupt, or
+            // the interrupt would have deleted the service.
+            let committed: HashSet<usize> = removed
+                .iter()
+                .filter(|(_, r)| r.is_ok())
+                .map(|(id, _)| *id)
+                .collect();
+            self.pool_committed(&group, &committed, |s| match &s.action {
                 Action::Replace { create, .. } => match removed.get(&s.id) {
                     Some(Ok(())) => self.create(create),
                     Some(Err(e)) => Outcome::Failed(e.clone()),
@@ -264,6 +280,17 @@ impl Run<'_> {
     /// Runs `steps` in order, up to `parallel` at once, each after the
     /// steps it depends on.
     fn pool(&self, steps: &[&Step], work: impl Fn(&Step) -> Outcome + Sync) {
+        self.pool_committed(steps, &HashSet::new(), work);
+    }
+
+    /// [`Run::pool`], where the `committed` steps (already half done) run
+    /// even after an interrupt.
+    fn pool_committed(
+        &self,
+        steps: &[&Step],
+        committed: &HashSet<usize>,
+        work: impl Fn(&Step) -> Outcome + Sync,
+    ) {
         if steps.is_empty() {
             return;
         }
@@ -309,7 +336,7 @@ impl Run<'_> {
                     }
                 };
                 let step = steps[index];
-                if !self.stop_requested(step) {
+                if committed.contains(&step.id) || !self.stop_requested(step) {
                     match self.blocked(step) {
                         Some(skip) => self.finish(step, skip),
                         None => {
@@ -496,14 +523,18 @@ impl Run<'_> {
 
     /// The old containers of a group's replacements, stopped together then
     /// removed together. Returns each step's result.
-    fn stop_and_remove_replaced(&self, steps: &[&Step]) -> HashMap<usize, Result<(), String>> {
+    fn stop_and_remove_replaced(
+        &self,
+        steps: &[&Step],
+        group: &[usize],
+    ) -> HashMap<usize, Result<(), String>> {
         let mut items = Vec::new();
         let mut results = HashMap::new();
         for s in steps {
             if self.interrupted() {
                 continue;
             }
-            if let Some(skip) = self.blocked(s) {
+            if let Some(skip) = self.blocked_by(s, group) {
                 results.insert(
                     s.id,
                     Err(match skip {

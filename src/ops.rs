@@ -50,6 +50,22 @@ pub fn check_fresh(engine: &Engine, plan: &Plan) -> Result<()> {
         .with_hint("make a new plan with `paunch plan --out FILE` and review it"))
 }
 
+/// SPEC §15: refuses a saved plan whose steps are not what its own
+/// configuration and observed state give (edited, checksum recomputed).
+pub fn check_derived(plan: &Plan) -> Result<()> {
+    plan::verify::verify(plan).map_err(|diffs| {
+        let mut msg = String::from(
+            "the plan's steps are not what its own configuration gives: it was edited after it was made; nothing was touched",
+        );
+        for d in &diffs {
+            msg.push_str(&format!("\n  - {d}"));
+        }
+        Error::new(ErrorKind::PlanInvalid, msg).with_hint(
+            "make a new plan with `paunch plan --out FILE`; review a plan's engine commands with `paunch show -v FILE`",
+        )
+    })
+}
+
 /// Takes the host lock of a managed-by name.
 pub fn lock(managed_by: &str, timeout: Duration, what: &str) -> Result<Lock> {
     lock::acquire(managed_by, timeout, what)
@@ -128,7 +144,10 @@ pub fn apply_saved(
         "apply --plan",
         run,
         progress,
-        || check_fresh(engine, plan).map(|()| plan.clone()),
+        || {
+            check_derived(plan)?;
+            check_fresh(engine, plan).map(|()| plan.clone())
+        },
     )?;
     Ok(report)
 }

@@ -48,3 +48,101 @@ fn a_missing_file_says_so() {
     let e = Config::load(Path::new("tests/bad-configs/no-such-file.yml")).unwrap_err();
     assert!(e.to_string().contains("No such file"), "{e}");
 }
+
+/// SPEC §6: `--unknown-keys warn` turns an unknown key into a warning with
+/// file:line:column; the key stays in config_data and passes no argument.
+#[test]
+fn unknown_keys_can_be_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.yml");
+    // The upstream typo of TripleO's panko_api_cron: a top-level `test:`
+    // meant for its healthcheck.
+    std::fs::write(
+        &path,
+        "cron:\n  image: app:1\n  command: crond -n\n  test: /openstack/healthcheck\n",
+    )
+    .unwrap();
+    let e = Config::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains(":4:3: entry \"cron\", key \"test\": unknown key \"test\""),
+        "{e}"
+    );
+    let opts = paunch::config::LoadOptions {
+        unknown_keys: paunch::config::UnknownKeys::Warn,
+        base_dir: None,
+    };
+    let config = Config::load_with(&path, &opts).unwrap();
+    let w = config.warnings[0].to_string();
+    assert!(
+        w.contains("typo.yml:4:3: entry \"cron\", key \"test\""),
+        "{w}"
+    );
+    assert!(
+        config.entries[0]
+            .config_data()
+            .contains("\"test\": \"/openstack/healthcheck\"")
+    );
+
+    let bin = env!("CARGO_BIN_EXE_paunch");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(bin)
+            .args(["validate", "--file", path.to_str().unwrap()])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(1));
+    let out = run(&["--unknown-keys", "warn"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("valid (1 entry)") && stdout.contains("warning: "),
+        "{stdout}"
+    );
+    let print = std::process::Command::new(bin)
+        .args([
+            "debug",
+            "--file",
+            path.to_str().unwrap(),
+            "--container",
+            "cron",
+        ])
+        .args(["--unknown-keys", "warn", "--default-runtime", "docker"])
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .output()
+        .unwrap();
+    let cmd = String::from_utf8_lossy(&print.stdout);
+    assert!(cmd.ends_with(" app:1 crond -n\n"), "{cmd}");
+    assert!(String::from_utf8_lossy(&print.stderr).contains("warning: "));
+}
+
+/// SPEC §6: a string command is split as Python's str.split() did, and a
+/// quote in it draws a warning.
+#[test]
+fn string_commands_with_quotes_warn() {
+    let config = Config::parse(
+        "db-sync:\n  image: app:1\n  command: \"bootstrap_host_exec nova su nova -c '/usr/bin/nova-manage db sync'\"\n",
+        "sync.yml",
+    )
+    .unwrap();
+    assert_eq!(
+        config.entries[0].command(),
+        [
+            "bootstrap_host_exec",
+            "nova",
+            "su",
+            "nova",
+            "-c",
+            "'/usr/bin/nova-manage",
+            "db",
+            "sync'"
+        ]
+    );
+    let w = config.warnings[0].to_string();
+    assert!(
+        w.starts_with("sync.yml:3:12: entry \"db-sync\", key \"command\""),
+        "{w}"
+    );
+    assert!(w.contains("quotes are not interpreted"), "{w}");
+}

@@ -77,6 +77,14 @@ fn plans_are_deterministic_and_round_trip() {
         let doc = planfile::to_document(&a);
         let back = planfile::from_document(&doc, "test").expect("document reads back");
         assert_eq!(back, a, "{}", dir.display());
+        // SPEC §15: the saved steps are exactly what the plan's own
+        // configuration and dependencies give (what `apply --plan` checks).
+        assert_eq!(
+            paunch::plan::verify::verify(&back),
+            Ok(()),
+            "{}",
+            dir.display()
+        );
     }
 }
 

@@ -250,7 +250,10 @@ fn edited_or_broken_plans_are_refused() {
 
     let other = write(
         "other.plan",
-        &text.replace("\"format_version\": \"1.0\"", "\"format_version\": \"2.0\""),
+        &text.replace(
+            &format!("\"format_version\": \"{}\"", paunch::plan::FORMAT_VERSION),
+            "\"format_version\": \"2.0\"",
+        ),
     );
     let out = s.paunch(&["apply", "--plan", &other]).code(4);
     assert!(

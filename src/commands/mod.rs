@@ -26,7 +26,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Apply(a) => apply::run(a, g),
         Command::Plan(a) => plan::run(a, g),
-        Command::Show(a) => plan::show(a),
+        Command::Show(a) => plan::show(a, g),
         Command::Cleanup(a) => cleanup::cleanup(a, g),
         Command::Delete(a) => cleanup::delete(a, g),
         Command::List(a) => list::run(a, g),

@@ -49,11 +49,19 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
     Ok(plan.has_changes())
 }
 
-pub fn show(args: ShowArgs) -> Result<i32> {
+pub fn show(args: ShowArgs, g: &Global) -> Result<i32> {
     let plan = planfile::read(&args.plan)?;
     match args.format {
         PlanFormat::Json => out(&planfile::to_document(&plan)),
-        PlanFormat::Text => out(&text::render(&plan, &Paint::for_stdout())),
+        PlanFormat::Text => {
+            out(&text::render(&plan, &Paint::for_stdout()));
+            if g.verbose > 0 && !plan.steps.is_empty() {
+                out(&format!("\n{}", text::commands(&plan)));
+            }
+        }
     }
+    // A reviewer is told at once when the steps are not what the plan's
+    // configuration gives (apply --plan refuses such a plan).
+    ops::check_derived(&plan)?;
     Ok(0)
 }

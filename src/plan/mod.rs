@@ -6,6 +6,7 @@ pub mod model;
 mod names;
 pub mod planner;
 pub mod staleness;
+pub mod verify;
 
 pub use model::*;
 pub use names::{NameBook, unique_name};

@@ -592,7 +592,8 @@ impl<'a> Builder<'a> {
             match in_cycle {
                 Some(i) => {
                     let c = blocked[i];
-                    let aside = self.book.choose(c.config_id(), c.desired_name());
+                    let (aside, tried) = self.book.choose_noting(c.config_id(), c.desired_name());
+                    self.used_names.extend(tried);
                     self.used_names.insert(aside.clone());
                     let reason = Reason::NamesSwapped {
                         desired: c.desired_name().to_string(),

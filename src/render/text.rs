@@ -339,3 +339,41 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
     out.push('\n');
     out
 }
+
+/// Every engine command a plan runs, step by step, shell-quoted: what a
+/// reviewer approves (`paunch show -v`). Deletions and replacements stop
+/// and remove before they create.
+pub fn commands(plan: &Plan) -> String {
+    let program = plan.runtime.program();
+    let cmd = |argv: &[String]| {
+        let mut words = vec![program];
+        words.extend(argv.iter().map(String::as_str));
+        format!("      $ {}\n", super::shell_join(&words))
+    };
+    let mut out = String::from("Engine commands:\n");
+    for s in &plan.steps {
+        out.push_str(&format!("  {:>3}. {}\n", s.id, crate::execute::describe(s)));
+        match &s.action {
+            Action::Pull { argv, .. }
+            | Action::Rename { argv, .. }
+            | Action::Wait { argv, .. }
+            | Action::Exec { argv, .. } => out.push_str(&cmd(argv)),
+            Action::Delete { stop, remove, .. } => {
+                out.push_str(&cmd(stop));
+                out.push_str(&cmd(remove));
+            }
+            Action::Replace {
+                stop,
+                remove,
+                create,
+                ..
+            } => {
+                out.push_str(&cmd(stop));
+                out.push_str(&cmd(remove));
+                out.push_str(&cmd(&create.argv));
+            }
+            Action::Create { create, .. } => out.push_str(&cmd(&create.argv)),
+        }
+    }
+    out
+}

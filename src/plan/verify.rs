@@ -1,0 +1,148 @@
+//! A saved plan is code: before `apply --plan` runs it, its steps are
+//! derived again from what the plan itself holds (its configuration, the
+//! observed state it depends on, its options) and must be exactly the
+//! saved ones. The checksum catches damage; this catches a plan edited
+//! with a recomputed checksum (a changed argv, an added step), which a
+//! reviewer approving the configuration would never have seen.
+
+use super::model::{Dependencies, Operation, Plan, Step};
+use super::planner::{PlanOptions, plan_apply, plan_cleanup, plan_delete};
+use crate::config::{Config, LoadOptions};
+use crate::observe::{Holder, Observed};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// The observation a plan was made against, as far as the plan depends on
+/// it: every managed container, the image IDs it compared, and the holders
+/// of the names it uses.
+pub fn observed_of(deps: &Dependencies) -> Observed {
+    let managed: HashSet<&str> = deps.containers.iter().map(|c| c.id.as_str()).collect();
+    let mut observed = Observed {
+        containers: deps.containers.clone(),
+        foreign: deps
+            .names
+            .iter()
+            .filter_map(|(name, holder)| {
+                let id = holder.as_deref()?;
+                (!managed.contains(id)).then(|| Holder {
+                    id: id.to_string(),
+                    name: name.clone(),
+                })
+            })
+            .collect(),
+        images: deps.images.clone(),
+    };
+    observed.normalize();
+    observed
+}
+
+/// The steps this paunch derives from the plan's own contents.
+pub fn derive_steps(plan: &Plan) -> Result<Vec<Step>, String> {
+    let observed = observed_of(&plan.depends_on);
+    let opts = PlanOptions {
+        runtime: plan.runtime,
+        managed_by: plan.managed_by.clone(),
+        config_id: plan.config_id.clone().unwrap_or_default(),
+        labels: plan.labels.clone(),
+    };
+    let derived = match plan.operation {
+        Operation::Apply => {
+            let value = plan
+                .config
+                .as_ref()
+                .ok_or("an apply plan without its configuration")?;
+            let load = LoadOptions {
+                unknown_keys: plan.unknown_keys,
+                base_dir: plan.base_dir.as_ref().map(PathBuf::from),
+            };
+            let config = Config::from_value(value, "the plan's configuration", &load)
+                .map_err(|e| e.to_string())?;
+            plan_apply(&config, &observed, &opts)
+        }
+        Operation::Cleanup => plan_cleanup(&observed, &plan.config_ids, &opts),
+        Operation::Delete => plan_delete(&observed, &plan.config_ids, &opts),
+    };
+    Ok(derived.steps)
+}
+
+/// `Ok` when the saved steps are exactly what the plan's contents give;
+/// otherwise what differs, one line per step.
+pub fn verify(plan: &Plan) -> Result<(), Vec<String>> {
+    let derived = derive_steps(plan).map_err(|e| vec![e])?;
+    if derived == plan.steps {
+        return Ok(());
+    }
+    let mut diffs = Vec::new();
+    for i in 0..derived.len().max(plan.steps.len()) {
+        match (plan.steps.get(i), derived.get(i)) {
+            (Some(saved), Some(d)) if saved == d => {}
+            (Some(saved), Some(d)) if saved.action == d.action => diffs.push(format!(
+                "step {} ({}): its order, reason or dependencies were changed",
+                saved.id,
+                crate::execute::describe(saved)
+            )),
+            (Some(saved), Some(_)) => diffs.push(format!(
+                "step {} ({}): its engine arguments are not what the configuration gives",
+                saved.id,
+                crate::execute::describe(saved)
+            )),
+            (Some(saved), None) => diffs.push(format!(
+                "step {} ({}) is not derived from the configuration",
+                saved.id,
+                crate::execute::describe(saved)
+            )),
+            (None, Some(d)) => diffs.push(format!(
+                "the configuration gives a step {} ({}) that the plan lacks",
+                d.id,
+                crate::execute::describe(d)
+            )),
+            (None, None) => {}
+        }
+    }
+    Err(diffs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Action;
+
+    fn plan() -> Plan {
+        let config = Config::parse(
+            "web:\n  image: busybox:1\n  restart: no\n  ports: ['22:22']\n",
+            "x",
+        )
+        .unwrap();
+        let opts = PlanOptions {
+            config_id: "v1".into(),
+            ..Default::default()
+        };
+        plan_apply(&config, &Observed::default(), &opts)
+    }
+
+    #[test]
+    fn an_unedited_plan_verifies() {
+        assert_eq!(verify(&plan()), Ok(()));
+    }
+
+    #[test]
+    fn an_edited_argv_is_found() {
+        let mut p = plan();
+        for s in &mut p.steps {
+            if let Action::Create { create, .. } = &mut s.action {
+                create.argv.insert(2, "--privileged=true".into());
+            }
+        }
+        let e = verify(&p).unwrap_err();
+        assert!(e[0].contains("engine arguments"), "{e:?}");
+    }
+
+    #[test]
+    fn an_added_step_is_found() {
+        let mut p = plan();
+        let mut extra = p.steps[0].clone();
+        extra.id = p.steps.len() + 1;
+        p.steps.push(extra);
+        assert!(verify(&p).is_err());
+    }
+}
