@@ -405,3 +405,30 @@ fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
     assert!(s.managed().is_empty(), "nothing was touched");
     paunch(&["show".into(), p.into()], &[]).code(4);
 }
+
+/// Two managed containers whose names were swapped by hand converge: one
+/// moves aside, the other takes its name, then the first takes its own.
+#[test]
+fn swapped_names_converge() {
+    let s = Scope::new("swapped");
+    let file = s.config(
+        "s.yml",
+        &format!(
+            "{{p}}alpha:\n  image: {IMAGE}\n  command: sleep 3600\n  stop_grace_period: 1\n\
+             {{p}}beta:\n  image: {IMAGE}\n  command: sleep 3600\n  stop_grace_period: 1\n"
+        ),
+    );
+    let f = file.to_str().unwrap();
+    s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    let (alpha, beta) = (s.name("alpha"), s.name("beta"));
+    let (a, b) = (id_of(&alpha), id_of(&beta));
+    let tmp = s.name("tmp");
+    docker_ok(&["rename", &alpha, &tmp]);
+    docker_ok(&["rename", &beta, &alpha]);
+    docker_ok(&["rename", &tmp, &beta]);
+    let run = s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    assert!(run.stdout.contains("3 to rename"), "{}", run.stdout);
+    assert_eq!((id_of(&alpha), id_of(&beta)), (a, b));
+    let again = s.paunch(&["plan", "--file", f, "--config-id", "c1"]).ok();
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}
