@@ -249,7 +249,7 @@ impl Run<'_> {
             // container could not be removed is not created.
             let ids: Vec<usize> = group.iter().map(|s| s.id).collect();
             let removed = self.stop_and_remove_replaced(&replaced, &ids);
-            // SPEC §15: a replacement is one step. Once its old container
+            // A replacement is one step. Once its old container
             // is gone, its new one is created even after an interrupt, or
             // the interrupt would have deleted the service.
             let committed: HashSet<usize> = removed

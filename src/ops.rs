@@ -50,7 +50,7 @@ pub fn check_fresh(engine: &Engine, plan: &Plan) -> Result<()> {
         .with_hint("make a new plan with `paunch plan --out FILE` and review it"))
 }
 
-/// SPEC §15: refuses a saved plan whose steps are not what its own
+/// Refuses a saved plan whose steps are not what its own
 /// configuration and observed state give (edited, checksum recomputed).
 pub fn check_derived(plan: &Plan) -> Result<()> {
     plan::verify::verify(plan).map_err(|diffs| {

@@ -6,7 +6,7 @@
 //!
 //! Built on `saphyr-parser`'s event stream rather than on a serde
 //! deserializer: serde's YAML crates resolve scalars by YAML 1.2 and forget
-//! both positions and whether a scalar was quoted, which SPEC §2 needs.
+//! both positions and whether a scalar was quoted, which the byte-identical config_data label needs.
 //!
 //! Aliases are expanded (as PyYAML does), within a node budget, so an alias
 //! bomb is an error and not an exhausted machine.

@@ -55,7 +55,7 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
     if args.shell {
         set("command", Value::String("/bin/sh".into()));
     }
-    // SPEC §15: `run` runs attached and leaves nothing behind, whatever
+    // `run` runs attached and leaves nothing behind, whatever
     // the entry says (a detached debug container would outlive the
     // session, and hold the entry's name).
     if args.action == DebugAction::Run && entry.action() == Action::Run {

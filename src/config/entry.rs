@@ -371,7 +371,7 @@ impl Cx<'_> {
         let v = &e.value;
         let setting = self.read_shape(key, e)?;
         match (key.name, setting) {
-            // SPEC §15: relative host paths mean the directory the
+            // Relative host paths mean the directory the
             // configuration was read in, wherever a saved plan is applied.
             ("volumes", Setting::Strings(list)) => Some(Setting::Strings(
                 list.into_iter().map(|v| self.resolve_volume(&v)).collect(),
@@ -637,7 +637,7 @@ fn expected(what: &str, n: &Node) -> String {
 /// A string; null means "not set". A plain scalar that YAML 1.1 reads as a
 /// number or boolean is taken as the text its value reads back as from
 /// `config_data` JSON, so that an entry read back from its label builds the
-/// same arguments (SPEC §15); where that text is not what was written
+/// same arguments (a rollback recreates from labels); where that text is not what was written
 /// (`22:22` is the number 1342, `0755` is 493, `yes` is true), the value
 /// is refused with a hint to quote it, rather than silently changed.
 fn read_str(n: &Node) -> Read<Option<String>> {

@@ -1,7 +1,7 @@
 //! The planner: configuration + observed state → plan. Pure: no I/O, no
 //! clock, no randomness, so the same inputs give the same plan.
 //!
-//! The order of work is SPEC §3's: pulls; deletions (removed entries,
+//! The order of work (README, "How apply decides"): pulls; deletions (removed entries,
 //! label-less containers, duplicates); renames to desired names where free;
 //! then, one `start_order` group at a time, replacements, creations and
 //! execs in file order.
@@ -302,7 +302,7 @@ fn join_depth(e: &Entry, index: &HashMap<&str, &Entry>) -> usize {
 
 /// Which existing containers of the configuration's run entries are
 /// replaced, and why: their own change (configuration, image, never
-/// started, a failed blocking run), or, SPEC §15, a container they join
+/// started, a failed blocking run), or a container they join
 /// that is replaced or created anew, or that is no longer the one they
 /// joined (an earlier apply replaced it). Followed through chains.
 fn decide_changes<'a>(
@@ -444,7 +444,7 @@ fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Opti
     if c.state == "created" {
         return Some((Reason::NeverStarted, None));
     }
-    // SPEC §15: a blocking container whose last run failed runs again.
+    // A blocking container whose last run failed runs again.
     if !e.detach()
         && matches!(c.state.as_str(), "exited" | "dead")
         && !e.exit_codes().contains(&c.exit_code)
@@ -706,7 +706,7 @@ impl<'a> Builder<'a> {
         (create, after)
     }
 
-    /// SPEC §3.5: the entry's own container in this config ID; else the
+    /// The entry's own container in this config ID; else the
     /// newest managed container with that `container_name` label; else a
     /// container of that literal name.
     fn resolve_exec_target(&self, wanted: &str, own: Option<&Container>) -> String {
