@@ -1,7 +1,7 @@
 //! Every command-line flag, in one place.
 
 use crate::config::UnknownKeys;
-use crate::engine::Runtime;
+use crate::runtime::Runtime;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

@@ -183,7 +183,7 @@ impl Run<'_> {
                         .steps
                         .iter()
                         .find(|s| s.id == *dep)
-                        .map(describe)
+                        .map(Step::describe)
                         .unwrap_or_default();
                     return Some(Outcome::Skipped(format!(
                         "step {dep} ({what}) did not succeed"
@@ -208,7 +208,7 @@ impl Run<'_> {
         let failed_pulls: Vec<String> = pulls
             .iter()
             .filter(|s| !self.outcome(s.id).is_some_and(|o| o.is_done()))
-            .map(|s| describe(s))
+            .map(|s| s.describe())
             .collect();
         if !failed_pulls.is_empty() {
             let why = format!(
@@ -666,17 +666,4 @@ fn code_text(o: &Output) -> String {
 fn tail(s: &str, lines: usize) -> String {
     let all: Vec<&str> = s.trim_end().lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-/// A short description of a step, for reports.
-pub fn describe(s: &Step) -> String {
-    match &s.action {
-        Action::Pull { image, .. } => format!("pull {image}"),
-        Action::Delete { container, .. } => format!("delete {}", container.name),
-        Action::Rename { container, to, .. } => format!("rename {} to {to}", container.name),
-        Action::Replace { entry, .. } => format!("replace {entry}"),
-        Action::Create { entry, .. } => format!("create {entry}"),
-        Action::Exec { entry, target, .. } => format!("exec {entry} in {target}"),
-        Action::Wait { container, .. } => format!("wait for {}", container.name),
-    }
 }

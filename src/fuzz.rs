@@ -2,9 +2,10 @@
 //! `tests/fuzz_corpus.rs` replays the kept corpus in every test run.
 //! Each function panics only when a property is broken.
 
-use crate::engine::{LabelSet, Runtime};
-use crate::plan::staleness::{changes, sha256_canonical};
+use crate::hash::sha256_canonical;
+use crate::plan::staleness::changes;
 use crate::render::{Paint, text};
+use crate::runtime::{LabelSet, Runtime};
 use crate::{Config, labels, observe, planfile, yaml};
 
 /// Any text as a configuration: no panic; whatever loads gives engine

@@ -31,6 +31,7 @@ pub mod error;
 pub mod execute;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod hash;
 pub mod labels;
 pub mod lock;
 pub mod log;
@@ -38,12 +39,15 @@ pub mod observe;
 pub mod ops;
 pub mod plan;
 pub mod planfile;
+pub mod pyjson;
 pub mod render;
+pub mod runtime;
 pub mod value;
 pub mod yaml;
 
 pub use config::Config;
-pub use engine::{Engine, Runtime};
+pub use engine::Engine;
 pub use error::{Error, ErrorKind, Result};
 pub use observe::Observed;
 pub use plan::Plan;
+pub use runtime::Runtime;

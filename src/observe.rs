@@ -3,8 +3,8 @@
 //! and the image IDs the configuration's image references name locally.
 //! Parsing the engine's JSON lives here; spawning it does not.
 
-use crate::engine::Runtime;
 use crate::labels;
+use crate::runtime::Runtime;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! `docs/plan-format.md`.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::plan::staleness::sha256_canonical;
+use crate::hash::sha256_canonical;
 use crate::plan::{FORMAT_VERSION, Plan};
 use std::path::Path;
 

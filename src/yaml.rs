@@ -11,7 +11,7 @@
 //! Aliases are expanded (as PyYAML does), within a node budget, so an alias
 //! bomb is an error and not an exhausted machine.
 
-use crate::labels::python_float;
+use crate::pyjson::python_float;
 use crate::value::{Map, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use std::collections::HashMap;

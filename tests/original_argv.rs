@@ -6,7 +6,7 @@
 
 mod support;
 use paunch::Config;
-use paunch::engine::{LabelSet, Runtime};
+use paunch::runtime::{LabelSet, Runtime};
 use std::process::{Command, Stdio};
 
 enum Expect {

@@ -389,7 +389,7 @@ fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
     obj.remove("checksum");
     let argv = obj["steps"][0]["argv"].as_array_mut().unwrap();
     argv.insert(2, "--env=SNEAKED=in".into());
-    let sum = paunch::plan::staleness::sha256_canonical(&doc);
+    let sum = paunch::hash::sha256_canonical(&doc);
     doc.as_object_mut()
         .unwrap()
         .insert("checksum".into(), sum.into());

@@ -5,10 +5,11 @@ use super::out;
 use crate::cli::{DebugAction, DebugArgs, Global};
 use crate::config::keys::did_you_mean;
 use crate::config::{Action, Config, LoadOptions};
-use crate::engine::{Engine, LabelSet};
+use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::NameBook;
 use crate::render::shell_join;
+use crate::runtime::LabelSet;
 use crate::value::Value;
 use crate::yaml::{MapEntry, Node, NodeData};
 

@@ -146,7 +146,7 @@ impl Progress for Printer {
 
     fn started(&self, step: &Step) {
         if let Some(bar) = self.bar.get() {
-            bar.set_message(crate::execute::describe(step));
+            bar.set_message(step.describe());
         }
     }
 

@@ -188,7 +188,7 @@ impl Entry {
     /// stored as `false` and still means `--restart=no`).
     ///
     /// ```
-    /// use paunch::{Config, config::Entry, engine::{LabelSet, Runtime}};
+    /// use paunch::{Config, config::Entry, runtime::{LabelSet, Runtime}};
     /// let config = Config::parse("web:\n  image: nginx:1.27\n  restart: no\n", "x")?;
     /// let yaml = &config.entries[0];
     /// let back = Entry::from_config_data("web", yaml.config_data())?;
@@ -559,14 +559,7 @@ impl Cx<'_> {
         }
         for l in entry.strings("labels") {
             let k = l.split('=').next().unwrap_or("");
-            if [
-                labels::MANAGED_BY,
-                labels::CONFIG_ID,
-                labels::CONTAINER_NAME,
-                labels::CONFIG_DATA,
-            ]
-            .contains(&k)
-            {
+            if labels::RESERVED.contains(&k) {
                 self.at(
                     key_pos("labels"),
                     Some("labels"),

@@ -1,10 +1,9 @@
 //! The one place that starts the engine CLI (`docker`, or `podman`), found
 //! on PATH; `DOCKER_HOST` and friends work because the environment is
-//! inherited. Argument building is in [`args`]; this module only spawns.
+//! inherited. Argument building is in [`crate::runtime`]; this module only
+//! spawns.
 
-pub mod args;
-
-pub use args::{LabelSet, Runtime};
+use crate::runtime::Runtime;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;

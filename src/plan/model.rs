@@ -2,8 +2,8 @@
 //! exact engine arguments it runs, plus the observed state it depends on.
 //! Serializable: the same document is `plan --format json` and a saved plan.
 
-use crate::engine::Runtime;
 use crate::observe::{Container, short_id};
+use crate::runtime::Runtime;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -287,6 +287,21 @@ pub enum Note {
     /// A note added by a later minor format version.
     #[serde(other)]
     Unknown,
+}
+
+impl Step {
+    /// A short description, for reports: `replace web`, `pull app:1`.
+    pub fn describe(&self) -> String {
+        match &self.action {
+            Action::Pull { image, .. } => format!("pull {image}"),
+            Action::Delete { container, .. } => format!("delete {}", container.name),
+            Action::Rename { container, to, .. } => format!("rename {} to {to}", container.name),
+            Action::Replace { entry, .. } => format!("replace {entry}"),
+            Action::Create { entry, .. } => format!("create {entry}"),
+            Action::Exec { entry, target, .. } => format!("exec {entry} in {target}"),
+            Action::Wait { container, .. } => format!("wait for {}", container.name),
+        }
+    }
 }
 
 impl Plan {

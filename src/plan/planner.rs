@@ -12,9 +12,9 @@ use super::names::NameBook;
 use crate::config::entry::seconds_of;
 use crate::config::keys::{self, Emit};
 use crate::config::{Action as EntryAction, Config, Entry};
-use crate::engine::{LabelSet, Runtime};
 use crate::labels;
 use crate::observe::{Container, Observed};
+use crate::runtime::{LabelSet, Runtime};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Who is planning, for whom.

@@ -79,22 +79,22 @@ pub fn verify(plan: &Plan) -> Result<(), Vec<String>> {
             (Some(saved), Some(d)) if saved.action == d.action => diffs.push(format!(
                 "step {} ({}): its order, reason or dependencies were changed",
                 saved.id,
-                crate::execute::describe(saved)
+                saved.describe()
             )),
             (Some(saved), Some(_)) => diffs.push(format!(
                 "step {} ({}): its engine arguments are not what the configuration gives",
                 saved.id,
-                crate::execute::describe(saved)
+                saved.describe()
             )),
             (Some(saved), None) => diffs.push(format!(
                 "step {} ({}) is not derived from the configuration",
                 saved.id,
-                crate::execute::describe(saved)
+                saved.describe()
             )),
             (None, Some(d)) => diffs.push(format!(
                 "the configuration gives a step {} ({}) that the plan lacks",
                 d.id,
-                crate::execute::describe(d)
+                d.describe()
             )),
             (None, None) => {}
         }

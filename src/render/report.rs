@@ -2,7 +2,7 @@
 //! names every failure and every step skipped because of one.
 
 use super::Paint;
-use crate::execute::{Outcome, Report, describe};
+use crate::execute::{Outcome, Report};
 use crate::plan::{Plan, Step};
 
 /// The line printed when a step finishes.
@@ -12,13 +12,13 @@ pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
         Outcome::Done(detail) => format!(
             "  {} {}: {detail}",
             s.green().apply_to("ok"),
-            describe(step)
+            step.describe()
         ),
         Outcome::Failed(e) => {
             let mut out = format!(
                 "  {} {}: ",
                 s.red().bold().apply_to("FAILED"),
-                describe(step)
+                step.describe()
             );
             out.push_str(&indent_rest(e, "      "));
             out
@@ -26,9 +26,9 @@ pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
         Outcome::Skipped(why) => format!(
             "  {} {}: {why}",
             s.yellow().apply_to("skipped"),
-            describe(step)
+            step.describe()
         ),
-        Outcome::NotRun => format!("  {} {}", s.dim().apply_to("not run"), describe(step)),
+        Outcome::NotRun => format!("  {} {}", s.dim().apply_to("not run"), step.describe()),
     }
 }
 
@@ -85,7 +85,7 @@ pub fn summary(verb: &str, plan: &Plan, report: &Report, paint: &Paint) -> Strin
             if let Some(st) = find(*id) {
                 out.push_str(&format!(
                     "  {}: {}\n",
-                    describe(st),
+                    st.describe(),
                     indent_rest(e, "      ")
                 ));
             }
@@ -95,7 +95,7 @@ pub fn summary(verb: &str, plan: &Plan, report: &Report, paint: &Paint) -> Strin
         out.push_str("Skipped because of a failure:\n");
         for (id, why) in &skipped {
             if let Some(st) = find(*id) {
-                out.push_str(&format!("  {}: {why}\n", describe(st)));
+                out.push_str(&format!("  {}: {why}\n", st.describe()));
             }
         }
     }
@@ -103,7 +103,7 @@ pub fn summary(verb: &str, plan: &Plan, report: &Report, paint: &Paint) -> Strin
         out.push_str("Left undone (run apply again to converge):\n");
         for id in &not_run {
             if let Some(st) = find(*id) {
-                out.push_str(&format!("  {}\n", describe(st)));
+                out.push_str(&format!("  {}\n", st.describe()));
             }
         }
     }

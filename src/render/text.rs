@@ -352,7 +352,7 @@ pub fn commands(plan: &Plan) -> String {
     };
     let mut out = String::from("Engine commands:\n");
     for s in &plan.steps {
-        out.push_str(&format!("  {:>3}. {}\n", s.id, crate::execute::describe(s)));
+        out.push_str(&format!("  {:>3}. {}\n", s.id, s.describe()));
         match &s.action {
             Action::Pull { argv, .. }
             | Action::Rename { argv, .. }

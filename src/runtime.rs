@@ -1,4 +1,5 @@
-//! The engine arguments of each operation, for each runtime: pure functions.
+//! The runtime (docker or podman) as a value, and the engine arguments of
+//! each operation for it: pure functions, no spawning.
 //! Every value is its own argv element in `--flag=value` form, so no value
 //! can become a second flag or command, and nothing goes through a shell.
 
@@ -118,7 +119,7 @@ impl Runtime {
     /// `run` for an entry, under `name`, with its labels.
     ///
     /// ```
-    /// use paunch::engine::{LabelSet, Runtime};
+    /// use paunch::runtime::{LabelSet, Runtime};
     /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  net: host\n", "x")?;
     /// let labels = LabelSet { managed_by: "paunch".into(), config_id: "v1".into(), extra: vec![] };
     /// let argv = Runtime::Docker.run_args(&config.entries[0], "web", &labels);
