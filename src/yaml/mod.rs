@@ -1,0 +1,159 @@
+//! A YAML loader that reads scalars as the original's loader did (PyYAML
+//! `safe_load`, YAML 1.1: `yes`/`no`/`on`/`off` are booleans, `0755` is
+//! octal, `22:22` is sexagesimal) and keeps, for every node, where it was
+//! written, the text as written and whether it was quoted, so that errors
+//! point at file:line:column and a string-valued key can tell `"no"` from
+//! `no`.
+//!
+//! Built on `saphyr-parser`'s event stream rather than on a serde
+//! deserializer: serde's YAML crates resolve scalars by YAML 1.2 and forget
+//! both positions and whether a scalar was quoted, which the byte-identical config_data label needs.
+//!
+//! Aliases are expanded (as PyYAML does), within a node budget, so an alias
+//! bomb is an error and not an exhausted machine.
+//!
+//! [`load`] reads, [`resolve_plain`] types plain scalars, [`dump`] writes.
+
+mod dump;
+mod load;
+mod resolve;
+
+pub use dump::{canonical_text, dump, dump_node};
+pub use load::load;
+pub use resolve::{construct_float, construct_int, resolve_plain};
+
+use crate::value::{Map, Value};
+
+/// At most this many nodes after alias expansion.
+pub const MAX_NODES: usize = 200_000;
+/// At most this deep.
+pub const MAX_DEPTH: usize = 64;
+
+/// A loaded node with its position (1-based line and column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub line: usize,
+    pub column: usize,
+    pub data: NodeData,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeData {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<MapEntry>),
+}
+
+/// A scalar: its resolved value, the text as written, and whether it was
+/// plain (unquoted), which is when YAML 1.1 resolution applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub value: Value,
+    pub text: String,
+    pub plain: bool,
+}
+
+/// A key/value pair of a map; `key` is the key as `json.dumps` writes it,
+/// `key_text` as written in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapEntry {
+    pub key: String,
+    pub key_text: String,
+    pub key_line: usize,
+    pub key_column: usize,
+    pub value: Node,
+}
+
+/// A YAML syntax or structure error, at a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Node {
+    /// The value as PyYAML would have constructed it.
+    pub fn to_value(&self) -> Value {
+        match &self.data {
+            NodeData::Scalar(s) => s.value.clone(),
+            NodeData::Seq(items) => Value::List(items.iter().map(Node::to_value).collect()),
+            NodeData::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_value()))
+                    .collect::<Map>(),
+            ),
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[MapEntry]> {
+        match &self.data {
+            NodeData::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.data {
+            NodeData::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.data {
+            NodeData::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What kind of node this is, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.data {
+            NodeData::Scalar(s) => s.value.type_name(),
+            NodeData::Seq(_) => "a list",
+            NodeData::Map(_) => "a map",
+        }
+    }
+
+    /// A node for a value that was not read from YAML (an override given
+    /// as JSON): strings are strings, whatever they look like.
+    pub fn from_value(v: &Value) -> Node {
+        let data = match v {
+            Value::List(items) => NodeData::Seq(items.iter().map(Node::from_value).collect()),
+            Value::Map(m) => NodeData::Map(
+                m.iter()
+                    .map(|(k, v)| MapEntry {
+                        key: k.clone(),
+                        key_text: k.clone(),
+                        key_line: 0,
+                        key_column: 0,
+                        value: Node::from_value(v),
+                    })
+                    .collect(),
+            ),
+            scalar => NodeData::Scalar(Scalar {
+                value: scalar.clone(),
+                text: match scalar {
+                    Value::String(s) => s.clone(),
+                    other => dump::dump_scalar(other),
+                },
+                plain: !matches!(scalar, Value::String(_)),
+            }),
+        };
+        Node {
+            line: 0,
+            column: 0,
+            data,
+        }
+    }
+
+    fn count(&self) -> usize {
+        1 + match &self.data {
+            NodeData::Scalar(_) => 0,
+            NodeData::Seq(items) => items.iter().map(Node::count).sum(),
+            NodeData::Map(entries) => entries.iter().map(|e| 1 + e.value.count()).sum(),
+        }
+    }
+}
