@@ -2,10 +2,13 @@
 //! entries, or a directory of `hashed-NAME.json` files (one entry each).
 //! The whole configuration is read and checked before anything runs.
 
+mod decode;
+pub mod duration;
 pub mod entry;
 pub mod keys;
 pub mod schema;
 
+pub use decode::{is_relative_host_path, python_split};
 pub use entry::{Action, Entry, Healthcheck, Setting};
 
 use crate::error::{Diagnostic, Error, Result};

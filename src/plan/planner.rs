@@ -9,7 +9,7 @@
 use super::diff::config_diff;
 use super::model::*;
 use super::names::NameBook;
-use crate::config::entry::seconds_of;
+use crate::config::duration::seconds_of;
 use crate::config::keys::{self, Emit};
 use crate::config::{Action as EntryAction, Config, Entry};
 use crate::labels;
