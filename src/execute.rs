@@ -6,7 +6,7 @@
 //! creates and execs in order, up to `parallel` at once). A failed step's
 //! dependents are skipped and named; independent steps still run.
 
-use crate::engine::{Engine, Output};
+use crate::engine::{Output, Runner};
 use crate::plan::{Action, Create, Phase, Plan, Step};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -108,7 +108,7 @@ impl Report {
 
 struct Run<'a> {
     plan: &'a Plan,
-    engine: &'a Engine,
+    engine: &'a dyn Runner,
     opts: &'a ExecuteOptions,
     progress: &'a dyn Progress,
     outcomes: Mutex<BTreeMap<usize, Outcome>>,
@@ -117,7 +117,7 @@ struct Run<'a> {
 /// Runs a plan.
 pub fn execute(
     plan: &Plan,
-    engine: &Engine,
+    engine: &dyn Runner,
     opts: &ExecuteOptions,
     progress: &dyn Progress,
 ) -> Report {
@@ -666,4 +666,256 @@ fn code_text(o: &Output) -> String {
 fn tail(s: &str, lines: usize) -> String {
     let all: Vec<&str> = s.trim_end().lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The executor's scheduling without an engine: a recording runner stands
+/// in for the engine CLI (these tests are about order, limits, skips and
+/// interrupts; the engine's own behaviour is tested on a real one).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::observe::{Container, Observed};
+    use crate::plan::{PlanOptions, plan_apply};
+    use std::sync::atomic::AtomicUsize;
+
+    #[derive(Default)]
+    struct Recorder {
+        calls: Mutex<Vec<String>>,
+        running: AtomicUsize,
+        most: AtomicUsize,
+        delay: Duration,
+        /// A call whose words include this fails.
+        fail: Option<&'static str>,
+        /// Set when the n-th call (1-based) starts.
+        interrupt_at: Option<(usize, Arc<AtomicBool>)>,
+    }
+
+    impl Runner for Recorder {
+        fn run_step(&self, argv: &[String]) -> crate::error::Result<Output> {
+            let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            let n = {
+                let mut calls = self.calls.lock().unwrap();
+                calls.push(argv.join(" "));
+                calls.len()
+            };
+            if let Some((at, flag)) = &self.interrupt_at
+                && *at == n
+            {
+                flag.store(true, Ordering::SeqCst);
+            }
+            std::thread::sleep(self.delay);
+            self.running.fetch_sub(1, Ordering::SeqCst);
+            if self
+                .fail
+                .is_some_and(|w| argv.iter().any(|a| a.contains(w)))
+            {
+                return Ok(Output {
+                    code: Some(1),
+                    stdout: String::new(),
+                    stderr: "boom".into(),
+                });
+            }
+            // stop and rm print each container they handled.
+            let stdout = match argv.first().map(String::as_str) {
+                Some("stop" | "rm") => argv[1..]
+                    .iter()
+                    .filter(|a| !a.starts_with("--"))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                _ => "0123456789abcdef".into(),
+            };
+            Ok(Output {
+                code: Some(0),
+                stdout,
+                stderr: String::new(),
+            })
+        }
+    }
+
+    impl Recorder {
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    const IMAGE: &str = "app:1";
+
+    fn observed(containers: Vec<Container>) -> Observed {
+        Observed {
+            containers,
+            foreign: vec![],
+            images: [(IMAGE.to_string(), Some("sha256:1".to_string()))].into(),
+        }
+    }
+
+    fn plan(yaml: &str, observed: &Observed) -> Plan {
+        let config = Config::parse(yaml, "t.yml").unwrap();
+        let opts = PlanOptions {
+            config_id: "c".into(),
+            ..Default::default()
+        };
+        plan_apply(&config, observed, &opts)
+    }
+
+    /// A container of entry `name` created from `yaml`'s entry of that name.
+    fn existing(id: &str, name: &str, yaml: &str) -> Container {
+        let config = Config::parse(yaml, "old.yml").unwrap();
+        let e = config.entry(name).unwrap();
+        Container {
+            id: id.into(),
+            name: name.into(),
+            state: "running".into(),
+            image_id: "sha256:1".into(),
+            image: IMAGE.into(),
+            command: vec![],
+            created: "2026-11-01T10:00:00Z".into(),
+            labels: [
+                ("managed_by", "paunch"),
+                ("config_id", "c"),
+                ("container_name", name),
+                ("config_data", e.config_data()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            exit_code: 0,
+            joined: vec![],
+        }
+    }
+
+    fn run(plan: &Plan, r: &Recorder, parallel: usize, flag: Option<Arc<AtomicBool>>) -> Report {
+        let opts = ExecuteOptions {
+            parallel,
+            interrupted: flag,
+            pull_attempts: 2,
+            pull_backoff: Duration::from_millis(1),
+            ..Default::default()
+        };
+        execute(plan, r, &opts, &Silent)
+    }
+
+    #[test]
+    fn groups_run_in_start_order() {
+        let p = plan(
+            "cc:\n  image: app:1\n  start_order: 2\naa:\n  image: app:1\nbb:\n  image: app:1\n  start_order: 1\n",
+            &observed(vec![]),
+        );
+        let r = Recorder::default();
+        assert!(run(&p, &r, 4, None).success());
+        let names: Vec<String> = r
+            .calls()
+            .iter()
+            .map(|c| c.split(' ').nth(1).unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["--name=aa", "--name=bb", "--name=cc"]);
+    }
+
+    #[test]
+    fn parallel_is_a_limit() {
+        let yaml: String = (0..6).map(|i| format!("c{i}:\n  image: app:1\n")).collect();
+        let p = plan(&yaml, &observed(vec![]));
+        for limit in [1, 2, 4] {
+            let r = Recorder {
+                delay: Duration::from_millis(40),
+                ..Default::default()
+            };
+            assert!(run(&p, &r, limit, None).success());
+            assert_eq!(r.calls().len(), 6);
+            assert_eq!(r.most.load(Ordering::SeqCst), limit, "--parallel {limit}");
+        }
+    }
+
+    #[test]
+    fn a_failed_step_skips_its_dependents_only() {
+        let p = plan(
+            "web:\n  image: app:1\n  command: [serve, --bad]\nother:\n  image: app:1\nreload:\n  action: exec\n  command: [web, reload]\n",
+            &observed(vec![]),
+        );
+        let r = Recorder {
+            fail: Some("--bad"),
+            ..Default::default()
+        };
+        let report = run(&p, &r, 1, None);
+        assert!(!report.success());
+        assert_eq!(report.failed().count(), 1);
+        let skipped: Vec<(usize, &str)> = report.skipped().collect();
+        assert_eq!(skipped.len(), 1);
+        assert!(
+            skipped[0].1.contains("(create web) did not succeed"),
+            "{skipped:?}"
+        );
+        assert!(r.calls().iter().any(|c| c.contains("--name=other")));
+        assert!(!r.calls().iter().any(|c| c.starts_with("exec")));
+    }
+
+    #[test]
+    fn a_failed_pull_touches_nothing() {
+        let mut o = observed(vec![]);
+        o.images.insert("gone:1".into(), None);
+        let p = plan("aa:\n  image: gone:1\nbb:\n  image: app:1\n", &o);
+        let r = Recorder {
+            fail: Some("gone:1"),
+            ..Default::default()
+        };
+        let report = run(&p, &r, 1, None);
+        assert!(
+            r.calls().iter().all(|c| c.starts_with("pull")),
+            "{:?}",
+            r.calls()
+        );
+        assert_eq!(r.calls().len(), 2, "two attempts");
+        assert_eq!(report.skipped().count(), 2);
+    }
+
+    #[test]
+    fn an_interrupt_between_steps_starts_no_more() {
+        let p = plan(
+            "aa:\n  image: app:1\nbb:\n  image: app:1\n  start_order: 1\ncc:\n  image: app:1\n  start_order: 2\n",
+            &observed(vec![]),
+        );
+        let flag = Arc::new(AtomicBool::new(false));
+        let r = Recorder {
+            interrupt_at: Some((1, flag.clone())),
+            ..Default::default()
+        };
+        let report = run(&p, &r, 1, Some(flag));
+        assert!(report.interrupted && !report.success());
+        assert_eq!(
+            r.calls().len(),
+            1,
+            "the step in flight finished, no other started"
+        );
+        assert_eq!(report.not_run().count(), 2);
+    }
+
+    #[test]
+    fn an_interrupt_while_the_old_container_stops_still_creates_the_new_one() {
+        let old = "web:\n  image: app:1\n  environment: [V=1]\nlater:\n  image: app:1\n  start_order: 1\n";
+        let new = "web:\n  image: app:1\n  environment: [V=2]\nlater:\n  image: app:1\n  start_order: 1\n";
+        let p = plan(
+            new,
+            &observed(vec![
+                existing("0001", "web", old),
+                existing("0002", "later", old),
+            ]),
+        );
+        let flag = Arc::new(AtomicBool::new(false));
+        let r = Recorder {
+            interrupt_at: Some((1, flag.clone())),
+            ..Default::default()
+        };
+        let report = run(&p, &r, 1, Some(flag));
+        let calls = r.calls();
+        assert_eq!(calls.len(), 3, "{calls:?}");
+        assert!(calls[0].starts_with("stop") && calls[1].starts_with("rm"));
+        assert!(calls[2].starts_with("run --name=web"), "{calls:?}");
+        assert!(report.interrupted);
+        assert_eq!(
+            report.outcomes[0].1,
+            Outcome::Done("created web (0123456789ab)".into())
+        );
+    }
 }

@@ -46,6 +46,21 @@ impl Output {
     }
 }
 
+/// What the executor needs of an engine: one engine call of a plan's step,
+/// its output captured. [`Engine`] is the real one; tests of the
+/// executor's scheduling give it a recording one.
+pub trait Runner: Sync {
+    /// Runs `argv` (without the program name); `Err` only when the call
+    /// could not be made at all.
+    fn run_step(&self, argv: &[String]) -> Result<Output>;
+}
+
+impl Runner for Engine {
+    fn run_step(&self, argv: &[String]) -> Result<Output> {
+        Engine::run_step(self, argv)
+    }
+}
+
 /// A container engine CLI.
 #[derive(Debug, Clone)]
 pub struct Engine {
