@@ -314,8 +314,6 @@ fn json_key(v: &Value) -> String {
     }
 }
 
-/// Resolves a plain scalar by PyYAML's implicit resolvers.
-
 #[cfg(test)]
 mod tests {
     use super::*;

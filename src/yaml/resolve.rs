@@ -4,6 +4,7 @@
 
 use crate::value::Value;
 
+/// Resolves a plain scalar by PyYAML's implicit resolvers.
 pub fn resolve_plain(text: &str) -> Result<Value, String> {
     if matches!(
         text,
