@@ -102,6 +102,7 @@ impl Entry {
             failed: false,
         };
         cx.check_entry(&entry, map, name_pos);
+        cx.check_numbers(node);
         entry.failed = cx.failed;
         Some(entry)
     }
@@ -295,6 +296,34 @@ impl Cx<'_> {
             }
         }
         Some(Setting::Healthcheck(h))
+    }
+
+    /// Numbers a label and a saved plan cannot carry exactly: integers
+    /// beyond 64 bits and NaN/infinities (JSON has none; a plan would hold
+    /// `null`). Refused here rather than saved as something else.
+    fn check_numbers(&mut self, node: &Node) {
+        match &node.data {
+            NodeData::Scalar(s) => {
+                let exact = match &s.value {
+                    Value::Int(i) => i64::try_from(*i).is_ok() || u64::try_from(*i).is_ok(),
+                    Value::Float(f) => f.is_finite(),
+                    _ => true,
+                };
+                if !exact {
+                    self.at(
+                        (node.line, node.column),
+                        None,
+                        format!(
+                            "{} is a number a saved plan cannot carry exactly (integers must fit in 64 bits; no NaN or infinity)",
+                            s.text
+                        ),
+                        Some(format!("quote it (\"{}\") if it is text", s.text)),
+                    );
+                }
+            }
+            NodeData::Seq(items) => items.iter().for_each(|n| self.check_numbers(n)),
+            NodeData::Map(entries) => entries.iter().for_each(|e| self.check_numbers(&e.value)),
+        }
     }
 
     /// Rules that concern the entry as a whole.
