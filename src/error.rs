@@ -30,7 +30,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     ),
     (
         130,
-        "interrupted by SIGINT/SIGTERM after finishing the step in flight",
+        "interrupted by SIGINT/SIGTERM: after finishing the steps in flight, or at once while waiting for the lock (nothing touched)",
     ),
 ];
 

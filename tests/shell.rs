@@ -1,0 +1,113 @@
+//! The command shell: signals, exit codes, messages and files of the
+//! commands around the core.
+
+mod support;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use support::*;
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} failed");
+}
+
+/// The exit code of `child` if it exits within `limit`; else kills it
+/// (so that a failing test leaves nothing running) and returns `None`.
+fn wait_at_most(child: &mut Child, limit: Duration) -> Option<i32> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status.code().unwrap_or(-1));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Reads `child`'s stderr until a line containing `want`; returns what was
+/// read, and a thread reading the rest.
+fn stderr_until(child: &mut Child, want: &str) -> (String, JoinHandle<String>) {
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains(want) {
+            let rest = std::thread::spawn(move || {
+                let mut rest = String::new();
+                let _ = reader.read_to_string(&mut rest);
+                rest
+            });
+            return (seen, rest);
+        }
+    }
+    panic!("{want:?} never appeared on stderr:\n{seen}");
+}
+
+#[test]
+fn an_interrupt_while_waiting_for_the_lock_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let managed_by = format!("paunch-test-lock-int-{}", std::process::id());
+    let file = dir.path().join("c.yml");
+    std::fs::write(
+        &file,
+        "one:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n",
+    )
+    .unwrap();
+    let locks = dir.path().join("locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let path = locks.join(format!("{managed_by}.lock"));
+    std::fs::write(&path, "pid 4242 (apply)").unwrap();
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    held.lock().unwrap();
+    for command in [
+        &[
+            "apply",
+            "--file",
+            file.to_str().unwrap(),
+            "--config-id",
+            "c1",
+        ][..],
+        &["delete", "c1"],
+        &["cleanup"],
+    ] {
+        let mut child = Command::new(bin())
+            .args(command)
+            .args(["--managed-by", &managed_by])
+            .env("NO_COLOR", "1")
+            .env("PAUNCH_LOCK_DIR", &locks)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (mut stderr, rest) = stderr_until(&mut child, "waiting for the lock");
+        let started = Instant::now();
+        signal(&child, "-INT");
+        let status = wait_at_most(&mut child, Duration::from_secs(1));
+        stderr.push_str(&rest.join().unwrap());
+        assert_eq!(status, Some(130), "{command:?}: {stderr}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(
+            stderr.contains("interrupted while waiting for the lock"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was touched"), "{stderr}");
+    }
+    drop(held);
+}
