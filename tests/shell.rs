@@ -111,3 +111,72 @@ fn an_interrupt_while_waiting_for_the_lock_stops_at_once() {
     }
     drop(held);
 }
+
+/// Polls until `name` is a running container.
+fn wait_running(name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(exists(name) && running(name)) {
+        assert!(Instant::now() < deadline, "{name} never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_second_interrupt_exits_at_once_naming_the_steps_in_flight() {
+    let s = Scope::new("int-twice");
+    let file = s.config(
+        "t.yml",
+        "{p}slow:
+  image: paunch-test/busybox:1
+  command: [sleep, '60']
+  detach: false
+  stop_grace_period: 1
+",
+    );
+    let mut child = Command::new(bin())
+        .args([
+            "apply",
+            "--file",
+            file.to_str().unwrap(),
+            "--config-id",
+            "c1",
+        ])
+        .args(["--managed-by", &s.managed_by])
+        .env("NO_COLOR", "1")
+        .env("PAUNCH_LOCK_DIR", s.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_running(&s.name("slow"));
+    signal(&child, "-INT");
+    // The first only asks the step in flight to finish.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first interrupt exited"
+    );
+    let started = Instant::now();
+    signal(&child, "-INT");
+    let code = wait_at_most(&mut child, Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: finishing the 1 step in flight, starting no more"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "interrupted again: exiting now; in flight: create {} (the container may not be created or started yet)",
+            s.name("slow")
+        )),
+        "{stderr}"
+    );
+}

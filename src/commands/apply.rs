@@ -1,6 +1,6 @@
 //! `paunch apply`: plan and execute, or execute a saved plan.
 
-use super::{Printer, finish, interrupt_flag};
+use super::{Printer, finish, interrupts};
 use crate::cli::{ApplyArgs, Global, Target};
 use crate::config::{Config, LoadOptions};
 use crate::engine::Engine;
@@ -9,18 +9,20 @@ use crate::execute::ExecuteOptions;
 use crate::ops::{self, RunOptions};
 use crate::plan::PlanOptions;
 use crate::planfile;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(args: ApplyArgs, g: &Global) -> Result<i32> {
+    let interrupts = interrupts();
     let run = RunOptions {
         execute: ExecuteOptions {
             parallel: usize::from(args.parallel),
-            interrupted: Some(interrupt_flag()),
+            interrupted: Some(Arc::clone(&interrupts.flag)),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),
     };
-    let printer = Printer::new(g);
+    let printer = Printer::new(g, &interrupts);
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;
         // A saved plan carries its runtime; its argv are that runtime's.
