@@ -59,7 +59,8 @@ pub enum ErrorKind {
     EngineUnreachable,
     /// A saved plan no longer matches the world.
     PlanStale,
-    /// A saved plan cannot be used (malformed, edited, other version).
+    /// A saved plan cannot be used (unreadable, malformed, edited, other
+    /// version).
     PlanInvalid,
     /// The per-host lock could not be taken in time.
     Lock,

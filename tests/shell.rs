@@ -180,3 +180,27 @@ fn a_second_interrupt_exits_at_once_naming_the_steps_in_flight() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_missing_or_unreadable_plan_file_exits_4_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.plan");
+    let m = missing.to_str().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for args in [
+        vec!["apply", "--plan", m],
+        vec!["show", m],
+        vec!["apply", "--plan", d],
+        vec!["show", d],
+    ] {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let out = paunch(&args, &[]);
+        assert_eq!(out.code, 4, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("cannot read the plan"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(&args[args.len() - 1]), "{}", out.stderr);
+    }
+}
