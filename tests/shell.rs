@@ -204,3 +204,27 @@ fn a_missing_or_unreadable_plan_file_exits_4_naming_it() {
         assert!(out.stderr.contains(&args[args.len() - 1]), "{}", out.stderr);
     }
 }
+
+#[test]
+fn delete_and_cleanup_of_nothing_say_so() {
+    let s = Scope::new("nothing");
+    let out = s.paunch(&["delete", "gone"]).ok();
+    assert!(
+        out.stdout.contains(&format!(
+            "No containers of config ID \"gone\" are managed by {}: nothing to delete.",
+            s.managed_by
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("No changes"), "{}", out.stdout);
+    let out = s.paunch(&["cleanup"]).ok();
+    assert!(
+        out.stdout.contains(&format!(
+            "No containers are managed by {}: nothing to clean up.",
+            s.managed_by
+        )),
+        "{}",
+        out.stdout
+    );
+}
