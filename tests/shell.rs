@@ -228,3 +228,66 @@ fn delete_and_cleanup_of_nothing_say_so() {
         out.stdout
     );
 }
+
+/// Runs paunch in `dir` (so that a stray file lands there, not in the
+/// repository).
+fn paunch_in(dir: &std::path::Path, args: &[&str]) -> Run {
+    let out = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("PAUNCH_LOCK_DIR", dir)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn plan_out_dash_is_stdout_and_the_hint_needs_something_to_apply() {
+    let s = Scope::new("out-dash");
+    let file = s.config(
+        "p.yml",
+        "{p}one:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 1\n",
+    );
+    let f = file.to_str().unwrap();
+    let m = s.managed_by.as_str();
+    let base = ["plan", "--file", f, "--config-id", "c1", "--managed-by", m];
+    let dir = s.dir.path();
+
+    let out = paunch_in(dir, &[&base[..], &["--out", "-"]].concat()).ok();
+    assert!(!dir.join("-").exists(), "a file named - was written");
+    let plan = paunch::planfile::from_document(&out.stdout, "stdout").unwrap();
+    assert_eq!(plan.steps.len(), 1);
+    assert!(out.stderr.contains("1 to create"), "{}", out.stderr);
+    assert!(!out.stderr.contains("Saved the plan"), "{}", out.stderr);
+    // What stdout held applies.
+    let saved = dir.join("saved.plan");
+    std::fs::write(&saved, &out.stdout).unwrap();
+    let json = paunch_in(
+        dir,
+        &[&base[..], &["--out", "-", "--format", "json"]].concat(),
+    )
+    .ok();
+    assert!(
+        paunch::planfile::from_document(&json.stdout, "stdout").is_ok(),
+        "{}",
+        json.stdout
+    );
+    assert!(json.stderr.is_empty(), "{}", json.stderr);
+
+    // Changes: the hint to save; none: no hint.
+    let out = paunch_in(dir, &base).ok();
+    assert!(
+        out.stdout.contains("This plan was not saved"),
+        "{}",
+        out.stdout
+    );
+    paunch_in(dir, &["apply", "--plan", saved.to_str().unwrap()]).ok();
+    let out = paunch_in(dir, &base).ok();
+    assert!(out.stdout.contains("No changes"), "{}", out.stdout);
+    assert!(!out.stdout.contains("not saved"), "{}", out.stdout);
+}
