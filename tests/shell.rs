@@ -291,3 +291,47 @@ fn plan_out_dash_is_stdout_and_the_hint_needs_something_to_apply() {
     assert!(out.stdout.contains("No changes"), "{}", out.stdout);
     assert!(!out.stdout.contains("not saved"), "{}", out.stdout);
 }
+
+#[test]
+fn on_a_terminal_the_progress_bar_is_gone_before_the_summary() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to give paunch a terminal");
+        return;
+    }
+    let s = Scope::new("bar");
+    let file = s.config(
+        "b.yml",
+        "{p}slow:\n  image: paunch-test/busybox:1\n  command: [sleep, '1']\n  detach: false\n",
+    );
+    let typescript = s.dir.path().join("typescript");
+    let command = format!(
+        "{} apply --file {} --config-id c1 --managed-by {}",
+        bin(),
+        file.display(),
+        s.managed_by
+    );
+    let out = Command::new("script")
+        .args(["-qfec", &command])
+        .arg(&typescript)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("PAUNCH_LOCK_DIR", s.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let raw = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(out.status.success(), "{raw}");
+    // The bar was drawn (a terminal), and nothing of it comes after the
+    // summary: no redraw, no clearing of the summary's lines.
+    assert!(
+        raw.contains("1/1") || raw.contains("0/1"),
+        "no bar drawn: {raw:?}"
+    );
+    let at = raw.rfind("Apply complete").expect("summary");
+    let after = &raw[at..];
+    assert!(
+        !after.contains('\u{1b}'),
+        "terminal control after the summary: {after:?}"
+    );
+    assert!(!after.contains("/1 "), "a bar after the summary: {after:?}");
+}

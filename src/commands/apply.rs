@@ -28,12 +28,12 @@ pub fn run(args: ApplyArgs, g: &Global) -> Result<i32> {
         // A saved plan carries its runtime; its argv are that runtime's.
         let engine = Engine::new(plan.runtime);
         let report = ops::apply_saved(&engine, &plan, &run, &printer)?;
-        return Ok(finish("Apply", &plan, &report, g));
+        return Ok(finish(&printer, "Apply", &plan, &report, g));
     }
     let (config, opts) = load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
     let (plan, report) = ops::apply(&engine, &config, &opts, &run, &printer)?;
-    Ok(finish("Apply", &plan, &report, g))
+    Ok(finish(&printer, "Apply", &plan, &report, g))
 }
 
 /// The configuration and plan options of `--file`/`--config-id` commands.

@@ -78,5 +78,5 @@ fn remove(
         ),
         Which::Delete => ("Delete", ops::delete(&engine, ids, &opts, &run, &printer)?),
     };
-    Ok(finish(verb, &plan, &report, g))
+    Ok(finish(&printer, verb, &plan, &report, g))
 }

@@ -217,8 +217,12 @@ impl Drop for Printer {
     }
 }
 
-/// The exit code of an execution, after printing its summary.
-fn finish(verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
+/// The exit code of an execution, after printing its summary (the
+/// progress bar cleared first, so no stale bar line stays above it).
+fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
+    if let Some(bar) = printer.shared.bar.get() {
+        bar.finish_and_clear();
+    }
     let paint = Paint::for_stdout();
     let text = report::summary(verb, plan, report, &paint);
     if report.success() {
