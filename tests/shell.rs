@@ -335,3 +335,54 @@ fn on_a_terminal_the_progress_bar_is_gone_before_the_summary() {
     );
     assert!(!after.contains("/1 "), "a bar after the summary: {after:?}");
 }
+
+#[test]
+fn apply_plan_refuses_another_managed_by_or_runtime_given_explicitly() {
+    let s = Scope::new("plan-scope");
+    let file = s.config(
+        "p.yml",
+        "{p}one:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 1\n",
+    );
+    let saved = s.dir.path().join("p.plan");
+    let p = saved.to_str().unwrap();
+    s.paunch(&[
+        "plan",
+        "--file",
+        file.to_str().unwrap(),
+        "--config-id",
+        "c1",
+        "--out",
+        p,
+    ])
+    .ok();
+    let run = |extra: &[&str]| {
+        let args: Vec<String> = ["apply", "--plan", p]
+            .iter()
+            .chain(extra)
+            .map(|a| a.to_string())
+            .collect();
+        paunch(&args, &[])
+    };
+    let out = run(&["--managed-by", "someone-else"]).code(3);
+    assert!(
+        out.stderr.contains("--managed-by someone-else"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("\"{}\"", s.managed_by)),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["--default-runtime", "podman"]).code(3);
+    assert!(
+        out.stderr.contains("--default-runtime podman"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("runtime \"docker\""), "{}", out.stderr);
+    assert!(s.managed().is_empty(), "a refused plan touched something");
+    // The same values, given explicitly, are fine.
+    run(&["--managed-by", &s.managed_by, "--default-runtime", "docker"]).ok();
+    assert_eq!(s.managed(), [s.name("one")]);
+}
