@@ -30,7 +30,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     ),
     (
         130,
-        "interrupted by SIGINT/SIGTERM after finishing the step in flight",
+        "interrupted by SIGINT/SIGTERM: after finishing the steps in flight, or at once while waiting for the lock (nothing touched)",
     ),
 ];
 
@@ -59,7 +59,8 @@ pub enum ErrorKind {
     EngineUnreachable,
     /// A saved plan no longer matches the world.
     PlanStale,
-    /// A saved plan cannot be used (malformed, edited, other version).
+    /// A saved plan cannot be used (unreadable, malformed, edited, other
+    /// version).
     PlanInvalid,
     /// The per-host lock could not be taken in time.
     Lock,

@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// A held lock; released on drop.
@@ -68,11 +69,28 @@ pub fn lock_path(dir: &Path, managed_by: &str) -> PathBuf {
 }
 
 /// Takes the lock for `managed_by`, waiting up to `timeout`. `what` is
-/// written into the file so a waiting run can say who holds it.
-pub fn acquire(managed_by: &str, timeout: Duration, what: &str) -> Result<Lock> {
-    let dir = lock_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create lock directory", &dir, e))?;
-    let path = lock_path(&dir, managed_by);
+/// written into the file so a waiting run can say who holds it. Stops
+/// waiting, with an [`ErrorKind::Interrupted`] error, as soon as
+/// `interrupted` is set (SIGINT/SIGTERM): nothing was touched yet.
+pub fn acquire(
+    managed_by: &str,
+    timeout: Duration,
+    what: &str,
+    interrupted: Option<&AtomicBool>,
+) -> Result<Lock> {
+    acquire_in(&lock_dir(), managed_by, timeout, what, interrupted)
+}
+
+/// [`acquire`] with the lock file in `dir`.
+fn acquire_in(
+    dir: &Path,
+    managed_by: &str,
+    timeout: Duration,
+    what: &str,
+    interrupted: Option<&AtomicBool>,
+) -> Result<Lock> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create lock directory", dir, e))?;
+    let path = lock_path(dir, managed_by);
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -82,7 +100,11 @@ pub fn acquire(managed_by: &str, timeout: Duration, what: &str) -> Result<Lock> 
         .map_err(|e| Error::io("open lock file", &path, e))?;
     let started = Instant::now();
     let mut told = false;
+    let is_interrupted = || interrupted.is_some_and(|f| f.load(Ordering::SeqCst));
     loop {
+        if is_interrupted() {
+            return Err(interrupted_error(managed_by, &read_holder(&mut file)));
+        }
         match file.try_lock() {
             Ok(()) => break,
             Err(TryLockError::WouldBlock) => {
@@ -105,7 +127,11 @@ pub fn acquire(managed_by: &str, timeout: Duration, what: &str) -> Result<Lock> 
                     crate::log::info(|| format!("waiting for the lock held by {holder}..."));
                     told = true;
                 }
-                std::thread::sleep(Duration::from_millis(100));
+                // Short sleeps, so that an interrupt is seen at once.
+                let slept = Instant::now();
+                while slept.elapsed() < Duration::from_millis(100) && !is_interrupted() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
             }
             Err(TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
         }
@@ -117,6 +143,15 @@ pub fn acquire(managed_by: &str, timeout: Duration, what: &str) -> Result<Lock> 
     Ok(Lock { file, path })
 }
 
+fn interrupted_error(managed_by: &str, holder: &str) -> Error {
+    Error::new(
+        ErrorKind::Interrupted,
+        format!(
+            "interrupted while waiting for the lock for managed-by \"{managed_by}\" (held by {holder}): nothing was touched"
+        ),
+    )
+}
+
 fn read_holder(file: &mut File) -> String {
     let mut s = String::new();
     let _ = file.seek(SeekFrom::Start(0));
@@ -126,5 +161,47 @@ fn read_holder(file: &mut File) -> String {
         "an unknown process".into()
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupt_stops_the_wait_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lock_path(dir.path(), "lock-interrupt-test");
+        std::fs::write(&path, "pid 4242 (apply)").unwrap();
+        let held = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        held.lock().unwrap();
+        let flag = std::sync::Arc::new(AtomicBool::new(false));
+        let setter = {
+            let flag = std::sync::Arc::clone(&flag);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                flag.store(true, Ordering::SeqCst);
+            })
+        };
+        let started = Instant::now();
+        let e = acquire_in(
+            dir.path(),
+            "lock-interrupt-test",
+            Duration::from_secs(30),
+            "apply",
+            Some(&flag),
+        )
+        .unwrap_err();
+        setter.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+        assert_eq!(e.exit_code(), 130);
+        assert!(e.to_string().contains("nothing was touched"), "{e}");
+        assert!(e.to_string().contains("pid 4242"), "{e}");
+        drop(held);
     }
 }

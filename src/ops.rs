@@ -10,6 +10,7 @@ use crate::observe::Observed;
 use crate::plan::{self, Change, Plan, PlanOptions};
 use crate::render::list::{self, Row};
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Observes what an apply of `config` depends on and plans it. Changes nothing.
@@ -66,9 +67,15 @@ pub fn check_derived(plan: &Plan) -> Result<()> {
     })
 }
 
-/// Takes the host lock of a managed-by name.
-pub fn lock(managed_by: &str, timeout: Duration, what: &str) -> Result<Lock> {
-    lock::acquire(managed_by, timeout, what)
+/// Takes the host lock of a managed-by name; gives up at once, with an
+/// [`ErrorKind::Interrupted`] error, when `interrupted` is set.
+pub fn lock(
+    managed_by: &str,
+    timeout: Duration,
+    what: &str,
+    interrupted: Option<&AtomicBool>,
+) -> Result<Lock> {
+    lock::acquire(managed_by, timeout, what, interrupted)
 }
 
 /// Lists managed containers by config ID.
@@ -103,7 +110,12 @@ fn locked(
     progress: &dyn Progress,
     plan: impl FnOnce() -> Result<Plan>,
 ) -> Result<(Plan, Report)> {
-    let _lock = lock(managed_by, run.lock_timeout, what)?;
+    let _lock = lock(
+        managed_by,
+        run.lock_timeout,
+        what,
+        run.execute.interrupted.as_deref(),
+    )?;
     let plan = plan()?;
     let report = execute::execute(&plan, engine, &run.execute, progress);
     Ok((plan, report))

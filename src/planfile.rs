@@ -23,14 +23,57 @@ pub fn to_document(plan: &Plan) -> String {
     s
 }
 
-/// Writes a plan document, replacing the file atomically.
+/// Writes a plan document, replacing the file atomically: the document
+/// goes to a temporary file beside `path`, renamed over it once complete;
+/// on any failure the temporary file is removed and `path` is untouched.
 pub fn write(path: &Path, plan: &Plan) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, to_document(plan)).map_err(|e| Error::io("write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let Some(name) = name else {
+        return Err(write_error(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
+        ));
+    };
+    let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut f, to_document(plan).as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    written.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        Error::io("write", path, e)
+        write_error(path, e)
     })
+}
+
+/// A failed `--out`, naming the path the user gave and what to do.
+fn write_error(path: &Path, e: std::io::Error) -> Error {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let hint = if !dir.is_dir() {
+        format!(
+            "the directory {} does not exist: create it, or give --out a path in an existing directory",
+            dir.display()
+        )
+    } else if path.is_dir() {
+        format!("{} is a directory: give --out a file name", path.display())
+    } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+        format!(
+            "paunch may not create files in {}: give --out a path in a directory you can write to",
+            dir.display()
+        )
+    } else {
+        "give --out a path in a directory you can write to; nothing was written".to_string()
+    };
+    Error::new(
+        ErrorKind::Io,
+        format!("cannot save the plan to {}: {e}", path.display()),
+    )
+    .with_hint(hint)
+    .with_source(e)
 }
 
 fn invalid(path: &str, what: impl std::fmt::Display) -> Error {
@@ -80,19 +123,27 @@ pub fn from_document(text: &str, path: &str) -> Result<Plan> {
     serde_json::from_value(v).map_err(|e| invalid(path, format!("not a valid plan: {e}")))
 }
 
+/// A plan file that cannot be read: refused as a saved plan (exit 4).
+fn unreadable(path: &Path, e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::PlanInvalid,
+        format!("cannot read the plan {}: {e}", path.display()),
+    )
+    .with_hint("give the path of a plan saved with `paunch plan --out FILE`")
+    .with_source(e)
+}
+
 /// Reads and verifies a plan file.
 pub fn read(path: &Path) -> Result<Plan> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::io("read plan", path, e).with_hint("make one with `paunch plan --out FILE`")
-    })?;
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(path, e))?;
     if meta.len() > MAX_PLAN_BYTES {
         return Err(invalid(
             &shown,
             format!("{} bytes is too large for a plan", meta.len()),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read plan", path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| invalid(&shown, "not a plan: the file is not UTF-8 text"))?;
     from_document(&text, &shown)
@@ -111,6 +162,53 @@ mod tests {
     fn kind_and_message(text: &str) -> (ErrorKind, String) {
         let e = from_document(text, "p").unwrap_err();
         (e.kind(), e.to_string())
+    }
+
+    #[test]
+    fn an_unreadable_plan_is_refused_naming_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [dir.path().join("missing.plan"), dir.path().to_path_buf()] {
+            let e = read(&path).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::PlanInvalid, "{e}");
+            assert_eq!(e.exit_code(), 4);
+            assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+        }
+    }
+
+    fn plan() -> Plan {
+        plan_cleanup(&Default::default(), &[], &PlanOptions::default())
+    }
+
+    /// The files in `dir`.
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_failed_write_names_the_given_path_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-dir/v2.plan");
+        let e = write(&missing, &plan()).unwrap_err().to_string();
+        assert!(e.contains(&missing.display().to_string()), "{e}");
+        assert!(!e.contains(".tmp."), "{e}");
+        assert!(e.contains("does not exist: create it"), "{e}");
+        // Onto a directory: the rename fails, the temporary file goes.
+        let target = dir.path().join("adir");
+        std::fs::create_dir(&target).unwrap();
+        let e = write(&target, &plan()).unwrap_err().to_string();
+        assert!(e.contains(&target.display().to_string()), "{e}");
+        assert!(!e.contains(".tmp."), "{e}");
+        assert!(e.contains("is a directory"), "{e}");
+        assert_eq!(files(dir.path()), ["adir"]);
+        // A good one: the file, and nothing else.
+        write(&dir.path().join("v2.plan"), &plan()).unwrap();
+        assert_eq!(files(dir.path()), ["adir", "v2.plan"]);
+        assert!(read(&dir.path().join("v2.plan")).is_ok());
     }
 
     #[test]

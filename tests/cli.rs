@@ -295,6 +295,8 @@ fn log_file_gets_every_engine_command() {
     .ok();
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("$ docker ps --all"), "{text}");
+    assert!(text.contains("]   exit 0 after "), "{text}");
+    assert!(!text.contains("Some("), "{text}");
     assert!(text.contains("$ docker run '--name="), "{text}");
     assert!(text.contains("ok create"), "{text}");
     assert!(text.contains("Apply complete"), "{text}");

@@ -1,37 +1,103 @@
 //! `paunch apply`: plan and execute, or execute a saved plan.
 
-use super::{Printer, finish, interrupt_flag};
-use crate::cli::{ApplyArgs, Global, Target};
+use super::{Printer, finish, interrupts};
+use crate::cli::{ApplyArgs, Cli, Global, Target};
 use crate::config::{Config, LoadOptions};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::execute::ExecuteOptions;
 use crate::ops::{self, RunOptions};
-use crate::plan::PlanOptions;
+use crate::plan::{Plan, PlanOptions};
 use crate::planfile;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory};
+use std::ffi::OsString;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(args: ApplyArgs, g: &Global) -> Result<i32> {
+    let interrupts = interrupts();
     let run = RunOptions {
         execute: ExecuteOptions {
             parallel: usize::from(args.parallel),
-            interrupted: Some(interrupt_flag()),
+            interrupted: Some(Arc::clone(&interrupts.flag)),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),
     };
-    let printer = Printer::new(g);
+    let printer = Printer::new(g, &interrupts);
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;
+        same_as_plan(&plan, path, &args, g, std::env::args_os())?;
         // A saved plan carries its runtime; its argv are that runtime's.
         let engine = Engine::new(plan.runtime);
         let report = ops::apply_saved(&engine, &plan, &run, &printer)?;
-        return Ok(finish("Apply", &plan, &report, g));
+        return Ok(finish(&printer, "Apply", &plan, &report, g));
     }
     let (config, opts) = load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
     let (plan, report) = ops::apply(&engine, &config, &opts, &run, &printer)?;
-    Ok(finish("Apply", &plan, &report, g))
+    Ok(finish(&printer, "Apply", &plan, &report, g))
+}
+
+/// Refuses `--managed-by` or `--default-runtime`, given on the command
+/// line `argv`, that differ from what the saved plan was made for (the
+/// plan's own are used: it was reviewed as such). Their defaults say
+/// nothing, and are not compared.
+fn same_as_plan(
+    plan: &Plan,
+    path: &Path,
+    args: &ApplyArgs,
+    g: &Global,
+    argv: impl IntoIterator<Item = OsString>,
+) -> Result<()> {
+    let given = given_on_command_line(argv);
+    let managed_by = &args.target.scope.managed_by;
+    if given.contains(&"managed_by") && *managed_by != plan.managed_by {
+        return Err(Error::usage(format!(
+            "--managed-by {managed_by} does not match the plan's managed-by \"{}\" ({}); nothing was touched",
+            plan.managed_by,
+            path.display()
+        ))
+        .with_hint(format!(
+            "drop --managed-by to apply the plan as made, or make a new plan with --managed-by {managed_by}"
+        )));
+    }
+    if given.contains(&"default_runtime") && g.default_runtime != plan.runtime {
+        return Err(Error::usage(format!(
+            "--default-runtime {} does not match the plan's runtime \"{}\" ({}); nothing was touched",
+            g.default_runtime,
+            plan.runtime,
+            path.display()
+        ))
+        .with_hint(format!(
+            "drop --default-runtime to apply the plan with {}, or make a new plan with --default-runtime {}",
+            plan.runtime, g.default_runtime
+        )));
+    }
+    Ok(())
+}
+
+/// Which of `managed_by` and `default_runtime` `apply` was given
+/// explicitly (not by default) in `argv`.
+fn given_on_command_line(argv: impl IntoIterator<Item = OsString>) -> Vec<&'static str> {
+    let Ok(top) = Cli::command().try_get_matches_from(argv) else {
+        return Vec::new();
+    };
+    let explicit = |m: &ArgMatches, id: &str| {
+        // (value_source panics on an ID the command does not have.)
+        matches!(m.try_get_raw(id), Ok(Some(_)))
+            && matches!(
+                m.value_source(id),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+    };
+    let sub = top.subcommand_matches("apply");
+    ["managed_by", "default_runtime"]
+        .into_iter()
+        .filter(|id| explicit(&top, id) || sub.is_some_and(|m| explicit(m, id)))
+        .collect()
 }
 
 /// The configuration and plan options of `--file`/`--config-id` commands.
@@ -58,4 +124,44 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         labels: t.labels.iter().cloned().collect(),
     };
     Ok((config, opts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(args: &[&str]) -> Vec<&'static str> {
+        given_on_command_line(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn only_values_on_the_command_line_count_as_given() {
+        assert!(given(&["paunch", "apply", "--plan", "p"]).is_empty());
+        assert_eq!(
+            given(&["paunch", "apply", "--plan", "p", "--managed-by", "x"]),
+            ["managed_by"]
+        );
+        assert_eq!(
+            given(&[
+                "paunch",
+                "--default-runtime",
+                "podman",
+                "apply",
+                "--plan",
+                "p"
+            ]),
+            ["default_runtime"]
+        );
+        assert_eq!(
+            given(&[
+                "paunch",
+                "apply",
+                "--plan",
+                "p",
+                "--default-runtime",
+                "docker"
+            ]),
+            ["default_runtime"]
+        );
+    }
 }

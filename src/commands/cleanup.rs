@@ -1,6 +1,6 @@
 //! `paunch cleanup` and `paunch delete`, with `--dry-run`.
 
-use super::{Printer, finish, interrupt_flag, out};
+use super::{Printer, finish, interrupts, out};
 use crate::cli::{CleanupArgs, DeleteArgs, Global, Locking, Scope};
 use crate::engine::Engine;
 use crate::error::Result;
@@ -8,6 +8,7 @@ use crate::execute::ExecuteOptions;
 use crate::ops::{self, RunOptions};
 use crate::plan::PlanOptions;
 use crate::render::{Paint, text};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub fn cleanup(args: CleanupArgs, g: &Global) -> Result<i32> {
@@ -61,14 +62,15 @@ fn remove(
         out("\nDry run: nothing was changed.\n");
         return Ok(0);
     }
+    let interrupts = interrupts();
     let run = RunOptions {
         execute: ExecuteOptions {
-            interrupted: Some(interrupt_flag()),
+            interrupted: Some(Arc::clone(&interrupts.flag)),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(locking.lock_timeout),
     };
-    let printer = Printer::new(g);
+    let printer = Printer::new(g, &interrupts);
     let (verb, (plan, report)) = match which {
         Which::Cleanup => (
             "Cleanup",
@@ -76,5 +78,5 @@ fn remove(
         ),
         Which::Delete => ("Delete", ops::delete(&engine, ids, &opts, &run, &printer)?),
     };
-    Ok(finish(verb, &plan, &report, g))
+    Ok(finish(&printer, verb, &plan, &report, g))
 }

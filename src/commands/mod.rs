@@ -16,9 +16,10 @@ use crate::log::{self, Level};
 use crate::plan::{Plan, Step};
 use crate::render::{Paint, report, text};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -92,26 +93,61 @@ fn out(s: &str) {
     log::to_file(|| s.trim_end().to_string());
 }
 
+/// What the printer and the signal thread share: the steps in flight
+/// (started, not finished) and the progress bar.
+#[derive(Default)]
+struct Shared {
+    /// Step ID to what an interrupt may leave of it.
+    in_flight: Mutex<BTreeMap<usize, String>>,
+    bar: OnceLock<ProgressBar>,
+}
+
+impl Shared {
+    fn in_flight(&self) -> Vec<String> {
+        let map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        map.values().cloned().collect()
+    }
+
+    /// Writes to stderr without tearing the progress bar.
+    fn eprint(&self, text: &str) {
+        let write = || {
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        };
+        match self.bar.get() {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+        log::to_file(|| text.trim_end().to_string());
+    }
+}
+
+/// The interrupt flag of an execution (see [`interrupts`]) and the state
+/// the signal thread reports from.
+struct Interrupts {
+    flag: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+}
+
 /// Prints the plan, then a line per finished step; on a terminal, a
 /// progress bar (done/total, the step under way, elapsed time) below.
 struct Printer {
     paint: Paint,
     quiet: bool,
-    bar: OnceLock<ProgressBar>,
+    shared: Arc<Shared>,
 }
 
 impl Printer {
-    fn new(g: &Global) -> Printer {
+    fn new(g: &Global, interrupts: &Interrupts) -> Printer {
         Printer {
             paint: Paint::for_stdout(),
             quiet: g.quiet,
-            bar: OnceLock::new(),
+            shared: Arc::clone(&interrupts.shared),
         }
     }
 
     /// Prints a line without tearing the progress bar.
     fn line(&self, text: &str) {
-        match self.bar.get() {
+        match self.shared.bar.get() {
             Some(bar) => bar.suspend(|| out(text)),
             None => out(text),
         }
@@ -140,17 +176,23 @@ impl Progress for Printer {
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            let _ = self.bar.set(bar);
+            let _ = self.shared.bar.set(bar);
         }
     }
 
     fn started(&self, step: &Step) {
-        if let Some(bar) = self.bar.get() {
+        if let Ok(mut m) = self.shared.in_flight.lock() {
+            m.insert(step.id, report::in_flight(step));
+        }
+        if let Some(bar) = self.shared.bar.get() {
             bar.set_message(step.describe());
         }
     }
 
     fn finished(&self, step: &Step, outcome: &Outcome) {
+        if let Ok(mut m) = self.shared.in_flight.lock() {
+            m.remove(&step.id);
+        }
         let failed = matches!(outcome, Outcome::Failed(_));
         let line = report::step_line(step, outcome, &self.paint);
         if self.quiet {
@@ -161,7 +203,7 @@ impl Progress for Printer {
             return;
         }
         self.line(&format!("{line}\n"));
-        if let Some(bar) = self.bar.get() {
+        if let Some(bar) = self.shared.bar.get() {
             bar.inc(1);
         }
     }
@@ -169,14 +211,18 @@ impl Progress for Printer {
 
 impl Drop for Printer {
     fn drop(&mut self) {
-        if let Some(bar) = self.bar.get() {
+        if let Some(bar) = self.shared.bar.get() {
             bar.finish_and_clear();
         }
     }
 }
 
-/// The exit code of an execution, after printing its summary.
-fn finish(verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
+/// The exit code of an execution, after printing its summary (the
+/// progress bar cleared first, so no stale bar line stays above it).
+fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
+    if let Some(bar) = printer.shared.bar.get() {
+        bar.finish_and_clear();
+    }
     let paint = Paint::for_stdout();
     let text = report::summary(verb, plan, report, &paint);
     if report.success() {
@@ -197,13 +243,49 @@ fn finish(verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
     }
 }
 
-/// SIGINT/SIGTERM set a flag: the step in flight finishes, no more start.
-/// A second SIGINT exits at once.
-fn interrupt_flag() -> Arc<AtomicBool> {
+/// SIGINT/SIGTERM set a flag: the steps in flight finish, no more start
+/// (and a wait for the lock stops at once). A second one exits at once,
+/// 130, after saying which steps were in flight and what each may have
+/// left.
+fn interrupts() -> Interrupts {
+    use signal_hook::consts::{SIGINT, SIGTERM};
     let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    let shared = Arc::new(Shared::default());
+    match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(mut signals) => {
+            let (set, state) = (Arc::clone(&flag), Arc::clone(&shared));
+            let spawned = std::thread::Builder::new()
+                .name("signals".into())
+                .spawn(move || {
+                    for _ in signals.forever() {
+                        if !set.swap(true, Ordering::SeqCst) {
+                            let n = state.in_flight().len();
+                            if n > 0 {
+                                state.eprint(&format!(
+                                    "interrupted: finishing the {n} step{} in flight, starting no more; interrupt again to exit at once\n",
+                                    if n == 1 { "" } else { "s" }
+                                ));
+                            }
+                            continue;
+                        }
+                        if let Some(bar) = state.bar.get() {
+                            bar.finish_and_clear();
+                        }
+                        state.eprint(&report::interrupted_again(&state.in_flight()));
+                        std::process::exit(130);
+                    }
+                });
+            if spawned.is_ok() {
+                return Interrupts { flag, shared };
+            }
+        }
+        Err(e) => {
+            log::debug(|| format!("no signal thread ({e}): a second interrupt exits silently"))
+        }
+    }
+    for sig in [SIGINT, SIGTERM] {
         let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag));
         let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
     }
-    flag
+    Interrupts { flag, shared }
 }

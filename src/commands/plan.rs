@@ -7,6 +7,8 @@ use crate::error::Result;
 use crate::ops;
 use crate::planfile;
 use crate::render::{Paint, text};
+use std::io::IsTerminal;
+use std::path::Path;
 
 pub fn run(args: PlanArgs, g: &Global) -> Result<i32> {
     let detailed = args.detailed_exitcode;
@@ -27,6 +29,19 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
     let (config, opts) = super::apply::load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
     let plan = ops::plan_apply(&engine, &config, &opts)?;
+    // `--out -`: the saved-plan document is stdout (for a pipe or a
+    // redirect); the text, for the operator, goes to stderr.
+    if args.out.as_deref() == Some(Path::new("-")) {
+        out(&planfile::to_document(&plan));
+        if args.format == PlanFormat::Text && !g.quiet {
+            let paint = Paint {
+                color: std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            };
+            eprint!("{}", text::render(&plan, &paint));
+        }
+        return Ok(plan.has_changes());
+    }
     if let Some(path) = &args.out {
         planfile::write(path, &plan)?;
     }
@@ -35,13 +50,18 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
         PlanFormat::Text => {
             out(&text::render(&plan, &Paint::for_stdout()));
             let hint = match &args.out {
-                Some(p) => format!(
+                Some(p) => Some(format!(
                     "\nSaved the plan to {0}. To run exactly this plan: paunch apply --plan {0}\n",
                     p.display()
-                ),
-                None => "\nThis plan was not saved. To apply exactly this plan later, add --out FILE, then run: paunch apply --plan FILE\n".to_string(),
+                )),
+                // Nothing to apply, nothing to save (exec steps and waits
+                // are something: apply would run them).
+                None if plan.steps.is_empty() => None,
+                None => Some("\nThis plan was not saved. To apply exactly this plan later, add --out FILE, then run: paunch apply --plan FILE\n".to_string()),
             };
-            if !g.quiet {
+            if let Some(hint) = hint
+                && !g.quiet
+            {
                 out(&hint);
             }
         }

@@ -156,8 +156,11 @@ impl Engine {
         };
         log::debug(|| {
             format!(
-                "  exit {:?} after {:.3}s\n  stdout: {}\n  stderr: {}",
-                output.code,
+                "  {} after {:.3}s\n  stdout: {}\n  stderr: {}",
+                match output.code {
+                    Some(c) => format!("exit {c}"),
+                    None => "killed by signal".to_string(),
+                },
                 started.elapsed().as_secs_f64(),
                 output.stdout.trim_end(),
                 output.stderr.trim_end()

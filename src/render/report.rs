@@ -3,7 +3,7 @@
 
 use super::Paint;
 use crate::execute::{Outcome, Report};
-use crate::plan::{Plan, Step};
+use crate::plan::{Action, Plan, Step};
 
 /// The line printed when a step finishes.
 pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
@@ -29,6 +29,46 @@ pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
             step.describe()
         ),
         Outcome::NotRun => format!("  {} {}", s.dim().apply_to("not run"), step.describe()),
+    }
+}
+
+/// A step in flight, and what an exit now may leave of it (a step is in
+/// flight from its engine call on; a replacement's from the creation of
+/// its new container, its old one being gone by then).
+pub fn in_flight(step: &Step) -> String {
+    let left = match &step.action {
+        Action::Pull { .. } => "the image may be partly pulled".to_string(),
+        Action::Delete { container, .. } => {
+            format!("{} may be stopped but not yet removed", container.name)
+        }
+        Action::Rename { container, to, .. } => {
+            format!("{} may or may not be named {to} yet", container.name)
+        }
+        Action::Replace { .. } => {
+            "old container removed, new one may not be created or started yet".to_string()
+        }
+        Action::Create { .. } => "the container may not be created or started yet".to_string(),
+        Action::Exec { target, .. } => format!("the command may still be running in {target}"),
+        Action::Wait { container, .. } => format!("{} keeps running", container.name),
+    };
+    format!("{} ({left})", step.describe())
+}
+
+/// What a second interrupt prints before exiting: every step in flight.
+pub fn interrupted_again(in_flight: &[String]) -> String {
+    match in_flight {
+        [] => "interrupted again: exiting now; no step was in flight\n".to_string(),
+        [one] => format!(
+            "interrupted again: exiting now; in flight: {one}\nRun the command again to converge.\n"
+        ),
+        many => {
+            let mut s = String::from("interrupted again: exiting now; in flight:\n");
+            for step in many {
+                s.push_str(&format!("  {step}\n"));
+            }
+            s.push_str("Run the command again to converge.\n");
+            s
+        }
     }
 }
 

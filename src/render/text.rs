@@ -257,6 +257,37 @@ pub fn summary(c: &Counts) -> String {
     )
 }
 
+/// The summary of a cleanup or delete with no step ("No changes. The
+/// containers match the configuration." is an apply's).
+fn nothing_to_remove(plan: &Plan) -> Option<String> {
+    if !plan.steps.is_empty() {
+        return None;
+    }
+    let ids = || {
+        plan.config_ids
+            .iter()
+            .map(|id| format!("\"{id}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let plural = if plan.config_ids.len() == 1 { "" } else { "s" };
+    let m = &plan.managed_by;
+    match plan.operation {
+        Operation::Apply => None,
+        Operation::Delete => Some(format!(
+            "No containers of config ID{plural} {} are managed by {m}: nothing to delete.",
+            ids()
+        )),
+        Operation::Cleanup if plan.config_ids.is_empty() => Some(format!(
+            "No containers are managed by {m}: nothing to clean up."
+        )),
+        Operation::Cleanup => Some(format!(
+            "Nothing to clean up: every container managed by {m} is of config ID{plural} {}, and none is to be renamed.",
+            ids()
+        )),
+    }
+}
+
 /// The whole text rendering.
 pub fn render(plan: &Plan, paint: &Paint) -> String {
     let mut out = String::new();
@@ -329,13 +360,8 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
         }
     }
     out.push('\n');
-    out.push_str(
-        &paint
-            .style()
-            .bold()
-            .apply_to(summary(&plan.counts()))
-            .to_string(),
-    );
+    let summary = nothing_to_remove(plan).unwrap_or_else(|| summary(&plan.counts()));
+    out.push_str(&paint.style().bold().apply_to(summary).to_string());
     out.push('\n');
     out
 }
@@ -376,4 +402,42 @@ pub fn commands(plan: &Plan) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{PlanOptions, plan_cleanup, plan_delete};
+
+    #[test]
+    fn an_empty_delete_or_cleanup_says_there_is_nothing_to_remove() {
+        let opts = PlanOptions {
+            managed_by: "tripleo".into(),
+            ..PlanOptions::default()
+        };
+        let none = Default::default();
+        let render = |p: &Plan| render(p, &Paint::plain());
+        let text = render(&plan_delete(&none, &["x".into()], &opts));
+        assert!(
+            text.contains(
+                "No containers of config ID \"x\" are managed by tripleo: nothing to delete."
+            ),
+            "{text}"
+        );
+        let text = render(&plan_delete(&none, &["x".into(), "y".into()], &opts));
+        assert!(text.contains("config IDs \"x\", \"y\" are"), "{text}");
+        let text = render(&plan_cleanup(&none, &[], &opts));
+        assert!(
+            text.contains("No containers are managed by tripleo: nothing to clean up."),
+            "{text}"
+        );
+        let text = render(&plan_cleanup(&none, &["v2".into()], &opts));
+        assert!(text.contains("Nothing to clean up"), "{text}");
+        for text in [
+            render(&plan_delete(&none, &["x".into()], &opts)),
+            render(&plan_cleanup(&none, &[], &opts)),
+        ] {
+            assert!(!text.contains("match the configuration"), "{text}");
+        }
+    }
 }
