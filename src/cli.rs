@@ -195,7 +195,8 @@ pub enum PlanFormat {
 pub struct PlanArgs {
     #[command(flatten)]
     pub target: Target,
-    /// Save the plan for `paunch apply --plan`.
+    /// Save the plan for `paunch apply --plan`; `-` writes it to stdout
+    /// (the text plan then goes to stderr).
     #[arg(long, value_name = "PLAN")]
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]

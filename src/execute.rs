@@ -545,6 +545,8 @@ impl Run<'_> {
                 continue;
             }
             if let Action::Replace { stop, remove, .. } = &s.action {
+                // In flight from its old container's stop on.
+                self.progress.started(s);
                 items.push((s.id, stop.clone(), remove.clone()));
             }
         }

@@ -280,8 +280,10 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
-    docker_ok(&["inspect", &s.name("slow")]);
+    let slow = s.name("slow");
+    wait_until(20, "the blocking container to run", || {
+        exists(&slow) && running(&slow)
+    });
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -404,13 +406,16 @@ fn a_killed_holder_does_not_leave_the_lock_stuck() {
     let s = Scope::new("lock-killed");
     let file = s.config(
         "k.yml",
-        "{p}slow:\n  image: paunch-test/busybox:1\n  command: [sh, -c, 'sleep 3']\n  detach: false\n",
+        "{p}slow:\n  image: paunch-test/busybox:1\n  command: [sh, -c, 'sleep 5']\n  detach: false\n",
     );
     let f = file.to_str().unwrap();
     let dir = s.dir.path().join("locks");
     let d = dir.to_str().unwrap();
     let mut holder = spawn_apply(&s, f, d, &[]);
-    std::thread::sleep(Duration::from_millis(800));
+    let slow = s.name("slow");
+    wait_until(20, "the blocking container to run", || {
+        exists(&slow) && running(&slow)
+    });
     holder.kill().unwrap();
     let _ = holder.wait();
     let out = spawn_apply(&s, f, d, &["--lock-timeout", "2"])

@@ -45,7 +45,7 @@ pub fn in_flight(step: &Step) -> String {
             format!("{} may or may not be named {to} yet", container.name)
         }
         Action::Replace { .. } => {
-            "old container removed, new one may not be created or started yet".to_string()
+            "its old container may be stopped or removed, and the new one not yet created or started".to_string()
         }
         Action::Create { .. } => "the container may not be created or started yet".to_string(),
         Action::Exec { target, .. } => format!("the command may still be running in {target}"),

@@ -363,3 +363,17 @@ pub fn original_paunch() -> Result<PathBuf, String> {
     step(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "paunch==4.5.1"]))?;
     Ok(bin)
 }
+
+/// Waits until `cond` holds, polling every 50 ms, for at most `secs`
+/// seconds (instead of a fixed sleep that a loaded machine outlasts).
+#[track_caller]
+pub fn wait_until(secs: u64, what: &str, cond: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {secs}s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
