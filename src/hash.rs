@@ -3,16 +3,15 @@
 //! point, no whitespace, so a hash depends on the content only, not on how
 //! a document was laid out.
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// `sha256:` + hex of the canonical JSON of `value` (object keys sorted,
 /// no whitespace), so the hash does not depend on how a document was laid
-/// out or which fields a reader knows of.
-pub fn sha256_canonical(value: &impl Serialize) -> String {
-    let v = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+/// out or which fields a reader knows of. Callers turn their data into a
+/// JSON value first, and report it if that fails.
+pub fn sha256_canonical(value: &serde_json::Value) -> String {
     let mut text = String::new();
-    canonical(&v, &mut text);
+    canonical(value, &mut text);
     let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(7 + 64);
     hex.push_str("sha256:");

@@ -11,16 +11,22 @@ use std::path::Path;
 pub const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The plan as a JSON document with its checksum (what `--out` writes and
-/// `plan --format json` prints).
-pub fn to_document(plan: &Plan) -> String {
-    let mut v = serde_json::to_value(plan).unwrap_or(serde_json::Value::Null);
+/// `plan --format json` prints). An error, never a document that does not
+/// hold the plan, when the plan cannot be written as JSON.
+pub fn to_document(plan: &Plan) -> Result<String> {
+    let mut v = serde_json::to_value(plan).map_err(|e| {
+        Error::new(
+            ErrorKind::PlanInvalid,
+            format!("the plan cannot be written as JSON: {e}"),
+        )
+        .with_source(e)
+    })?;
     let sum = sha256_canonical(&v);
     if let serde_json::Value::Object(m) = &mut v {
         m.insert("checksum".into(), serde_json::Value::String(sum));
     }
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
+    // Display of a JSON value cannot fail; `{:#}` is its pretty form.
+    Ok(format!("{v:#}\n"))
 }
 
 /// Writes a plan document, replacing the file atomically: the document
@@ -34,10 +40,11 @@ pub fn write(path: &Path, plan: &Plan) -> Result<()> {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
         ));
     };
+    let document = to_document(plan)?;
     let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
     let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, to_document(plan).as_bytes())?;
+        std::io::Write::write_all(&mut f, document.as_bytes())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -156,7 +163,7 @@ mod tests {
 
     fn doc() -> String {
         let plan = plan_cleanup(&Default::default(), &[], &PlanOptions::default());
-        to_document(&plan)
+        to_document(&plan).unwrap()
     }
 
     fn kind_and_message(text: &str) -> (ErrorKind, String) {
@@ -209,6 +216,18 @@ mod tests {
         write(&dir.path().join("v2.plan"), &plan()).unwrap();
         assert_eq!(files(dir.path()), ["adir", "v2.plan"]);
         assert!(read(&dir.path().join("v2.plan")).is_ok());
+    }
+
+    #[test]
+    fn a_plan_json_cannot_hold_is_an_error_not_a_null_document() {
+        let mut plan = plan_cleanup(&Default::default(), &[], &PlanOptions::default());
+        plan.config = Some(crate::value::Value::Int(i128::MAX));
+        let e = to_document(&plan).unwrap_err();
+        assert!(e.to_string().contains("cannot be written as JSON"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        assert!(write(&path, &plan).is_err());
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
     }
 
     #[test]

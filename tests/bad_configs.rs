@@ -146,3 +146,36 @@ fn string_commands_with_quotes_warn() {
     );
     assert!(w.contains("quotes are not interpreted"), "{w}");
 }
+
+/// A value a saved plan cannot carry exactly is refused up front (exit 3,
+/// naming it), never saved as something else.
+#[test]
+fn plan_out_of_a_number_it_cannot_carry_exits_3_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yml");
+    std::fs::write(
+        &path,
+        "web:\n  image: app:1\n  labels: {big: 123456789012345678901234567890}\n",
+    )
+    .unwrap();
+    let out_file = dir.path().join("p.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paunch"))
+        .args([
+            "plan",
+            "--file",
+            path.to_str().unwrap(),
+            "--config-id",
+            "c1",
+        ])
+        .args(["--out", out_file.to_str().unwrap()])
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("big.yml:3:17") && stderr.contains("123456789012345678901234567890"),
+        "{stderr}"
+    );
+    assert!(!out_file.exists());
+}

@@ -32,7 +32,7 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
     // `--out -`: the saved-plan document is stdout (for a pipe or a
     // redirect); the text, for the operator, goes to stderr.
     if args.out.as_deref() == Some(Path::new("-")) {
-        out(&planfile::to_document(&plan));
+        out(&planfile::to_document(&plan)?);
         if args.format == PlanFormat::Text && !g.quiet {
             let paint = Paint {
                 color: std::io::stderr().is_terminal()
@@ -46,7 +46,7 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
         planfile::write(path, &plan)?;
     }
     match args.format {
-        PlanFormat::Json => out(&planfile::to_document(&plan)),
+        PlanFormat::Json => out(&planfile::to_document(&plan)?),
         PlanFormat::Text => {
             out(&text::render(&plan, &Paint::for_stdout()));
             let hint = match &args.out {
@@ -72,7 +72,7 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
 pub fn show(args: ShowArgs, g: &Global) -> Result<i32> {
     let plan = planfile::read(&args.plan)?;
     match args.format {
-        PlanFormat::Json => out(&planfile::to_document(&plan)),
+        PlanFormat::Json => out(&planfile::to_document(&plan)?),
         PlanFormat::Text => {
             out(&text::render(&plan, &Paint::for_stdout()));
             if g.verbose > 0 && !plan.steps.is_empty() {

@@ -44,10 +44,8 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
                 "diagnostics": diagnostics,
                 "warnings": warnings,
             });
-            out(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            ));
+            // Display of a JSON value cannot fail; `{:#}` is its pretty form.
+            out(&format!("{doc:#}\n"));
         }
         PlanFormat::Text if valid => {
             let mut s = format!(
@@ -76,10 +74,7 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
 }
 
 pub fn schema() -> Result<i32> {
-    out(&format!(
-        "{}\n",
-        serde_json::to_string_pretty(&schema::json_schema()).unwrap_or_default()
-    ));
+    out(&format!("{:#}\n", schema::json_schema()));
     Ok(0)
 }
 

@@ -28,10 +28,46 @@ pub fn config_diff(old_label: &str, new: &Value) -> Option<String> {
     Some(out)
 }
 
+/// JSON indented by two spaces, one item a line. Written here rather than
+/// by serde_json: it cannot fail, integers keep every digit, and floats
+/// read as the original wrote them (`1e+16`, `NaN`).
 fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    let mut s = String::new();
+    write_pretty(v, 0, &mut s);
     s.push('\n');
     s
+}
+
+fn write_pretty(v: &Value, depth: usize, out: &mut String) {
+    let pad = |n: usize| "  ".repeat(n);
+    match v {
+        Value::List(items) if !items.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                write_pretty(item, depth + 1, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Value::Map(m) if !m.is_empty() => {
+            out.push_str("{\n");
+            for (i, (k, item)) in m.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                write_pretty(item, depth + 1, out);
+                out.push_str(if i + 1 < m.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+        Value::List(_) => out.push_str("[]"),
+        Value::Map(_) => out.push_str("{}"),
+        Value::String(t) => out.push_str(&serde_json::Value::String(t.clone()).to_string()),
+        scalar => out.push_str(&crate::pyjson::dumps(scalar)),
+    }
 }
 
 /// `old` with its map keys in `new`'s order (keys only in `old` last), so

@@ -4,9 +4,16 @@ use super::model::{Dependencies, Plan};
 use crate::observe::{Container, Observed, short_id};
 use std::fmt;
 
-/// The fingerprint of a plan's dependencies.
+/// The fingerprint of a plan's dependencies: the hash of their canonical
+/// JSON. Dependencies hold only strings, 64-bit integers and string-keyed
+/// maps, which always convert; were that ever to fail, the hash is taken
+/// of their full debug rendering instead, which is as deterministic and
+/// as complete (a fingerprint is compared, never read back).
 pub fn fingerprint(deps: &Dependencies) -> String {
-    crate::hash::sha256_canonical(deps)
+    match serde_json::to_value(deps) {
+        Ok(v) => crate::hash::sha256_canonical(&v),
+        Err(_) => crate::hash::sha256_canonical(&serde_json::Value::String(format!("{deps:?}"))),
+    }
 }
 
 /// The same dependencies, read off a fresh observation.
