@@ -178,6 +178,10 @@ pub struct ApplyArgs {
     /// checking that the world it depends on has not changed.
     #[arg(long, value_name = "PLAN", conflicts_with_all = ["file", "config_id", "labels"])]
     pub plan: Option<PathBuf>,
+    /// text for people; json for machines: JSON lines, the plan, each step
+    /// as it ends, then the summary (human progress off).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
     /// Run up to N engine calls of one start_order group at once.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
@@ -224,6 +228,10 @@ pub struct CleanupArgs {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// text for people; json for machines (JSON lines: the plan, each
+    /// step as it ends, the summary).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
     #[command(flatten)]
     pub locking: Locking,
 }
@@ -238,6 +246,10 @@ pub struct DeleteArgs {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// text for people; json for machines (JSON lines: the plan, each
+    /// step as it ends, the summary).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
     #[command(flatten)]
     pub locking: Locking,
 }

@@ -44,18 +44,52 @@ impl Default for ExecuteOptions {
 /// How a step ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// It did what it said; what happened, in a few words.
     Done(String),
-    /// The engine's own error text.
-    Failed(String),
+    /// It failed: the engine's own message, and the exit code.
+    Failed(Failure),
     /// Not run because something it depends on failed.
     Skipped(String),
     /// Not run because the apply was interrupted.
     NotRun,
 }
 
+/// A failed step: the engine's message (or ours, when the engine could not
+/// be run), and the exit code that made it a failure: the engine CLI's, or
+/// a blocking container's or an exec's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub exit_code: Option<i32>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl Outcome {
+    /// Whether the step did what it said.
     pub fn is_done(&self) -> bool {
         matches!(self, Outcome::Done(_))
+    }
+
+    fn failed(message: impl Into<String>, exit_code: Option<i32>) -> Outcome {
+        Outcome::Failed(Failure {
+            message: message.into(),
+            exit_code,
+        })
+    }
+
+    /// The engine could not be run at all.
+    fn error(e: impl std::fmt::Display) -> Outcome {
+        Outcome::failed(e.to_string(), None)
+    }
+
+    /// The engine answered with a failure.
+    fn engine(o: &Output) -> Outcome {
+        Outcome::failed(o.error_text(), o.code)
     }
 }
 
@@ -82,7 +116,7 @@ pub struct Report {
 impl Report {
     pub fn failed(&self) -> impl Iterator<Item = (usize, &str)> {
         self.outcomes.iter().filter_map(|(id, o)| match o {
-            Outcome::Failed(e) => Some((*id, e.as_str())),
+            Outcome::Failed(e) => Some((*id, e.message.as_str())),
             _ => None,
         })
     }
@@ -260,7 +294,7 @@ impl Run<'_> {
             self.pool_committed(&group, &committed, |s| match &s.action {
                 Action::Replace { create, .. } => match removed.get(&s.id) {
                     Some(Ok(())) => self.create(create),
-                    Some(Err(e)) => Outcome::Failed(e.clone()),
+                    Some(Err(outcome)) => outcome.clone(),
                     None => Outcome::NotRun,
                 },
                 _ => self.simple(s),
@@ -371,8 +405,8 @@ impl Run<'_> {
             Action::Pull { .. } => self.pull(s),
             Action::Rename { argv, to, .. } => match self.engine.run_step(argv) {
                 Ok(o) if o.success() => Outcome::Done(format!("renamed to {to}")),
-                Ok(o) => Outcome::Failed(o.error_text()),
-                Err(e) => Outcome::Failed(e.to_string()),
+                Ok(o) => Outcome::engine(&o),
+                Err(e) => Outcome::error(e),
             },
             Action::Create { create, .. } => self.create(create),
             Action::Exec {
@@ -385,13 +419,12 @@ impl Run<'_> {
                     Some(c) if exit_codes.contains(&i64::from(c)) => {
                         Outcome::Done(format!("exited with {c}"))
                     }
-                    _ => Outcome::Failed(format!(
-                        "exec in {target} {}: {}",
-                        code_text(&o),
-                        o.error_text()
-                    )),
+                    _ => Outcome::failed(
+                        format!("exec in {target} {}: {}", code_text(&o), o.error_text()),
+                        o.code,
+                    ),
                 },
-                Err(e) => Outcome::Failed(e.to_string()),
+                Err(e) => Outcome::error(e),
             },
             Action::Wait {
                 argv,
@@ -405,17 +438,20 @@ impl Run<'_> {
                         Ok(code) if exit_codes.contains(&code) => {
                             Outcome::Done(format!("{} exited with {code}", container.name))
                         }
-                        Ok(code) => Outcome::Failed(format!(
-                            "{} exited with {code}, expected one of {exit_codes:?}",
-                            container.name
-                        )),
+                        Ok(code) => Outcome::failed(
+                            format!(
+                                "{} exited with {code}, expected one of {exit_codes:?}",
+                                container.name
+                            ),
+                            i32::try_from(code).ok(),
+                        ),
                         Err(_) => {
-                            Outcome::Failed(format!("unexpected wait output: {}", o.stdout.trim()))
+                            Outcome::error(format!("unexpected wait output: {}", o.stdout.trim()))
                         }
                     }
                 }
-                Ok(o) => Outcome::Failed(o.error_text()),
-                Err(e) => Outcome::Failed(e.to_string()),
+                Ok(o) => Outcome::engine(&o),
+                Err(e) => Outcome::error(e),
             },
             // Deletions and replacements run in batches, not here.
             Action::Delete { .. } | Action::Replace { .. } => Outcome::NotRun,
@@ -424,7 +460,7 @@ impl Run<'_> {
 
     fn create(&self, c: &Create) -> Outcome {
         match self.engine.run_step(&c.argv) {
-            Err(e) => Outcome::Failed(e.to_string()),
+            Err(e) => Outcome::error(e),
             Ok(o) if c.detach => {
                 if o.success() {
                     let id = o.stdout.trim();
@@ -434,7 +470,7 @@ impl Run<'_> {
                         crate::observe::short_id(id)
                     ))
                 } else {
-                    Outcome::Failed(o.error_text())
+                    Outcome::engine(&o)
                 }
             }
             Ok(o) => match o.code {
@@ -453,7 +489,7 @@ impl Run<'_> {
                         msg.push('\n');
                         msg.push_str(&tail);
                     }
-                    Outcome::Failed(msg)
+                    Outcome::failed(msg, o.code)
                 }
             },
         }
@@ -463,7 +499,11 @@ impl Run<'_> {
         let Action::Pull { argv, image } = &s.action else {
             return Outcome::NotRun;
         };
-        let mut last = String::new();
+        let mut last = Output {
+            code: None,
+            stdout: String::new(),
+            stderr: String::new(),
+        };
         for attempt in 1..=self.opts.pull_attempts.max(1) {
             if attempt > 1 {
                 if self.interrupted() {
@@ -473,14 +513,18 @@ impl Run<'_> {
             }
             match self.engine.run_step(argv) {
                 Ok(o) if o.success() => return Outcome::Done(format!("pulled {image}")),
-                Ok(o) => last = o.error_text(),
-                Err(e) => return Outcome::Failed(e.to_string()),
+                Ok(o) => last = o,
+                Err(e) => return Outcome::error(e),
             }
         }
-        Outcome::Failed(format!(
-            "pull of {image} failed after {} attempts: {last}",
-            self.opts.pull_attempts.max(1)
-        ))
+        Outcome::failed(
+            format!(
+                "pull of {image} failed after {} attempts: {}",
+                self.opts.pull_attempts.max(1),
+                last.error_text()
+            ),
+            last.code,
+        )
     }
 
     /// Jittered exponential backoff, as the original's tenacity policy.
@@ -514,7 +558,7 @@ impl Run<'_> {
             if let Some(r) = results.get(&s.id) {
                 let out = match r {
                     Ok(()) => Outcome::Done("stopped and removed".into()),
-                    Err(e) => Outcome::Failed(e.clone()),
+                    Err(e) => Outcome::error(e),
                 };
                 self.finish(s, out);
             }
@@ -527,7 +571,7 @@ impl Run<'_> {
         &self,
         steps: &[&Step],
         group: &[usize],
-    ) -> HashMap<usize, Result<(), String>> {
+    ) -> HashMap<usize, Result<(), Outcome>> {
         let mut items = Vec::new();
         let mut results = HashMap::new();
         for s in steps {
@@ -535,13 +579,7 @@ impl Run<'_> {
                 continue;
             }
             if let Some(skip) = self.blocked_by(s, group) {
-                results.insert(
-                    s.id,
-                    Err(match skip {
-                        Outcome::Skipped(e) => format!("skipped: {e}"),
-                        _ => "not run".into(),
-                    }),
-                );
+                results.insert(s.id, Err(skip));
                 continue;
             }
             if let Action::Replace { stop, remove, .. } = &s.action {
@@ -553,7 +591,9 @@ impl Run<'_> {
         results.extend(self.batch_stop_remove(&items).into_iter().map(|(id, r)| {
             (
                 id,
-                r.map_err(|e| format!("the old container could not be removed: {e}")),
+                r.map_err(|e| {
+                    Outcome::error(format!("the old container could not be removed: {e}"))
+                }),
             )
         }));
         results

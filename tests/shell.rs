@@ -386,3 +386,101 @@ fn apply_plan_refuses_another_managed_by_or_runtime_given_explicitly() {
     run(&["--managed-by", &s.managed_by, "--default-runtime", "docker"]).ok();
     assert_eq!(s.managed(), [s.name("one")]);
 }
+
+/// `--format json`: JSON lines a script can parse: the plan, every step
+/// with its outcome (a failure's engine message and exit code), then the
+/// summary; the same for cleanup and delete.
+#[test]
+fn apply_cleanup_and_delete_speak_json_lines() {
+    let s = Scope::new("json-lines");
+    let file = s.config(
+        "j.yml",
+        &format!(
+            "{{p}}migrate:
+  image: {IMAGE}
+  command: [sh, -c, 'echo migration failed >&2; exit 3']
+  detach: false
+{{p}}web:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 1
+  start_order: 1
+{{p}}reload:
+  action: exec
+  command: ['{{p}}web', 'true']
+  start_order: 2
+"
+        ),
+    );
+    let lines = |run: &Run| -> Vec<serde_json::Value> {
+        run.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    };
+    let run = s
+        .paunch(&[
+            "apply",
+            "--file",
+            file.to_str().unwrap(),
+            "--config-id",
+            "c1",
+            "--format",
+            "json",
+        ])
+        .code(1);
+    let events = lines(&run);
+    assert_eq!(events[0]["event"], "plan");
+    assert_eq!(events[0]["plan"]["steps"].as_array().unwrap().len(), 3);
+    let steps: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "step").collect();
+    assert_eq!(steps.len(), 3, "{}", run.stdout);
+    let migrate = steps
+        .iter()
+        .find(|e| e["action"] == "create" && e["id"] == 1)
+        .unwrap();
+    assert_eq!(migrate["outcome"], "failed");
+    assert_eq!(migrate["exit_code"], 3);
+    assert!(
+        migrate["error"]
+            .as_str()
+            .unwrap()
+            .contains("migration failed")
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|e| e["action"] == "exec" && e["outcome"] == "ok")
+    );
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["success"], false);
+    assert_eq!(summary["failed"], serde_json::json!([1]));
+    assert_eq!(summary["exit_code"], 1);
+
+    for args in [
+        vec!["cleanup", "--format", "json"],
+        vec!["delete", "c1", "--format", "json"],
+    ] {
+        let run = s.paunch(&args).ok();
+        let events = lines(&run);
+        assert_eq!(events.first().unwrap()["event"], "plan", "{}", run.stdout);
+        assert_eq!(events.last().unwrap()["event"], "summary", "{}", run.stdout);
+        assert_eq!(events.last().unwrap()["exit_code"], 0);
+    }
+    // An error before anything runs is a JSON line too.
+    let bad = s.config("bad.yml", "{p}web:\n  imgae: x\n");
+    let run = s
+        .paunch(&[
+            "apply",
+            "--file",
+            bad.to_str().unwrap(),
+            "--config-id",
+            "c1",
+            "--format",
+            "json",
+        ])
+        .code(3);
+    let events = lines(&run);
+    assert_eq!(events[0]["event"], "error");
+    assert_eq!(events[0]["exit_code"], 3);
+}

@@ -1,6 +1,6 @@
 //! `paunch apply`: plan and execute, or execute a saved plan.
 
-use super::{Printer, finish, interrupts};
+use super::{Interrupts, Printer, finish, interrupts};
 use crate::cli::{ApplyArgs, Cli, Global, Target};
 use crate::config::{Config, LoadOptions};
 use crate::engine::Engine;
@@ -18,6 +18,15 @@ use std::time::Duration;
 
 pub fn run(args: ApplyArgs, g: &Global) -> Result<i32> {
     let interrupts = interrupts();
+    let printer = Printer::new(g, &interrupts, args.format);
+    let result = apply(&args, g, &interrupts, &printer);
+    if let Err(e) = &result {
+        printer.error(e);
+    }
+    result
+}
+
+fn apply(args: &ApplyArgs, g: &Global, interrupts: &Interrupts, printer: &Printer) -> Result<i32> {
     let run = RunOptions {
         execute: ExecuteOptions {
             parallel: usize::from(args.parallel),
@@ -26,19 +35,18 @@ pub fn run(args: ApplyArgs, g: &Global) -> Result<i32> {
         },
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),
     };
-    let printer = Printer::new(g, &interrupts);
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;
-        same_as_plan(&plan, path, &args, g, std::env::args_os())?;
+        same_as_plan(&plan, path, args, g, std::env::args_os())?;
         // A saved plan carries its runtime; its argv are that runtime's.
         let engine = Engine::new(plan.runtime);
-        let report = ops::apply_saved(&engine, &plan, &run, &printer)?;
-        return Ok(finish(&printer, "Apply", &plan, &report, g));
+        let report = ops::apply_saved(&engine, &plan, &run, printer)?;
+        return Ok(finish(printer, "Apply", &plan, &report, g));
     }
     let (config, opts) = load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
-    let (plan, report) = ops::apply(&engine, &config, &opts, &run, &printer)?;
-    Ok(finish(&printer, "Apply", &plan, &report, g))
+    let (plan, report) = ops::apply(&engine, &config, &opts, &run, printer)?;
+    Ok(finish(printer, "Apply", &plan, &report, g))
 }
 
 /// Refuses `--managed-by` or `--default-runtime`, given on the command

@@ -1,12 +1,13 @@
 //! `paunch cleanup` and `paunch delete`, with `--dry-run`.
 
-use super::{Printer, finish, interrupts, out};
-use crate::cli::{CleanupArgs, DeleteArgs, Global, Locking, Scope};
+use super::{Interrupts, Printer, finish, interrupts, out};
+use crate::cli::{CleanupArgs, DeleteArgs, Global, Locking, PlanFormat, Scope};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::execute::ExecuteOptions;
 use crate::ops::{self, RunOptions};
 use crate::plan::PlanOptions;
+use crate::planfile;
 use crate::render::{Paint, text};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ pub fn cleanup(args: CleanupArgs, g: &Global) -> Result<i32> {
         Which::Cleanup,
         &args.config_ids,
         &args.scope,
-        args.dry_run,
+        (args.dry_run, args.format),
         &args.locking,
         g,
     )
@@ -27,7 +28,7 @@ pub fn delete(args: DeleteArgs, g: &Global) -> Result<i32> {
         Which::Delete,
         &args.config_ids,
         &args.scope,
-        args.dry_run,
+        (args.dry_run, args.format),
         &args.locking,
         g,
     )
@@ -43,7 +44,7 @@ fn remove(
     which: Which,
     ids: &[String],
     scope: &Scope,
-    dry_run: bool,
+    (dry_run, format): (bool, PlanFormat),
     locking: &Locking,
     g: &Global,
 ) -> Result<i32> {
@@ -58,11 +59,44 @@ fn remove(
             Which::Cleanup => ops::plan_cleanup(&engine, ids, &opts)?,
             Which::Delete => ops::plan_delete(&engine, ids, &opts)?,
         };
-        out(&text::render(&plan, &Paint::for_stdout()));
-        out("\nDry run: nothing was changed.\n");
+        match format {
+            PlanFormat::Json => out(&planfile::to_document(&plan)?),
+            PlanFormat::Text => {
+                out(&text::render(&plan, &Paint::for_stdout()));
+                out("\nDry run: nothing was changed.\n");
+            }
+        }
         return Ok(0);
     }
     let interrupts = interrupts();
+    let printer = Printer::new(g, &interrupts, format);
+    let result = run(
+        which,
+        ids,
+        &engine,
+        &opts,
+        locking,
+        &interrupts,
+        &printer,
+        g,
+    );
+    if let Err(e) = &result {
+        printer.error(e);
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    which: Which,
+    ids: &[String],
+    engine: &Engine,
+    opts: &PlanOptions,
+    locking: &Locking,
+    interrupts: &Interrupts,
+    printer: &Printer,
+    g: &Global,
+) -> Result<i32> {
     let run = RunOptions {
         execute: ExecuteOptions {
             interrupted: Some(Arc::clone(&interrupts.flag)),
@@ -70,13 +104,9 @@ fn remove(
         },
         lock_timeout: Duration::from_secs(locking.lock_timeout),
     };
-    let printer = Printer::new(g, &interrupts);
     let (verb, (plan, report)) = match which {
-        Which::Cleanup => (
-            "Cleanup",
-            ops::cleanup(&engine, ids, &opts, &run, &printer)?,
-        ),
-        Which::Delete => ("Delete", ops::delete(&engine, ids, &opts, &run, &printer)?),
+        Which::Cleanup => ("Cleanup", ops::cleanup(engine, ids, opts, &run, printer)?),
+        Which::Delete => ("Delete", ops::delete(engine, ids, opts, &run, printer)?),
     };
-    Ok(finish(&printer, verb, &plan, &report, g))
+    Ok(finish(printer, verb, &plan, &report, g))
 }

@@ -9,12 +9,12 @@ mod list;
 mod plan;
 mod validate;
 
-use crate::cli::{Cli, Command, Global};
+use crate::cli::{Cli, Command, Global, PlanFormat};
 use crate::error::{Error, Result};
 use crate::execute::{Outcome, Progress, Report};
 use crate::log::{self, Level};
 use crate::plan::{Plan, Step};
-use crate::render::{Paint, report, text};
+use crate::render::{Paint, json, report, text};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -133,15 +133,25 @@ struct Interrupts {
 struct Printer {
     paint: Paint,
     quiet: bool,
+    /// JSON lines for machines instead (`--format json`): no text, no bar.
+    json: bool,
     shared: Arc<Shared>,
 }
 
 impl Printer {
-    fn new(g: &Global, interrupts: &Interrupts) -> Printer {
+    fn new(g: &Global, interrupts: &Interrupts, format: PlanFormat) -> Printer {
         Printer {
             paint: Paint::for_stdout(),
             quiet: g.quiet,
+            json: format == PlanFormat::Json,
             shared: Arc::clone(&interrupts.shared),
+        }
+    }
+
+    /// In JSON mode, an error that ends the command is a JSON line too.
+    fn error(&self, e: &Error) {
+        if self.json {
+            out(&format!("{}\n", json::error_event(e, e.exit_code())));
         }
     }
 
@@ -156,6 +166,13 @@ impl Printer {
 
 impl Progress for Printer {
     fn planned(&self, plan: &Plan) {
+        if self.json {
+            match json::plan_event(plan) {
+                Ok(v) => out(&format!("{v}\n")),
+                Err(e) => self.error(&e),
+            }
+            return;
+        }
         if self.quiet {
             log::to_file(|| text::render(plan, &Paint::plain()));
             return;
@@ -193,6 +210,10 @@ impl Progress for Printer {
         if let Ok(mut m) = self.shared.in_flight.lock() {
             m.remove(&step.id);
         }
+        if self.json {
+            out(&format!("{}\n", json::step_event(step, outcome)));
+            return;
+        }
         let failed = matches!(outcome, Outcome::Failed(_));
         let line = report::step_line(step, outcome, &self.paint);
         if self.quiet {
@@ -222,6 +243,17 @@ impl Drop for Printer {
 fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
     if let Some(bar) = printer.shared.bar.get() {
         bar.finish_and_clear();
+    }
+    if printer.json {
+        let code = if report.success() {
+            0
+        } else if report.interrupted {
+            130
+        } else {
+            1
+        };
+        out(&format!("{}\n", json::summary_event(report, code)));
+        return code;
     }
     let paint = Paint::for_stdout();
     let text = report::summary(verb, plan, report, &paint);

@@ -1,6 +1,7 @@
 //! Rendering for people and machines: plans as text, container listings,
 //! shell-quoted command lines. Pure functions of their inputs.
 
+pub mod json;
 pub mod list;
 pub mod report;
 pub mod text;

@@ -20,7 +20,7 @@ pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
                 s.red().bold().apply_to("FAILED"),
                 step.describe()
             );
-            out.push_str(&indent_rest(e, "      "));
+            out.push_str(&indent_rest(&e.message, "      "));
             out
         }
         Outcome::Skipped(why) => format!(
