@@ -53,7 +53,7 @@ fn long_help() -> String {
         "Examples:\n  paunch apply --file examples/hello-world.yml --config-id hi\n  \
          paunch plan --file web.yml --config-id v2 --out v2.plan && paunch apply --plan v2.plan\n  \
          paunch cleanup v2\n  paunch list --format json\n\n{}",
-        crate::error::exit_code_help()
+        crate::commands::exit::exit_code_help()
     )
 }
 

@@ -4,46 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// Exit codes, one table quoted by `--help` and README.
-pub const EXIT_CODES: &[(i32, &str)] = &[
-    (0, "success (plan --detailed-exitcode: no changes)"),
-    (1, "a step failed, or another error not listed here"),
-    (
-        2,
-        "plan --detailed-exitcode only: changes present (exec steps alone are not changes)",
-    ),
-    (
-        3,
-        "invalid configuration or command-line arguments; nothing was touched",
-    ),
-    (
-        4,
-        "saved plan refused: stale, edited, unreadable or of another format version; nothing was touched",
-    ),
-    (
-        5,
-        "container engine unreachable (daemon down, wrong DOCKER_HOST, binary missing)",
-    ),
-    (
-        6,
-        "another paunch run holds the lock and --lock-timeout expired",
-    ),
-    (
-        130,
-        "interrupted by SIGINT/SIGTERM: after finishing the steps in flight, or at once while waiting for the lock (nothing touched)",
-    ),
-];
-
-/// Renders [`EXIT_CODES`] for help texts.
-pub fn exit_code_help() -> String {
-    let mut s = String::from("Exit codes:\n");
-    for (code, what) in EXIT_CODES {
-        s.push_str(&format!("  {code:>3}  {what}\n"));
-    }
-    s
-}
-
-/// What went wrong, broadly; decides the exit code.
+/// What went wrong, broadly (the command line maps each kind to an exit
+/// code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -64,24 +26,8 @@ pub enum ErrorKind {
     PlanInvalid,
     /// The per-host lock could not be taken in time.
     Lock,
-    /// One or more steps of an apply failed.
-    StepsFailed,
-    /// The run was interrupted by a signal.
+    /// The run was interrupted by a signal (while waiting for the lock).
     Interrupted,
-}
-
-impl ErrorKind {
-    /// The process exit code for this kind (see [`EXIT_CODES`]).
-    pub fn exit_code(self) -> i32 {
-        match self {
-            ErrorKind::Config | ErrorKind::Usage => 3,
-            ErrorKind::PlanStale | ErrorKind::PlanInvalid => 4,
-            ErrorKind::EngineUnreachable => 5,
-            ErrorKind::Lock => 6,
-            ErrorKind::Interrupted => 130,
-            ErrorKind::Io | ErrorKind::Engine | ErrorKind::StepsFailed => 1,
-        }
-    }
 }
 
 /// A place in a file: 1-based line and column.
@@ -199,10 +145,6 @@ impl Error {
     /// The findings of a configuration error (empty for other kinds).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
-    }
-
-    pub fn exit_code(&self) -> i32 {
-        self.kind.exit_code()
     }
 
     /// An I/O error on a named path.

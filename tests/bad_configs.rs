@@ -26,7 +26,7 @@ fn every_bad_config_is_refused_with_a_clear_message() {
                 Ok(_) => panic!("{} was accepted", file.display()),
                 Err(e) => e,
             };
-            assert_eq!(err.exit_code(), 3, "{}", file.display());
+            assert_eq!(err.kind(), paunch::ErrorKind::Config, "{}", file.display());
             let name = file.file_stem().unwrap().to_string_lossy();
             insta::assert_snapshot!(format!("bad-config-{name}"), err.to_string());
         }

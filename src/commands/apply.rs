@@ -1,5 +1,6 @@
 //! `paunch apply`: plan and execute, or execute a saved plan.
 
+use super::Status;
 use super::{Interrupts, Printer, finish, interrupts};
 use crate::cli::{ApplyArgs, Cli, Global, Target};
 use crate::config::{Config, LoadOptions};
@@ -16,7 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub fn run(args: ApplyArgs, g: &Global) -> Result<i32> {
+pub fn run(args: ApplyArgs, g: &Global) -> Result<Status> {
     let interrupts = interrupts();
     let printer = Printer::new(g, &interrupts, args.format);
     let result = apply(&args, g, &interrupts, &printer);
@@ -26,7 +27,12 @@ pub fn run(args: ApplyArgs, g: &Global) -> Result<i32> {
     result
 }
 
-fn apply(args: &ApplyArgs, g: &Global, interrupts: &Interrupts, printer: &Printer) -> Result<i32> {
+fn apply(
+    args: &ApplyArgs,
+    g: &Global,
+    interrupts: &Interrupts,
+    printer: &Printer,
+) -> Result<Status> {
     let run = RunOptions {
         execute: ExecuteOptions {
             parallel: usize::from(args.parallel),

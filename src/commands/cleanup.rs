@@ -1,5 +1,6 @@
 //! `paunch cleanup` and `paunch delete`, with `--dry-run`.
 
+use super::Status;
 use super::{Interrupts, Printer, finish, interrupts, out};
 use crate::cli::{CleanupArgs, DeleteArgs, Global, Locking, PlanFormat, Scope};
 use crate::engine::Engine;
@@ -12,7 +13,7 @@ use crate::render::{Paint, text};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub fn cleanup(args: CleanupArgs, g: &Global) -> Result<i32> {
+pub fn cleanup(args: CleanupArgs, g: &Global) -> Result<Status> {
     remove(
         Which::Cleanup,
         &args.config_ids,
@@ -23,7 +24,7 @@ pub fn cleanup(args: CleanupArgs, g: &Global) -> Result<i32> {
     )
 }
 
-pub fn delete(args: DeleteArgs, g: &Global) -> Result<i32> {
+pub fn delete(args: DeleteArgs, g: &Global) -> Result<Status> {
     remove(
         Which::Delete,
         &args.config_ids,
@@ -47,7 +48,7 @@ fn remove(
     (dry_run, format): (bool, PlanFormat),
     locking: &Locking,
     g: &Global,
-) -> Result<i32> {
+) -> Result<Status> {
     let engine = Engine::new(g.default_runtime);
     let opts = PlanOptions {
         runtime: g.default_runtime,
@@ -66,7 +67,7 @@ fn remove(
                 out("\nDry run: nothing was changed.\n");
             }
         }
-        return Ok(0);
+        return Ok(Status::Success);
     }
     let interrupts = interrupts();
     let printer = Printer::new(g, &interrupts, format);
@@ -96,7 +97,7 @@ fn run(
     interrupts: &Interrupts,
     printer: &Printer,
     g: &Global,
-) -> Result<i32> {
+) -> Result<Status> {
     let run = RunOptions {
         execute: ExecuteOptions {
             interrupted: Some(Arc::clone(&interrupts.flag)),

@@ -1,6 +1,7 @@
 //! `paunch debug`: print, run or dump one entry, after the interactive,
 //! shell, user and overrides adjustments (in that order).
 
+use super::Status;
 use super::out;
 use crate::cli::{DebugAction, DebugArgs, Global};
 use crate::config::keys::did_you_mean;
@@ -13,7 +14,7 @@ use crate::runtime::LabelSet;
 use crate::value::Value;
 use crate::yaml::{MapEntry, Node, NodeData};
 
-pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
+pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
     let config = Config::load_with(
         &args.file,
         &LoadOptions {
@@ -103,11 +104,11 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
                 .map_err(|e| encode_err(e.to_string()))?;
             s.push('\n');
             out(&s);
-            Ok(0)
+            Ok(Status::Success)
         }
         DebugAction::DumpYaml => {
             out(&crate::yaml::dump_node(&doc));
-            Ok(0)
+            Ok(Status::Success)
         }
         DebugAction::PrintCmd | DebugAction::Run => {
             let entry = Config::entry_from_node(name, &node, "--overrides", &config.options)?;
@@ -138,7 +139,7 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
                 let mut words = vec![rt.program()];
                 words.extend(argv.iter().map(String::as_str));
                 out(&format!("{}\n", shell_join(&words)));
-                Ok(0)
+                Ok(Status::Success)
             } else {
                 // `--tty` with a piped stdin makes the engine refuse to
                 // start; the operator piping commands in means stdin.
@@ -149,7 +150,7 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<i32> {
                 } else {
                     argv
                 };
-                engine.run_attached(&argv)
+                engine.run_attached(&argv).map(Status::Container)
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `paunch list`.
 
+use super::Status;
 use super::out;
 use crate::cli::{Global, ListArgs, ListFormat};
 use crate::engine::Engine;
@@ -7,7 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ops;
 use crate::render::list;
 
-pub fn run(args: ListArgs, g: &Global) -> Result<i32> {
+pub fn run(args: ListArgs, g: &Global) -> Result<Status> {
     let engine = Engine::new(g.default_runtime);
     let groups = ops::list(&engine, &args.scope.managed_by)?;
     let text = match args.format {
@@ -26,5 +27,5 @@ pub fn run(args: ListArgs, g: &Global) -> Result<i32> {
         }
     };
     out(&text);
-    Ok(0)
+    Ok(Status::Success)
 }

@@ -5,6 +5,7 @@
 mod apply;
 mod cleanup;
 mod debug;
+pub mod exit;
 mod list;
 mod plan;
 mod validate;
@@ -15,6 +16,7 @@ use crate::execute::{Outcome, Progress, Report};
 use crate::log::{self, Level};
 use crate::plan::{Plan, Step};
 use crate::render::{Paint, json, report, text};
+pub use exit::Status;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -22,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Runs a parsed command line; returns the exit code.
-pub fn run(cli: Cli) -> Result<i32> {
+pub fn run(cli: Cli) -> Result<Status> {
     let g = &cli.global;
     match cli.command {
         Command::Apply(a) => apply::run(a, g),
@@ -151,7 +153,10 @@ impl Printer {
     /// In JSON mode, an error that ends the command is a JSON line too.
     fn error(&self, e: &Error) {
         if self.json {
-            out(&format!("{}\n", json::error_event(e, e.exit_code())));
+            out(&format!(
+                "{}\n",
+                json::error_event(e, exit::of_error(e.kind()))
+            ));
         }
     }
 
@@ -240,20 +245,21 @@ impl Drop for Printer {
 
 /// The exit code of an execution, after printing its summary (the
 /// progress bar cleared first, so no stale bar line stays above it).
-fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Global) -> i32 {
+fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Global) -> Status {
     if let Some(bar) = printer.shared.bar.get() {
         bar.finish_and_clear();
     }
+    let status = if report.success() {
+        Status::Success
+    } else if report.interrupted {
+        Status::Interrupted
+    } else {
+        Status::Failed
+    };
     if printer.json {
-        let code = if report.success() {
-            0
-        } else if report.interrupted {
-            130
-        } else {
-            1
-        };
+        let code = exit::code(&Ok(status));
         out(&format!("{}\n", json::summary_event(report, code)));
-        return code;
+        return status;
     }
     let paint = Paint::for_stdout();
     let text = report::summary(verb, plan, report, &paint);
@@ -263,7 +269,6 @@ fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Globa
         } else if !plan.steps.is_empty() {
             out(&format!("\n{text}"));
         }
-        0
     } else {
         if g.quiet {
             eprint!("{text}");
@@ -271,8 +276,8 @@ fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Globa
         } else {
             out(&format!("\n{text}"));
         }
-        if report.interrupted { 130 } else { 1 }
     }
+    status
 }
 
 /// SIGINT/SIGTERM set a flag: the steps in flight finish, no more start

@@ -1,5 +1,6 @@
 //! `paunch plan` and `paunch show`.
 
+use super::Status;
 use super::{out, print_error};
 use crate::cli::{Global, PlanArgs, PlanFormat, ShowArgs};
 use crate::engine::Engine;
@@ -10,15 +11,15 @@ use crate::render::{Paint, text};
 use std::io::IsTerminal;
 use std::path::Path;
 
-pub fn run(args: PlanArgs, g: &Global) -> Result<i32> {
+pub fn run(args: PlanArgs, g: &Global) -> Result<Status> {
     let detailed = args.detailed_exitcode;
     match plan(args, g) {
-        Ok(changes) if detailed && changes => Ok(2),
-        Ok(_) => Ok(0),
+        Ok(changes) if detailed && changes => Ok(Status::Changes),
+        Ok(_) => Ok(Status::Success),
         // With --detailed-exitcode every error is 1, as documented.
         Err(e) if detailed => {
             print_error(&e);
-            Ok(1)
+            Ok(Status::Failed)
         }
         Err(e) => Err(e),
     }
@@ -69,7 +70,7 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
     Ok(plan.has_changes())
 }
 
-pub fn show(args: ShowArgs, g: &Global) -> Result<i32> {
+pub fn show(args: ShowArgs, g: &Global) -> Result<Status> {
     let plan = planfile::read(&args.plan)?;
     match args.format {
         PlanFormat::Json => out(&planfile::to_document(&plan)?),
@@ -83,5 +84,5 @@ pub fn show(args: ShowArgs, g: &Global) -> Result<i32> {
     // A reviewer is told at once when the steps are not what the plan's
     // configuration gives (apply --plan refuses such a plan).
     ops::check_derived(&plan)?;
-    Ok(0)
+    Ok(Status::Success)
 }

@@ -1,12 +1,13 @@
 //! `paunch validate`, `paunch schema`, `paunch completions`: no engine.
 
+use super::Status;
 use super::out;
 use crate::cli::{Cli, PlanFormat, ValidateArgs};
 use crate::config::{Config, LoadOptions, schema};
 use crate::error::{Diagnostic, Result};
 use clap::CommandFactory;
 
-pub fn run(args: ValidateArgs) -> Result<i32> {
+pub fn run(args: ValidateArgs) -> Result<Status> {
     let shown = args.file.display().to_string();
     let opts = LoadOptions {
         unknown_keys: args.reading.unknown_keys,
@@ -70,16 +71,20 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
             out(&s);
         }
     }
-    Ok(if valid { 0 } else { 1 })
+    Ok(if valid {
+        Status::Success
+    } else {
+        Status::Failed
+    })
 }
 
-pub fn schema() -> Result<i32> {
+pub fn schema() -> Result<Status> {
     out(&format!("{:#}\n", schema::json_schema()));
-    Ok(0)
+    Ok(Status::Success)
 }
 
-pub fn completions(shell: clap_complete::Shell) -> Result<i32> {
+pub fn completions(shell: clap_complete::Shell) -> Result<Status> {
     let mut cmd = Cli::command();
     clap_complete::generate(shell, &mut cmd, "paunch", &mut std::io::stdout());
-    Ok(0)
+    Ok(Status::Success)
 }

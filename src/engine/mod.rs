@@ -193,7 +193,9 @@ impl Engine {
             .expression(args)
             .run()
             .map_err(|e| self.spawn_error(e))?;
-        Ok(out.status.code().unwrap_or(128 + 9))
+        // Killed by a signal: 128 + its number, as a shell reports it.
+        let signal = std::os::unix::process::ExitStatusExt::signal(&out.status).unwrap_or(0);
+        Ok(out.status.code().unwrap_or(128 + signal))
     }
 
     /// The command line, shell-quoted, for logs and messages.
