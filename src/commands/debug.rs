@@ -31,8 +31,42 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
         }
         e
     })?;
-    // Adjust the entry as loaded, so that what is not overridden keeps its
-    // text as written (`NO: off` stays the variable NO in a YAML dump).
+    let node = adjusted(entry, &args)?;
+    let doc = Node {
+        line: 0,
+        column: 0,
+        data: NodeData::Map(vec![MapEntry {
+            key: name.to_string(),
+            key_text: name.to_string(),
+            key_line: 0,
+            key_column: 0,
+            value: node.clone(),
+        }]),
+    };
+    match args.action {
+        DebugAction::DumpJson => {
+            // Display of a JSON value cannot fail; `{:#}` is its pretty form.
+            let json = serde_json::to_value(doc.to_value())
+                .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
+            out(&format!("{json:#}\n"));
+            Ok(Status::Success)
+        }
+        DebugAction::DumpYaml => {
+            out(&crate::yaml::dump_node(&doc));
+            Ok(Status::Success)
+        }
+        DebugAction::PrintCmd | DebugAction::Run => {
+            let entry = Config::entry_from_node(name, &node, "--overrides", &config.options)?;
+            command(&entry, &args, g)
+        }
+    }
+}
+
+/// The entry after the adjustments, in order: `--interactive`/`--shell`,
+/// `--shell`'s command, `run`'s attached and removed, `--user`,
+/// `--overrides`. The entry as loaded is adjusted, so that what is not
+/// overridden keeps its text as written.
+fn adjusted(entry: &crate::config::Entry, args: &DebugArgs) -> Result<Node> {
     let mut settings: Vec<MapEntry> = entry.node.as_map().map(<[_]>::to_vec).unwrap_or_default();
     let mut set = |key: &str, value: Value| {
         let value = Node::from_value(&value);
@@ -81,79 +115,57 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
             set(k, v.clone());
         }
     }
-    let node = Node {
+    Ok(Node {
         line: 0,
         column: 0,
         data: NodeData::Map(settings),
-    };
-    let doc = Node {
-        line: 0,
-        column: 0,
-        data: NodeData::Map(vec![MapEntry {
-            key: name.to_string(),
-            key_text: name.to_string(),
-            key_line: 0,
-            key_column: 0,
-            value: node.clone(),
-        }]),
-    };
-    let encode_err = |e: String| Error::new(ErrorKind::Config, e);
-    match args.action {
-        DebugAction::DumpJson => {
-            let mut s = serde_json::to_string_pretty(&doc.to_value())
-                .map_err(|e| encode_err(e.to_string()))?;
-            s.push('\n');
-            out(&s);
-            Ok(Status::Success)
+    })
+}
+
+/// `print-cmd` prints the engine command line apply would run; `run` runs
+/// it attached (an exec entry's exec; a container under a name of its own,
+/// without paunch's labels).
+fn command(entry: &crate::config::Entry, args: &DebugArgs, g: &Global) -> Result<Status> {
+    let name = entry.name.as_str();
+    let engine = Engine::new(g.default_runtime);
+    let rt = engine.runtime();
+    let argv = match entry.action() {
+        Action::Exec => rt.exec_args(entry, entry.exec_target().unwrap_or(name)),
+        Action::Run if args.action == DebugAction::Run => {
+            // Not one of paunch's containers: no managed_by label, so no
+            // apply counts it, and a name of its own.
+            let debug_name = format!("{name}-debug");
+            rt.debug_run_args(
+                entry,
+                &container_name(&engine, args, &debug_name)?,
+                &args.labels,
+            )
         }
-        DebugAction::DumpYaml => {
-            out(&crate::yaml::dump_node(&doc));
-            Ok(Status::Success)
-        }
-        DebugAction::PrintCmd | DebugAction::Run => {
-            let entry = Config::entry_from_node(name, &node, "--overrides", &config.options)?;
-            let engine = Engine::new(g.default_runtime);
-            let rt = engine.runtime();
-            let argv = match entry.action() {
-                Action::Exec => rt.exec_args(&entry, entry.exec_target().unwrap_or(name)),
-                Action::Run if args.action == DebugAction::Run => {
-                    // Not one of paunch's containers: no managed_by label, so
-                    // no apply counts it, and a name of its own.
-                    let debug_name = format!("{name}-debug");
-                    rt.debug_run_args(
-                        &entry,
-                        &container_name(&engine, &args, &debug_name)?,
-                        &args.labels,
-                    )
-                }
-                Action::Run => {
-                    let labels = LabelSet {
-                        managed_by: args.scope.managed_by.clone(),
-                        config_id: args.config_id.clone(),
-                        extra: args.labels.clone(),
-                    };
-                    rt.run_args(&entry, &container_name(&engine, &args, name)?, &labels)
-                }
+        Action::Run => {
+            let labels = LabelSet {
+                managed_by: args.scope.managed_by.clone(),
+                config_id: args.config_id.clone(),
+                extra: args.labels.clone(),
             };
-            if args.action == DebugAction::PrintCmd {
-                let mut words = vec![rt.program()];
-                words.extend(argv.iter().map(String::as_str));
-                out(&format!("{}\n", shell_join(&words)));
-                Ok(Status::Success)
-            } else {
-                // `--tty` with a piped stdin makes the engine refuse to
-                // start; the operator piping commands in means stdin.
-                let piped = !std::io::IsTerminal::is_terminal(&std::io::stdin());
-                let argv: Vec<String> = if piped && argv.iter().any(|a| a == "--tty") {
-                    crate::log::verbose(|| "stdin is not a terminal: running without --tty".into());
-                    argv.into_iter().filter(|a| a != "--tty").collect()
-                } else {
-                    argv
-                };
-                engine.run_attached(&argv).map(Status::Container)
-            }
+            rt.run_args(entry, &container_name(&engine, args, name)?, &labels)
         }
+    };
+    if args.action == DebugAction::PrintCmd {
+        let mut words = vec![rt.program()];
+        words.extend(argv.iter().map(String::as_str));
+        out(&format!("{}\n", shell_join(&words)));
+        return Ok(Status::Success);
     }
+    // `--tty` with a piped stdin makes the engine refuse to start; the
+    // operator piping commands in means stdin.
+    let piped = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let argv: Vec<String> = if piped && argv.iter().any(|a| a == "--tty") {
+        crate::log::verbose(|| "stdin is not a terminal: running without --tty".into());
+        argv.into_iter().filter(|a| a != "--tty").collect()
+    } else {
+        argv
+    };
+    engine.run_attached(&argv).map(Status::Container)
 }
 
 /// The name apply would give: the entry's if free, else a unique one. With

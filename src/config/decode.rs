@@ -326,6 +326,41 @@ impl Cx<'_> {
         }
     }
 
+    /// The engine CLI gets the entry as argv: the kernel refuses one
+    /// argument over MAX_ARG_BYTES, or all of them over ARG_MAX, with
+    /// "Argument list too long" only once the apply runs.
+    fn check_size(&mut self, entry: &Entry, pos: (usize, usize)) {
+        let label = entry.config_data().len() + "--label=config_data=".len();
+        let values: usize = entry
+            .settings
+            .iter()
+            .map(|(_, s)| match s {
+                Setting::Strings(v) => v.iter().map(|x| x.len() + 24).sum(),
+                _ => 24,
+            })
+            .sum();
+        if label > MAX_ARG_BYTES {
+            self.at(
+                pos,
+                None,
+                format!(
+                    "the entry's config_data label would be {label} bytes; the kernel passes at most {MAX_ARG_BYTES} bytes in one argument to the engine CLI"
+                ),
+                Some("move the largest values (many environment variables, say) into an env_file".into()),
+            );
+        } else if label + values > MAX_ARGV_BYTES {
+            self.at(
+                pos,
+                None,
+                format!(
+                    "the entry's engine arguments would be about {} bytes; more than {MAX_ARGV_BYTES} risks \"Argument list too long\"",
+                    label + values
+                ),
+                Some("move the largest values (many environment variables, say) into an env_file".into()),
+            );
+        }
+    }
+
     /// Rules that concern the entry as a whole.
     fn check_entry(&mut self, entry: &Entry, map: &[MapEntry], pos: (usize, usize)) {
         let key_pos = |name: &str| {
@@ -400,38 +435,7 @@ impl Cx<'_> {
                 );
             }
         }
-        // The engine CLI gets the entry as argv: the kernel refuses one
-        // argument over MAX_ARG_BYTES, or all of them over ARG_MAX, with
-        // "Argument list too long" only once the apply runs.
-        let label = entry.config_data().len() + "--label=config_data=".len();
-        let values: usize = entry
-            .settings
-            .iter()
-            .map(|(_, s)| match s {
-                Setting::Strings(v) => v.iter().map(|x| x.len() + 24).sum(),
-                _ => 24,
-            })
-            .sum();
-        if label > MAX_ARG_BYTES {
-            self.at(
-                pos,
-                None,
-                format!(
-                    "the entry's config_data label would be {label} bytes; the kernel passes at most {MAX_ARG_BYTES} bytes in one argument to the engine CLI"
-                ),
-                Some("move the largest values (many environment variables, say) into an env_file".into()),
-            );
-        } else if label + values > MAX_ARGV_BYTES {
-            self.at(
-                pos,
-                None,
-                format!(
-                    "the entry's engine arguments would be about {} bytes; more than {MAX_ARGV_BYTES} risks \"Argument list too long\"",
-                    label + values
-                ),
-                Some("move the largest values (many environment variables, say) into an env_file".into()),
-            );
-        }
+        self.check_size(entry, pos);
     }
 }
 

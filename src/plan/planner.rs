@@ -73,120 +73,13 @@ impl PlanOptions {
 /// ```
 pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> Plan {
     let mut b = Builder::new(observed, opts.runtime, &opts.config_id);
-
-    // 1. Images.
     let images = config.images();
-    for image in &images {
-        if local_image(observed, image).is_none() {
-            b.push(
-                Phase::Pull,
-                Action::Pull {
-                    image: image.clone(),
-                    argv: opts.runtime.pull_args(image),
-                },
-                Reason::ImageMissing,
-                vec![],
-            );
-        }
-    }
-
-    // 2. Deletions among this config ID's containers.
-    let ours: Vec<&Container> = observed
-        .containers
-        .iter()
-        .filter(|c| c.config_id() == opts.config_id)
-        .collect();
-    let index = config.index();
-    let run_entry = |name: &str| {
-        index
-            .get(name)
-            .copied()
-            .filter(|e| e.action() == EntryAction::Run)
-    };
-    let mut candidates: BTreeMap<&str, Vec<&Container>> = BTreeMap::new();
-    let mut verdict: HashMap<&str, Reason> = HashMap::new();
-    for c in &ours {
-        let reason = match (index.get(c.desired_name()).copied(), c.config_data()) {
-            (None, _) => Some(Reason::RemovedFromConfig),
-            (Some(e), _) if e.action() == EntryAction::Exec => Some(Reason::NowExec),
-            (Some(_), None) => Some(Reason::NoConfigData),
-            (Some(e), Some(label)) => {
-                let readable =
-                    label == e.config_data() || labels::decode_config_data(label).is_some();
-                (!readable).then_some(Reason::BadConfigData)
-            }
-        };
-        match reason {
-            Some(r) => {
-                verdict.insert(&c.id, r);
-            }
-            None => candidates.entry(c.desired_name()).or_default().push(c),
-        }
-    }
-    let mut keepers: HashMap<&str, &Container> = HashMap::new();
-    for (name, cs) in &candidates {
-        let Some(entry) = run_entry(name) else {
-            continue;
-        };
-        let keeper = cs
-            .iter()
-            .max_by_key(|c| {
-                (
-                    c.config_data().is_some_and(|l| entry.matches_label(l)),
-                    c.running(),
-                    c.name == *name,
-                    c.created.as_str(),
-                    c.id.as_str(),
-                )
-            })
-            .copied();
-        if let Some(k) = keeper {
-            keepers.insert(name, k);
-            for c in cs.iter().filter(|c| c.id != k.id) {
-                verdict.insert(
-                    &c.id,
-                    Reason::Duplicate {
-                        kept: k.name.clone(),
-                    },
-                );
-            }
-        }
-    }
-    for c in &ours {
-        if let Some(r) = verdict.remove(c.id.as_str()) {
-            b.delete(c, r);
-        }
-    }
-
-    // 3. Renames, across every config ID of this managed-by name.
+    // 1. Images; 2. deletions among this config ID's containers; 3. renames,
+    // across every config ID of this managed-by name; 4. start_order groups.
+    b.pulls(&images);
+    let keepers = b.deletions(config, opts);
     b.renames();
-
-    // 4. Groups by start_order, with what each entry's container needs.
-    let changing = decide_changes(config, &keepers, observed, &b);
-    let order = effective_order(config, &changing);
-    let mut entries: Vec<&Entry> = config.entries.iter().collect();
-    entries.sort_by_key(|e| (order[e.name.as_str()], join_depth(e, &index)));
-    let label_set = opts.label_set();
-    let mut made: HashMap<&str, (usize, String)> = HashMap::new();
-    let mut start = 0;
-    while start < entries.len() {
-        let group_order = order[entries[start].name.as_str()];
-        let end = entries[start..]
-            .iter()
-            .position(|e| order[e.name.as_str()] != group_order)
-            .map_or(entries.len(), |n| start + n);
-        let group = &entries[start..end];
-        start = end;
-        b.group(
-            Phase::Group(group_order),
-            group,
-            &keepers,
-            &changing,
-            &label_set,
-            &mut made,
-            opts,
-        );
-    }
+    b.groups(config, &keepers, opts);
 
     let mut deps_images = BTreeMap::new();
     for image in images {
@@ -261,6 +154,21 @@ fn rewrite_join(argv: &mut [String], key: &str, wanted: &str, container: &str) {
         };
         if let Some(n) = new {
             *a = n;
+        }
+    }
+}
+
+/// Why a container of this config ID is deleted outright, if it is: its
+/// entry is gone or became an exec, or its config_data is missing or not
+/// JSON.
+fn deletion_reason(c: &Container, entry: Option<&Entry>) -> Option<Reason> {
+    match (entry, c.config_data()) {
+        (None, _) => Some(Reason::RemovedFromConfig),
+        (Some(e), _) if e.action() == EntryAction::Exec => Some(Reason::NowExec),
+        (Some(_), None) => Some(Reason::NoConfigData),
+        (Some(e), Some(label)) => {
+            let readable = label == e.config_data() || labels::decode_config_data(label).is_some();
+            (!readable).then_some(Reason::BadConfigData)
         }
     }
 }
@@ -545,6 +453,97 @@ impl<'a> Builder<'a> {
             vec![],
         );
         self.removed.insert(c.id.clone());
+    }
+
+    /// Phase 1: a pull for every image not present locally.
+    fn pulls(&mut self, images: &[String]) {
+        for image in images {
+            if local_image(self.observed, image).is_none() {
+                self.push(
+                    Phase::Pull,
+                    Action::Pull {
+                        image: image.clone(),
+                        argv: self.runtime.pull_args(image),
+                    },
+                    Reason::ImageMissing,
+                    vec![],
+                );
+            }
+        }
+    }
+
+    /// Phase 2: deletes this config ID's containers that no entry keeps
+    /// (removed, now an exec, no or unreadable config_data, a duplicate);
+    /// returns the container kept for each run entry.
+    fn deletions(
+        &mut self,
+        config: &Config,
+        opts: &PlanOptions,
+    ) -> HashMap<&'a str, &'a Container> {
+        let observed = self.observed;
+        let ours: Vec<&Container> = observed
+            .containers
+            .iter()
+            .filter(|c| c.config_id() == opts.config_id)
+            .collect();
+        let index = config.index();
+        let mut candidates: BTreeMap<&str, Vec<&Container>> = BTreeMap::new();
+        let mut verdict: HashMap<&str, Reason> = HashMap::new();
+        for c in &ours {
+            match deletion_reason(c, index.get(c.desired_name()).copied()) {
+                Some(r) => {
+                    verdict.insert(&c.id, r);
+                }
+                None => candidates.entry(c.desired_name()).or_default().push(c),
+            }
+        }
+        let mut keepers: HashMap<&str, &Container> = HashMap::new();
+        for (name, cs) in &candidates {
+            let Some(entry) = index.get(name).filter(|e| e.action() == EntryAction::Run) else {
+                continue;
+            };
+            // The matching, running one under its desired name, newest.
+            let keeper = cs.iter().max_by_key(|c| {
+                (
+                    c.config_data().is_some_and(|l| entry.matches_label(l)),
+                    c.running(),
+                    c.name == *name,
+                    c.created.as_str(),
+                    c.id.as_str(),
+                )
+            });
+            if let Some(k) = keeper {
+                keepers.insert(name, *k);
+                for c in cs.iter().filter(|c| c.id != k.id) {
+                    let kept = k.name.clone();
+                    verdict.insert(&c.id, Reason::Duplicate { kept });
+                }
+            }
+        }
+        for c in &ours {
+            if let Some(r) = verdict.remove(c.id.as_str()) {
+                self.delete(c, r);
+            }
+        }
+        keepers
+    }
+
+    /// Phase 4: the entries in groups by start_order (a container no
+    /// earlier than those it joins), each group's steps in order.
+    fn groups(&mut self, config: &Config, keepers: &HashMap<&str, &Container>, opts: &PlanOptions) {
+        let index = config.index();
+        let changing = decide_changes(config, keepers, self.observed, self);
+        let order = effective_order(config, &changing);
+        let mut entries: Vec<&Entry> = config.entries.iter().collect();
+        entries.sort_by_key(|e| (order[e.name.as_str()], join_depth(e, &index)));
+        let label_set = opts.label_set();
+        let mut made: HashMap<&str, (usize, String)> = HashMap::new();
+        for group in entries.chunk_by(|a, b| order[a.name.as_str()] == order[b.name.as_str()]) {
+            let phase = Phase::Group(order[group[0].name.as_str()]);
+            self.group(
+                phase, group, keepers, &changing, &label_set, &mut made, opts,
+            );
+        }
     }
 
     /// Phase 3: every remaining managed container not under its desired

@@ -33,24 +33,52 @@ enum Frame {
 /// Loads a single-document YAML (or JSON) text. `Ok(None)` for an empty
 /// document.
 pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
-    let mut parser = Parser::new_from_str(src);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
-    let mut budget = MAX_NODES;
-    let mut root: Option<Node> = None;
-    let mut documents = 0;
-
-    for event in parser.by_ref() {
+    let mut loader = Loader {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        budget: MAX_NODES,
+        root: None,
+        documents: 0,
+    };
+    for event in Parser::new_from_str(src) {
         let (event, span) = event.map_err(|e| LoadError {
             line: e.marker().line(),
             column: e.marker().col() + 1,
             message: e.info().to_string(),
         })?;
-        let done: Option<(Node, usize)> = match event {
+        if let Some((node, anchor)) = loader.event(event, span)? {
+            loader.attach(node, anchor);
+        }
+    }
+    Ok(loader.root)
+}
+
+/// The state of one load: the collections open, the anchors seen, what
+/// is left of the node budget.
+struct Loader {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    budget: usize,
+    root: Option<Node>,
+    documents: usize,
+}
+
+fn node_at(span: &Span, data: NodeData) -> Node {
+    Node {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+        data,
+    }
+}
+
+impl Loader {
+    /// Takes one event; returns a node it completed, with its anchor.
+    fn event(&mut self, event: Event, span: Span) -> Result<Option<(Node, usize)>, LoadError> {
+        Ok(match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
+                self.documents += 1;
+                if self.documents > 1 {
                     return Err(err(
                         &span,
                         "more than one YAML document; a configuration is a single document",
@@ -58,41 +86,15 @@ pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
                 }
                 None
             }
-            Event::Alias(id) => {
-                let (node, size) = anchors
-                    .get(&id)
-                    .ok_or_else(|| err(&span, "alias to an unknown anchor"))?;
-                if *size > budget {
-                    return Err(err(
-                        &span,
-                        format!(
-                            "aliases expand to more than {MAX_NODES} nodes; refusing to load (an alias bomb?)"
-                        ),
-                    ));
-                }
-                budget -= size;
-                let mut node = node.clone();
-                node.line = span.start.line();
-                node.column = span.start.col() + 1;
-                Some((node, 0))
-            }
+            Event::Alias(id) => Some((self.alias(id, &span)?, 0)),
             Event::Scalar(text, style, anchor, tag) => {
-                take(&mut budget, &span)?;
+                take(&mut self.budget, &span)?;
                 let scalar = scalar(&text, style, tag.as_deref(), &span)?;
-                let node = Node {
-                    line: span.start.line(),
-                    column: span.start.col() + 1,
-                    data: NodeData::Scalar(scalar),
-                };
-                Some((node, anchor))
+                Some((node_at(&span, NodeData::Scalar(scalar)), anchor))
             }
             Event::SequenceStart(anchor, tag) => {
-                take(&mut budget, &span)?;
-                check_collection_tag(tag.as_deref(), "seq", &span)?;
-                if stack.len() >= MAX_DEPTH {
-                    return Err(err(&span, format!("nested deeper than {MAX_DEPTH} levels")));
-                }
-                stack.push(Frame::Seq {
+                self.open(&span, tag.as_deref(), "seq")?;
+                self.stack.push(Frame::Seq {
                     at: span,
                     anchor,
                     items: Vec::new(),
@@ -100,12 +102,8 @@ pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
                 None
             }
             Event::MappingStart(anchor, tag) => {
-                take(&mut budget, &span)?;
-                check_collection_tag(tag.as_deref(), "map", &span)?;
-                if stack.len() >= MAX_DEPTH {
-                    return Err(err(&span, format!("nested deeper than {MAX_DEPTH} levels")));
-                }
-                stack.push(Frame::Map {
+                self.open(&span, tag.as_deref(), "map")?;
+                self.stack.push(Frame::Map {
                     at: span,
                     anchor,
                     pairs: Vec::new(),
@@ -113,38 +111,61 @@ pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
                 });
                 None
             }
-            Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { at, anchor, items }) => Some((
-                    Node {
-                        line: at.start.line(),
-                        column: at.start.col() + 1,
-                        data: NodeData::Seq(items),
-                    },
-                    anchor,
-                )),
+            Event::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq { at, anchor, items }) => {
+                    Some((node_at(&at, NodeData::Seq(items)), anchor))
+                }
                 _ => return Err(err(&span, "unbalanced sequence end")),
             },
-            Event::MappingEnd => match stack.pop() {
+            Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map {
                     at, anchor, pairs, ..
-                }) => Some((
-                    Node {
-                        line: at.start.line(),
-                        column: at.start.col() + 1,
-                        data: NodeData::Map(build_map(pairs)?),
-                    },
-                    anchor,
-                )),
+                }) => Some((node_at(&at, NodeData::Map(build_map(pairs)?)), anchor)),
                 _ => return Err(err(&span, "unbalanced mapping end")),
             },
-        };
-        let Some((node, anchor)) = done else { continue };
+        })
+    }
+
+    /// A copy of the anchored node, charged to the budget in full.
+    fn alias(&mut self, id: usize, span: &Span) -> Result<Node, LoadError> {
+        let (node, size) = self
+            .anchors
+            .get(&id)
+            .ok_or_else(|| err(span, "alias to an unknown anchor"))?;
+        if *size > self.budget {
+            return Err(err(
+                span,
+                format!(
+                    "aliases expand to more than {MAX_NODES} nodes; refusing to load (an alias bomb?)"
+                ),
+            ));
+        }
+        self.budget -= size;
+        let mut node = node.clone();
+        node.line = span.start.line();
+        node.column = span.start.col() + 1;
+        Ok(node)
+    }
+
+    /// Checks a collection about to open: budget, tag, depth.
+    fn open(&mut self, span: &Span, tag: Option<&Tag>, kind: &str) -> Result<(), LoadError> {
+        take(&mut self.budget, span)?;
+        check_collection_tag(tag, kind, span)?;
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(err(span, format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
+    /// Puts a completed node where it belongs: the root, the open
+    /// sequence, or the open map (as a key, then as its value).
+    fn attach(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
             let size = node.count();
-            anchors.insert(anchor, (node.clone(), size));
+            self.anchors.insert(anchor, (node.clone(), size));
         }
-        match stack.last_mut() {
-            None => root = Some(node),
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { pairs, key, .. }) => match key.take() {
                 None => *key = Some(node),
@@ -152,7 +173,6 @@ pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
             },
         }
     }
-    Ok(root)
 }
 
 fn take(budget: &mut usize, span: &Span) -> Result<(), LoadError> {
