@@ -1,8 +1,8 @@
 //! Every command-line flag, in one place.
 
-use crate::config::UnknownKeys;
-use crate::runtime::Runtime;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use paunch::config::UnknownKeys;
+use paunch::runtime::Runtime;
 use std::path::PathBuf;
 
 const ABOUT: &str = "Launch and manage containers on one host from YAML configuration.
@@ -344,10 +344,10 @@ pub fn parse_label(s: &str) -> Result<(String, String), String> {
         return Err(format!("\"{s}\" has no key"));
     }
     if [
-        crate::labels::MANAGED_BY,
-        crate::labels::CONFIG_ID,
-        crate::labels::CONTAINER_NAME,
-        crate::labels::CONFIG_DATA,
+        paunch::labels::MANAGED_BY,
+        paunch::labels::CONFIG_ID,
+        paunch::labels::CONTAINER_NAME,
+        paunch::labels::CONFIG_DATA,
     ]
     .contains(&k)
     {

@@ -23,8 +23,6 @@
 //! # Ok::<(), paunch::Error>(())
 //! ```
 
-pub mod cli;
-pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -1,6 +1,13 @@
+//! The `paunch` command line: every flag in [`cli`], one module per
+//! command in [`commands`], exit codes in [`commands::exit`]. The library
+//! (`paunch`) does the work and never prints.
+
+mod cli;
+mod commands;
+
 use clap::Parser;
-use paunch::cli::Cli;
-use paunch::commands::{self, exit};
+use cli::Cli;
+use commands::exit;
 
 fn main() {
     let cli = match Cli::try_parse() {

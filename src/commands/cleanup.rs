@@ -3,13 +3,13 @@
 use super::Status;
 use super::{Interrupts, Printer, finish, interrupts, out};
 use crate::cli::{CleanupArgs, DeleteArgs, Global, Locking, PlanFormat, Scope};
-use crate::engine::Engine;
-use crate::error::Result;
-use crate::execute::ExecuteOptions;
-use crate::ops::{self, RunOptions};
-use crate::plan::PlanOptions;
-use crate::planfile;
-use crate::render::{Paint, text};
+use paunch::engine::Engine;
+use paunch::error::Result;
+use paunch::execute::ExecuteOptions;
+use paunch::ops::{self, RunOptions};
+use paunch::plan::PlanOptions;
+use paunch::planfile;
+use paunch::render::{Paint, text};
 use std::sync::Arc;
 use std::time::Duration;
 

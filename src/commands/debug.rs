@@ -4,15 +4,15 @@
 use super::Status;
 use super::out;
 use crate::cli::{DebugAction, DebugArgs, Global};
-use crate::config::keys::did_you_mean;
-use crate::config::{Action, Config, LoadOptions};
-use crate::engine::Engine;
-use crate::error::{Error, ErrorKind, Result};
-use crate::plan::NameBook;
-use crate::render::shell_join;
-use crate::runtime::LabelSet;
-use crate::value::Value;
-use crate::yaml::{MapEntry, Node, NodeData};
+use paunch::config::keys::did_you_mean;
+use paunch::config::{Action, Config, LoadOptions};
+use paunch::engine::Engine;
+use paunch::error::{Error, ErrorKind, Result};
+use paunch::plan::NameBook;
+use paunch::render::shell_join;
+use paunch::runtime::LabelSet;
+use paunch::value::Value;
+use paunch::yaml::{MapEntry, Node, NodeData};
 
 pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
     let config = Config::load_with(
@@ -52,7 +52,7 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
             Ok(Status::Success)
         }
         DebugAction::DumpYaml => {
-            out(&crate::yaml::dump_node(&doc));
+            out(&paunch::yaml::dump_node(&doc));
             Ok(Status::Success)
         }
         DebugAction::PrintCmd | DebugAction::Run => {
@@ -66,7 +66,7 @@ pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
 /// `--shell`'s command, `run`'s attached and removed, `--user`,
 /// `--overrides`. The entry as loaded is adjusted, so that what is not
 /// overridden keeps its text as written.
-fn adjusted(entry: &crate::config::Entry, args: &DebugArgs) -> Result<Node> {
+fn adjusted(entry: &paunch::config::Entry, args: &DebugArgs) -> Result<Node> {
     let mut settings: Vec<MapEntry> = entry.node.as_map().map(<[_]>::to_vec).unwrap_or_default();
     let mut set = |key: &str, value: Value| {
         let value = Node::from_value(&value);
@@ -125,7 +125,7 @@ fn adjusted(entry: &crate::config::Entry, args: &DebugArgs) -> Result<Node> {
 /// `print-cmd` prints the engine command line apply would run; `run` runs
 /// it attached (an exec entry's exec; a container under a name of its own,
 /// without paunch's labels).
-fn command(entry: &crate::config::Entry, args: &DebugArgs, g: &Global) -> Result<Status> {
+fn command(entry: &paunch::config::Entry, args: &DebugArgs, g: &Global) -> Result<Status> {
     let name = entry.name.as_str();
     let engine = Engine::new(g.default_runtime);
     let rt = engine.runtime();
@@ -160,7 +160,7 @@ fn command(entry: &crate::config::Entry, args: &DebugArgs, g: &Global) -> Result
     // operator piping commands in means stdin.
     let piped = !std::io::IsTerminal::is_terminal(&std::io::stdin());
     let argv: Vec<String> = if piped && argv.iter().any(|a| a == "--tty") {
-        crate::log::verbose(|| "stdin is not a terminal: running without --tty".into());
+        paunch::log::verbose(|| "stdin is not a terminal: running without --tty".into());
         argv.into_iter().filter(|a| a != "--tty").collect()
     } else {
         argv
@@ -176,7 +176,7 @@ fn container_name(engine: &Engine, args: &DebugArgs, name: &str) -> Result<Strin
         Err(e)
             if e.kind() == ErrorKind::EngineUnreachable && args.action == DebugAction::PrintCmd =>
         {
-            crate::log::warn(|| format!("{e}; assuming the name \"{name}\" is free"));
+            paunch::log::warn(|| format!("{e}; assuming the name \"{name}\" is free"));
             Ok(name.to_string())
         }
         Err(e) => Err(e),

@@ -2,7 +2,7 @@
 //! [`Status`] or an [`Error`]; [`code`] turns either into the process exit
 //! code by the table below.
 
-use crate::error::{Error, ErrorKind};
+use paunch::error::{Error, ErrorKind};
 
 /// The exit codes, one table: `--help` prints it, README quotes it, and
 /// [`code`] is the only place that chooses one.
@@ -83,6 +83,9 @@ pub fn of_error(kind: ErrorKind) -> i32 {
         ErrorKind::Lock => 6,
         ErrorKind::Interrupted => 130,
         ErrorKind::Io | ErrorKind::Engine => 1,
+        // ErrorKind is non-exhaustive: a kind the library adds later is an
+        // error like any other until it gets a row of its own.
+        _ => 1,
     }
 }
 

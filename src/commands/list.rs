@@ -3,10 +3,10 @@
 use super::Status;
 use super::out;
 use crate::cli::{Global, ListArgs, ListFormat};
-use crate::engine::Engine;
-use crate::error::{Error, ErrorKind, Result};
-use crate::ops;
-use crate::render::list;
+use paunch::engine::Engine;
+use paunch::error::{Error, ErrorKind, Result};
+use paunch::ops;
+use paunch::render::list;
 
 pub fn run(args: ListArgs, g: &Global) -> Result<Status> {
     let engine = Engine::new(g.default_runtime);
@@ -20,10 +20,10 @@ pub fn run(args: ListArgs, g: &Global) -> Result<Status> {
             s
         }
         ListFormat::Yaml => {
-            let value: crate::value::Value = serde_json::to_value(&groups)
+            let value: paunch::value::Value = serde_json::to_value(&groups)
                 .and_then(serde_json::from_value)
                 .map_err(|e| Error::new(ErrorKind::Engine, e.to_string()))?;
-            crate::yaml::dump(&value)
+            paunch::yaml::dump(&value)
         }
     };
     out(&text);

@@ -1,4 +1,4 @@
-//! The command-line shell over [`crate::ops`]: one file per command, each
+//! The command-line shell over [`paunch::ops`]: one file per command, each
 //! parsing its arguments, calling the core, printing, and choosing the
 //! exit code.
 
@@ -11,13 +11,13 @@ mod plan;
 mod validate;
 
 use crate::cli::{Cli, Command, Global, PlanFormat};
-use crate::error::{Error, Result};
-use crate::execute::{Outcome, Progress, Report};
-use crate::log::{self, Level};
-use crate::plan::{Plan, Step};
-use crate::render::{Paint, json, report, text};
 pub use exit::Status;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use paunch::error::{Error, Result};
+use paunch::execute::{Outcome, Progress, Report};
+use paunch::log::{self, Level};
+use paunch::plan::{Plan, Step};
+use paunch::render::{Paint, json, report, text};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,7 +76,7 @@ pub fn print_error(e: &Error) {
 }
 
 /// Prints a configuration's warnings to stderr (and the log file).
-pub fn print_warnings(config: &crate::config::Config) {
+pub fn print_warnings(config: &paunch::config::Config) {
     let paint = Paint {
         color: std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),

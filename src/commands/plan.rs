@@ -3,11 +3,11 @@
 use super::Status;
 use super::{out, print_error};
 use crate::cli::{Global, PlanArgs, PlanFormat, ShowArgs};
-use crate::engine::Engine;
-use crate::error::Result;
-use crate::ops;
-use crate::planfile;
-use crate::render::{Paint, text};
+use paunch::engine::Engine;
+use paunch::error::Result;
+use paunch::ops;
+use paunch::planfile;
+use paunch::render::{Paint, text};
 use std::io::IsTerminal;
 use std::path::Path;
 

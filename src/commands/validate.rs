@@ -3,9 +3,9 @@
 use super::Status;
 use super::out;
 use crate::cli::{Cli, PlanFormat, ValidateArgs};
-use crate::config::{Config, LoadOptions, schema};
-use crate::error::{Diagnostic, Result};
 use clap::CommandFactory;
+use paunch::config::{Config, LoadOptions, schema};
+use paunch::error::{Diagnostic, Result};
 
 pub fn run(args: ValidateArgs) -> Result<Status> {
     let shown = args.file.display().to_string();
