@@ -53,6 +53,46 @@ fn is_zero(n: &i64) -> bool {
     *n == 0
 }
 
+/// A container's state, typed (the plan file keeps the engine's own word,
+/// [`Container::state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Created and never started.
+    Created,
+    /// Running (and not paused).
+    Running,
+    /// Running, paused.
+    Paused,
+    /// Being restarted by its restart policy.
+    Restarting,
+    /// Being removed.
+    Removing,
+    /// Its process ended.
+    Exited,
+    /// The engine could not stop or remove it.
+    Dead,
+    /// A word this paunch does not know.
+    Unknown,
+}
+
+impl State {
+    /// Reads the engine's word for a state (docker's and podman's
+    /// `State.Status`; podman writes `configured` for created and
+    /// `stopped` for exited).
+    pub fn of(word: &str) -> State {
+        match word.to_ascii_lowercase().as_str() {
+            "created" | "configured" | "initialized" => State::Created,
+            "running" => State::Running,
+            "paused" => State::Paused,
+            "restarting" => State::Restarting,
+            "removing" => State::Removing,
+            "exited" | "stopped" => State::Exited,
+            "dead" => State::Dead,
+            _ => State::Unknown,
+        }
+    }
+}
+
 /// A namespace or volumes a container took from another container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Joined {
@@ -89,8 +129,14 @@ impl Container {
         self.label(labels::CONFIG_DATA)
     }
 
+    /// Its state, typed.
+    pub fn status(&self) -> State {
+        State::of(&self.state)
+    }
+
+    /// Whether it runs (a paused container does not).
     pub fn running(&self) -> bool {
-        self.state == "running"
+        self.status() == State::Running
     }
 
     /// The first 12 characters of the ID, as the engine shows it.

@@ -257,7 +257,11 @@ fn emit(how: Emit, setting: &Setting, a: &mut Vec<String>) {
                 a.push(format!("--health-retries={v}"));
             }
         }
-        // detach is placed with the labels; the rest emit nothing.
+        // `detach` is placed with the labels; keys that emit nothing, and
+        // switches that are off, add nothing.
+        (Emit::Nothing | Emit::Detach, _) | (Emit::Switch(_), Setting::Bool(false)) => {}
+        // Any other pairing would be a key whose shape does not fit its
+        // emit: `keys::tests::every_shape_fits_its_emit` rules that out.
         _ => {}
     }
 }

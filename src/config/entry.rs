@@ -86,6 +86,12 @@ pub struct Entry {
 
 impl Entry {
     pub fn setting(&self, name: &str) -> Option<&Setting> {
+        // A misspelt key would quietly read as "not set": every lookup
+        // names a key of the table (checked whenever tests run).
+        debug_assert!(
+            super::keys::key(name).is_some(),
+            "no configuration key {name:?}"
+        );
         self.settings
             .iter()
             .find(|(k, _)| k.name == name)

@@ -542,6 +542,35 @@ mod tests {
         assert_eq!(before, names.len());
     }
 
+    /// The values a shape reads are what its emit writes: a mismatch
+    /// would pass nothing to the engine, silently.
+    #[test]
+    fn every_shape_fits_its_emit() {
+        for k in KEYS {
+            let fits = match k.emit {
+                Emit::Nothing => true,
+                Emit::Each(_) => matches!(
+                    k.shape,
+                    Shape::Str
+                        | Shape::Int
+                        | Shape::List
+                        | Shape::Env
+                        | Shape::Pairs
+                        | Shape::Seconds
+                        | Shape::Restart
+                ),
+                Emit::EachUnless(..) | Emit::Prefixed(..) => k.shape == Shape::Str,
+                Emit::Switch(_) | Emit::BoolValue(_) | Emit::Detach => k.shape == Shape::Bool,
+                Emit::Healthcheck => k.shape == Shape::Healthcheck,
+            };
+            assert!(
+                fits,
+                "key {}: {:?} does not fit {:?}",
+                k.name, k.shape, k.emit
+            );
+        }
+    }
+
     #[test]
     fn suggestions() {
         let names = || KEYS.iter().map(|k| k.name);

@@ -13,7 +13,7 @@ use crate::config::duration::seconds_of;
 use crate::config::keys::{self, Emit};
 use crate::config::{Action as EntryAction, Config, Entry};
 use crate::labels;
-use crate::observe::{Container, Observed};
+use crate::observe::{Container, Observed, State};
 use crate::runtime::{LabelSet, Runtime};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -349,12 +349,12 @@ fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Opti
     }
     // Created but never started: an apply was interrupted between the
     // engine's create and start. Blocking or not, it has not run.
-    if c.state == "created" {
+    if c.status() == State::Created {
         return Some((Reason::NeverStarted, None));
     }
     // A blocking container whose last run failed runs again.
     if !e.detach()
-        && matches!(c.state.as_str(), "exited" | "dead")
+        && matches!(c.status(), State::Exited | State::Dead)
         && !e.exit_codes().contains(&c.exit_code)
     {
         return Some((
@@ -864,7 +864,7 @@ impl<'a> Builder<'a> {
                 image: image.to_string(),
             });
         }
-        if c.state == "paused" {
+        if c.status() == State::Paused {
             self.notes.push(Note::Paused {
                 container: Target::of(c),
             });
