@@ -17,7 +17,7 @@
 //! let observed: Observed = serde_json::from_str(r#"{"containers": [], "images": {"busybox:1.36": "sha256:1"}}"#)
 //!     .map_err(|e| paunch::Error::new(paunch::ErrorKind::Engine, e.to_string()))?;
 //! let plan = plan_apply(&config, &observed, &opts);
-//! let text = paunch::render::text::render(&plan, &paunch::render::Paint::plain());
+//! let text = plan.to_string();
 //! assert!(text.contains("+ create  hello"));
 //! assert!(text.ends_with("Plan: 1 to create, 0 to replace, 0 to delete, 0 to rename, 0 exec.\n"));
 //! # Ok::<(), paunch::Error>(())
