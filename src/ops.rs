@@ -84,21 +84,41 @@ pub fn list(engine: &Engine, managed_by: &str) -> Result<BTreeMap<String, Vec<Ro
     Ok(list::group(&observed.containers))
 }
 
-/// Options of the one-call operations.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
+/// How a one-call operation runs: for whom it plans, how it executes, how
+/// long it waits for the lock, and who hears of each step.
+pub struct Options<'a> {
+    /// Runtime, managed-by name, config ID and extra labels.
+    pub plan: PlanOptions,
+    /// Parallelism, pull retries, and the interrupt flag (which also stops
+    /// a wait for the lock).
     pub execute: ExecuteOptions,
-    /// How long to wait for another run's lock.
+    /// How long to wait for another run's lock (default 600 s).
     pub lock_timeout: Duration,
+    /// Told of the plan and of each step as it starts and ends.
+    pub progress: &'a dyn Progress,
 }
 
-impl Default for RunOptions {
-    fn default() -> RunOptions {
-        RunOptions {
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            plan: PlanOptions::default(),
             execute: ExecuteOptions::default(),
             lock_timeout: Duration::from_secs(600),
+            progress: &execute::Silent,
         }
     }
+}
+
+/// What a one-call operation did: the plan it executed and the report of
+/// every step. A step that failed is not an error: the call is `Ok` and
+/// the report says which failed ([`Report::success`]); `Err` means nothing
+/// was executed (the configuration, the engine, the lock, a stale plan).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The plan executed.
+    pub plan: Plan,
+    /// What happened to each of its steps.
+    pub report: Report,
 }
 
 /// Takes the lock, plans with `plan`, executes.
@@ -106,86 +126,62 @@ fn locked(
     engine: &Engine,
     managed_by: &str,
     what: &str,
-    run: &RunOptions,
-    progress: &dyn Progress,
+    opts: &Options,
     plan: impl FnOnce() -> Result<Plan>,
-) -> Result<(Plan, Report)> {
+) -> Result<Applied> {
     let _lock = lock(
         managed_by,
-        run.lock_timeout,
+        opts.lock_timeout,
         what,
-        run.execute.interrupted.as_deref(),
+        opts.execute.interrupted.as_deref(),
     )?;
     let plan = plan()?;
-    let report = execute::execute(&plan, engine, &run.execute, progress);
-    Ok((plan, report))
+    let report = execute::execute(&plan, engine, &opts.execute, opts.progress);
+    Ok(Applied { plan, report })
 }
 
 /// Plans and executes an apply under the lock: `paunch apply` in one call.
+/// Prints nothing (give `progress` to hear of each step).
 ///
 /// ```no_run
-/// use paunch::{Config, Engine, Runtime, plan::PlanOptions, ops::{apply, RunOptions}};
+/// use paunch::{Config, Engine, Runtime, plan::PlanOptions, ops::{apply, Options}};
 /// let config = Config::load("examples/hello-world.yml".as_ref())?;
-/// let opts = PlanOptions { config_id: "hi".into(), managed_by: "paunch".into(), ..Default::default() };
-/// let (plan, report) = apply(&Engine::new(Runtime::Docker), &config, &opts, &RunOptions::default(), &paunch::execute::Silent)?;
-/// println!("{} steps, success: {}", plan.steps.len(), report.success());
+/// let opts = Options {
+///     plan: PlanOptions { config_id: "hi".into(), ..Default::default() },
+///     ..Default::default()
+/// };
+/// let applied = apply(&Engine::new(Runtime::Docker), &config, &opts)?;
+/// println!("{} steps, success: {}", applied.plan.steps.len(), applied.report.success());
 /// # Ok::<(), paunch::Error>(())
 /// ```
-pub fn apply(
-    engine: &Engine,
-    config: &Config,
-    opts: &PlanOptions,
-    run: &RunOptions,
-    progress: &dyn Progress,
-) -> Result<(Plan, Report)> {
-    locked(engine, &opts.managed_by, "apply", run, progress, || {
-        plan_apply(engine, config, opts)
+pub fn apply(engine: &Engine, config: &Config, opts: &Options) -> Result<Applied> {
+    locked(engine, &opts.plan.managed_by, "apply", opts, || {
+        plan_apply(engine, config, &opts.plan)
     })
 }
 
-/// Executes a saved plan if the world it depends on is unchanged.
-pub fn apply_saved(
-    engine: &Engine,
-    plan: &Plan,
-    run: &RunOptions,
-    progress: &dyn Progress,
-) -> Result<Report> {
-    let (_, report) = locked(
-        engine,
-        &plan.managed_by,
-        "apply --plan",
-        run,
-        progress,
-        || {
-            check_derived(plan)?;
-            check_fresh(engine, plan).map(|()| plan.clone())
-        },
-    )?;
-    Ok(report)
-}
-
-/// `paunch cleanup` in one call.
-pub fn cleanup(
-    engine: &Engine,
-    keep: &[String],
-    opts: &PlanOptions,
-    run: &RunOptions,
-    progress: &dyn Progress,
-) -> Result<(Plan, Report)> {
-    locked(engine, &opts.managed_by, "cleanup", run, progress, || {
-        plan_cleanup(engine, keep, opts)
+/// Executes a saved plan, exactly, if its steps are what its own
+/// configuration gives and the world it depends on is unchanged. Its own
+/// managed-by name and runtime are used, not those of `opts.plan`.
+pub fn apply_saved(engine: &Engine, plan: &Plan, opts: &Options) -> Result<Applied> {
+    locked(engine, &plan.managed_by, "apply --plan", opts, || {
+        check_derived(plan)?;
+        check_fresh(engine, plan).map(|()| plan.clone())
     })
 }
 
-/// `paunch delete` in one call.
-pub fn delete(
-    engine: &Engine,
-    ids: &[String],
-    opts: &PlanOptions,
-    run: &RunOptions,
-    progress: &dyn Progress,
-) -> Result<(Plan, Report)> {
-    locked(engine, &opts.managed_by, "delete", run, progress, || {
-        plan_delete(engine, ids, opts)
+/// `paunch cleanup` in one call: deletes every managed container whose
+/// config ID is not in `keep` (all of them when `keep` is empty), then
+/// renames the rest to their desired names where free.
+pub fn cleanup(engine: &Engine, keep: &[String], opts: &Options) -> Result<Applied> {
+    locked(engine, &opts.plan.managed_by, "cleanup", opts, || {
+        plan_cleanup(engine, keep, &opts.plan)
+    })
+}
+
+/// `paunch delete` in one call: deletes the managed containers of `ids`.
+pub fn delete(engine: &Engine, ids: &[String], opts: &Options) -> Result<Applied> {
+    locked(engine, &opts.plan.managed_by, "delete", opts, || {
+        plan_delete(engine, ids, &opts.plan)
     })
 }

@@ -9,7 +9,7 @@ use paunch::config::{Config, LoadOptions};
 use paunch::engine::Engine;
 use paunch::error::{Error, Result};
 use paunch::execute::ExecuteOptions;
-use paunch::ops::{self, RunOptions};
+use paunch::ops;
 use paunch::plan::{Plan, PlanOptions};
 use paunch::planfile;
 use std::ffi::OsString;
@@ -33,26 +33,28 @@ fn apply(
     interrupts: &Interrupts,
     printer: &Printer,
 ) -> Result<Status> {
-    let run = RunOptions {
+    let run = |plan: PlanOptions| ops::Options {
+        plan,
         execute: ExecuteOptions {
             parallel: usize::from(args.parallel),
             interrupted: Some(Arc::clone(&interrupts.flag)),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),
+        progress: printer,
     };
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;
         same_as_plan(&plan, path, args, g, std::env::args_os())?;
         // A saved plan carries its runtime; its argv are that runtime's.
         let engine = Engine::new(plan.runtime);
-        let report = ops::apply_saved(&engine, &plan, &run, printer)?;
-        return Ok(finish(printer, "Apply", &plan, &report, g));
+        let applied = ops::apply_saved(&engine, &plan, &run(PlanOptions::default()))?;
+        return Ok(finish(printer, "Apply", &applied.plan, &applied.report, g));
     }
     let (config, opts) = load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
-    let (plan, report) = ops::apply(&engine, &config, &opts, &run, printer)?;
-    Ok(finish(printer, "Apply", &plan, &report, g))
+    let applied = ops::apply(&engine, &config, &run(opts))?;
+    Ok(finish(printer, "Apply", &applied.plan, &applied.report, g))
 }
 
 /// Refuses `--managed-by` or `--default-runtime`, given on the command

@@ -6,7 +6,7 @@ use crate::cli::{CleanupArgs, DeleteArgs, Global, Locking, PlanFormat, Scope};
 use paunch::engine::Engine;
 use paunch::error::Result;
 use paunch::execute::ExecuteOptions;
-use paunch::ops::{self, RunOptions};
+use paunch::ops;
 use paunch::plan::PlanOptions;
 use paunch::planfile;
 use paunch::render::{Paint, text};
@@ -98,16 +98,18 @@ fn run(
     printer: &Printer,
     g: &Global,
 ) -> Result<Status> {
-    let run = RunOptions {
+    let run = ops::Options {
+        plan: opts.clone(),
         execute: ExecuteOptions {
             interrupted: Some(Arc::clone(&interrupts.flag)),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(locking.lock_timeout),
+        progress: printer,
     };
-    let (verb, (plan, report)) = match which {
-        Which::Cleanup => ("Cleanup", ops::cleanup(engine, ids, opts, &run, printer)?),
-        Which::Delete => ("Delete", ops::delete(engine, ids, opts, &run, printer)?),
+    let (verb, applied) = match which {
+        Which::Cleanup => ("Cleanup", ops::cleanup(engine, ids, &run)?),
+        Which::Delete => ("Delete", ops::delete(engine, ids, &run)?),
     };
-    Ok(finish(printer, verb, &plan, &report, g))
+    Ok(finish(printer, verb, &applied.plan, &applied.report, g))
 }
