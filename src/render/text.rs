@@ -404,6 +404,22 @@ pub fn commands(plan: &Plan) -> String {
     out
 }
 
+/// A plan as plain text (no colour): what `paunch plan` prints.
+///
+/// ```
+/// use paunch::{Config, Observed, plan::{plan_apply, PlanOptions}};
+/// let config = Config::parse("hello:\n  image: busybox:1.36\n", "x")?;
+/// let opts = PlanOptions { config_id: "hi".into(), ..Default::default() };
+/// let plan = plan_apply(&config, &Observed::default(), &opts);
+/// assert!(plan.to_string().contains("+ create  hello"));
+/// # Ok::<(), paunch::Error>(())
+/// ```
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&render(self, &Paint::plain()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,21 +455,5 @@ mod tests {
         ] {
             assert!(!text.contains("match the configuration"), "{text}");
         }
-    }
-}
-
-/// A plan as plain text (no colour): what `paunch plan` prints.
-///
-/// ```
-/// use paunch::{Config, Observed, plan::{plan_apply, PlanOptions}};
-/// let config = Config::parse("hello:\n  image: busybox:1.36\n", "x")?;
-/// let opts = PlanOptions { config_id: "hi".into(), ..Default::default() };
-/// let plan = plan_apply(&config, &Observed::default(), &opts);
-/// assert!(plan.to_string().contains("+ create  hello"));
-/// # Ok::<(), paunch::Error>(())
-/// ```
-impl std::fmt::Display for Plan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&render(self, &Paint::plain()))
     }
 }
