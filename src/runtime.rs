@@ -266,9 +266,37 @@ fn emit(how: Emit, setting: &Setting, a: &mut Vec<String>) {
     }
 }
 
+/// Joins words into a command line a POSIX shell reads back as the same
+/// words: for showing a command (logs, `debug --action print-cmd`, `show
+/// -v`), never for running one.
+pub fn shell_join(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| match shlex::try_quote(w) {
+            Ok(q) => q.into_owned(),
+            // Only a NUL byte cannot be quoted; show it escaped.
+            Err(_) => format!("{w:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoting_round_trips() {
+        let words = [
+            "docker",
+            "run",
+            "--label=config_data={\"a\": \"b c\"}",
+            "it's",
+            "",
+        ];
+        let line = shell_join(&words);
+        assert_eq!(shlex::split(&line).unwrap(), words);
+    }
 
     fn entry(yaml: &str) -> Entry {
         crate::Config::parse(yaml, "t").unwrap().entries.remove(0)

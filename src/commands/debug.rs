@@ -9,8 +9,8 @@ use paunch::config::{Action, Config, LoadOptions};
 use paunch::engine::Engine;
 use paunch::error::{Error, ErrorKind, Result};
 use paunch::plan::NameBook;
-use paunch::render::shell_join;
 use paunch::runtime::LabelSet;
+use paunch::runtime::shell_join;
 use paunch::value::Value;
 use paunch::yaml::{MapEntry, Node, NodeData};
 

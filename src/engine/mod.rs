@@ -203,7 +203,7 @@ impl Engine {
         let program = self.program.to_string_lossy();
         let mut words = vec![program.as_ref()];
         words.extend(args.iter().map(String::as_str));
-        crate::render::shell_join(&words)
+        crate::runtime::shell_join(&words)
     }
 
     fn reach_hint(&self) -> String {

@@ -31,35 +31,3 @@ impl Paint {
         console::Style::new().force_styling(self.color)
     }
 }
-
-/// Joins words into a command line a POSIX shell reads back as the same
-/// words.
-pub fn shell_join(words: &[&str]) -> String {
-    words
-        .iter()
-        .map(|w| match shlex::try_quote(w) {
-            Ok(q) => q.into_owned(),
-            // Only a NUL byte cannot be quoted; show it escaped.
-            Err(_) => format!("{w:?}"),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting_round_trips() {
-        let words = [
-            "docker",
-            "run",
-            "--label=config_data={\"a\": \"b c\"}",
-            "it's",
-            "",
-        ];
-        let line = shell_join(&words);
-        assert_eq!(shlex::split(&line).unwrap(), words);
-    }
-}

@@ -374,7 +374,7 @@ pub fn commands(plan: &Plan) -> String {
     let cmd = |argv: &[String]| {
         let mut words = vec![program];
         words.extend(argv.iter().map(String::as_str));
-        format!("      $ {}\n", super::shell_join(&words))
+        format!("      $ {}\n", crate::runtime::shell_join(&words))
     };
     let mut out = String::from("Engine commands:\n");
     for s in &plan.steps {
