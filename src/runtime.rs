@@ -49,7 +49,8 @@ impl std::str::FromStr for Runtime {
 pub struct LabelSet {
     pub managed_by: String,
     pub config_id: String,
-    /// `--label k=v` from the command line, in the order given.
+    /// `--label k=v` from the command line, sorted by key (a plan keeps
+    /// them in a map, so the same labels give the same argv).
     pub extra: Vec<(String, String)>,
 }
 

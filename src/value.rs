@@ -2,6 +2,7 @@
 //! `safe_load` would have produced, so that `config_data` labels can be
 //! encoded byte for byte as the original did (see [`crate::labels`]).
 
+use indexmap::IndexMap;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::fmt;
@@ -20,44 +21,48 @@ pub enum Value {
 }
 
 /// An insertion-ordered map with string keys (JSON object keys are strings;
-/// the loader converts other YAML keys the way `json.dumps` does).
+/// the loader converts other YAML keys the way `json.dumps` does). Lookups
+/// are hashed: a configuration of thousands of keys stays linear to load.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Map(Vec<(String, Value)>);
+pub struct Map(IndexMap<String, Value>);
 
 impl Map {
+    /// An empty map.
     pub fn new() -> Map {
-        Map(Vec::new())
+        Map(IndexMap::new())
     }
 
+    /// The value of `key`, if set.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.get(key)
     }
 
     /// Sets `key`, keeping its position if it exists (as a Python dict does).
     pub fn insert(&mut self, key: String, value: Value) {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.0.push((key, value)),
-        }
+        self.0.insert(key, value);
     }
 
+    /// Removes `key`, keeping the others in order.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let pos = self.0.iter().position(|(k, _)| k == key)?;
-        Some(self.0.remove(pos).1)
+        self.0.shift_remove(key)
     }
 
+    /// Keys and values in order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter()
     }
 
+    /// Keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+        self.0.keys()
     }
 
+    /// How many keys.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether it has no key.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
