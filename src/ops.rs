@@ -14,19 +14,19 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Observes what an apply of `config` depends on and plans it. Changes nothing.
-pub fn plan_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
+pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
     let observed = engine.observe(&opts.managed_by, &config.images())?;
     Ok(plan::plan_apply(config, &observed, opts))
 }
 
 /// Plans a cleanup keeping `keep` (all deleted when empty). Changes nothing.
-pub fn plan_cleanup(engine: &Engine, keep: &[String], opts: &PlanOptions) -> Result<Plan> {
+pub fn plan_for_cleanup(engine: &Engine, keep: &[String], opts: &PlanOptions) -> Result<Plan> {
     let observed = engine.observe(&opts.managed_by, &[])?;
     Ok(plan::plan_cleanup(&observed, keep, opts))
 }
 
 /// Plans the deletion of config IDs. Changes nothing.
-pub fn plan_delete(engine: &Engine, ids: &[String], opts: &PlanOptions) -> Result<Plan> {
+pub fn plan_for_delete(engine: &Engine, ids: &[String], opts: &PlanOptions) -> Result<Plan> {
     let observed = engine.observe(&opts.managed_by, &[])?;
     Ok(plan::plan_delete(&observed, ids, opts))
 }
@@ -156,7 +156,7 @@ fn locked(
 /// ```
 pub fn apply(engine: &Engine, config: &Config, opts: &Options) -> Result<Applied> {
     locked(engine, &opts.plan.managed_by, "apply", opts, || {
-        plan_apply(engine, config, &opts.plan)
+        plan_for_apply(engine, config, &opts.plan)
     })
 }
 
@@ -175,13 +175,13 @@ pub fn apply_saved(engine: &Engine, plan: &Plan, opts: &Options) -> Result<Appli
 /// renames the rest to their desired names where free.
 pub fn cleanup(engine: &Engine, keep: &[String], opts: &Options) -> Result<Applied> {
     locked(engine, &opts.plan.managed_by, "cleanup", opts, || {
-        plan_cleanup(engine, keep, &opts.plan)
+        plan_for_cleanup(engine, keep, &opts.plan)
     })
 }
 
 /// `paunch delete` in one call: deletes the managed containers of `ids`.
 pub fn delete(engine: &Engine, ids: &[String], opts: &Options) -> Result<Applied> {
     locked(engine, &opts.plan.managed_by, "delete", opts, || {
-        plan_delete(engine, ids, &opts.plan)
+        plan_for_delete(engine, ids, &opts.plan)
     })
 }

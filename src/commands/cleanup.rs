@@ -57,8 +57,8 @@ fn remove(
     };
     if dry_run {
         let plan = match which {
-            Which::Cleanup => ops::plan_cleanup(&engine, ids, &opts)?,
-            Which::Delete => ops::plan_delete(&engine, ids, &opts)?,
+            Which::Cleanup => ops::plan_for_cleanup(&engine, ids, &opts)?,
+            Which::Delete => ops::plan_for_delete(&engine, ids, &opts)?,
         };
         match format {
             PlanFormat::Json => out(&planfile::to_document(&plan)?),

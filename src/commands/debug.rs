@@ -5,7 +5,7 @@ use super::Status;
 use super::out;
 use crate::cli::{DebugAction, DebugArgs, Global};
 use paunch::config::keys::did_you_mean;
-use paunch::config::{Action, Config, LoadOptions};
+use paunch::config::{Config, EntryAction, LoadOptions};
 use paunch::engine::Engine;
 use paunch::error::{Error, ErrorKind, Result};
 use paunch::plan::NameBook;
@@ -94,7 +94,7 @@ fn adjusted(entry: &paunch::config::Entry, args: &DebugArgs) -> Result<Node> {
     // `run` runs attached and leaves nothing behind, whatever
     // the entry says (a detached debug container would outlive the
     // session, and hold the entry's name).
-    if args.action == DebugAction::Run && entry.action() == Action::Run {
+    if args.action == DebugAction::Run && entry.action() == EntryAction::Run {
         set("detach", Value::Bool(false));
         set("remove", Value::Bool(true));
     }
@@ -130,8 +130,8 @@ fn command(entry: &paunch::config::Entry, args: &DebugArgs, g: &Global) -> Resul
     let engine = Engine::new(g.default_runtime);
     let rt = engine.runtime();
     let argv = match entry.action() {
-        Action::Exec => rt.exec_args(entry, entry.exec_target().unwrap_or(name)),
-        Action::Run if args.action == DebugAction::Run => {
+        EntryAction::Exec => rt.exec_args(entry, entry.exec_target().unwrap_or(name)),
+        EntryAction::Run if args.action == DebugAction::Run => {
             // Not one of paunch's containers: no managed_by label, so no
             // apply counts it, and a name of its own.
             let debug_name = format!("{name}-debug");
@@ -141,7 +141,7 @@ fn command(entry: &paunch::config::Entry, args: &DebugArgs, g: &Global) -> Resul
                 &args.labels,
             )
         }
-        Action::Run => {
+        EntryAction::Run => {
             let labels = LabelSet {
                 managed_by: args.scope.managed_by.clone(),
                 config_id: args.config_id.clone(),

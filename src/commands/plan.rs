@@ -29,7 +29,7 @@ pub fn run(args: PlanArgs, g: &Global) -> Result<Status> {
 fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
     let (config, opts) = super::apply::load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
-    let plan = ops::plan_apply(&engine, &config, &opts)?;
+    let plan = ops::plan_for_apply(&engine, &config, &opts)?;
     // `--out -`: the saved-plan document is stdout (for a pipe or a
     // redirect); the text, for the operator, goes to stderr.
     if args.out.as_deref() == Some(Path::new("-")) {

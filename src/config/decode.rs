@@ -4,7 +4,7 @@
 
 use super::duration::parse_duration;
 use super::entry::{
-    Action, Entry, Healthcheck, MAX_ARG_BYTES, MAX_ARGV_BYTES, Setting, Source, valid_name,
+    Entry, EntryAction, Healthcheck, MAX_ARG_BYTES, MAX_ARGV_BYTES, Setting, Source, valid_name,
 };
 use super::keys::{self, HEALTHCHECK_KEYS, KEYS, Key, Shape};
 use super::{LoadOptions, UnknownKeys};
@@ -229,7 +229,7 @@ impl Cx<'_> {
             Shape::Command => read_command(v).map(|c| Some(Setting::Strings(c))),
             Shape::Restart => read_restart(v).map(|r| r.map(|r| Setting::Strings(vec![r]))),
             Shape::Entrypoint => read_entrypoint(v).map(|c| c.map(Setting::Strings)),
-            Shape::Action => read_action(v).map(|a| a.map(Setting::Action)),
+            Shape::EntryAction => read_action(v).map(|a| a.map(Setting::EntryAction)),
             Shape::Ints => read_ints(v).map(|i| Some(Setting::Ints(i))),
             Shape::Healthcheck => return self.read_healthcheck(key, e),
         };
@@ -370,7 +370,7 @@ impl Cx<'_> {
                 .unwrap_or(pos)
         };
         match entry.action() {
-            Action::Run => match entry.image() {
+            EntryAction::Run => match entry.image() {
                 None => self.at(
                     pos,
                     Some("image"),
@@ -391,7 +391,7 @@ impl Cx<'_> {
                     }
                 }
             },
-            Action::Exec => {
+            EntryAction::Exec => {
                 let cmd = entry.command();
                 if cmd.is_empty() {
                     self.at(
@@ -759,10 +759,10 @@ fn read_entrypoint(n: &Node) -> Read<Option<Vec<String>>> {
     }
 }
 
-fn read_action(n: &Node) -> Read<Option<Action>> {
+fn read_action(n: &Node) -> Read<Option<EntryAction>> {
     match read_str(n)?.as_deref() {
-        None | Some("run") => Ok(Some(Action::Run)),
-        Some("exec") => Ok(Some(Action::Exec)),
+        None | Some("run") => Ok(Some(EntryAction::Run)),
+        Some("exec") => Ok(Some(EntryAction::Exec)),
         Some(other) => Err(format!("expected run or exec, found \"{other}\"")),
     }
 }

@@ -28,7 +28,7 @@ pub struct Source<'a> {
 /// What an entry does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub enum EntryAction {
     /// Create a container (the default).
     Run,
     /// Run a command in an existing container, on every apply.
@@ -56,7 +56,7 @@ pub enum Setting {
     Ints(Vec<i64>),
     Strings(Vec<String>),
     Healthcheck(Healthcheck),
-    Action(Action),
+    EntryAction(EntryAction),
 }
 
 /// One container entry of a configuration.
@@ -123,10 +123,10 @@ impl Entry {
         }
     }
 
-    pub fn action(&self) -> Action {
+    pub fn action(&self) -> EntryAction {
         match self.setting("action") {
-            Some(Setting::Action(a)) => *a,
-            _ => Action::Run,
+            Some(Setting::EntryAction(a)) => *a,
+            _ => EntryAction::Run,
         }
     }
 

@@ -31,7 +31,7 @@ pub enum Shape {
     /// reads as), `always`, `on-failure[:N]`, `unless-stopped`.
     Restart,
     /// `run` or `exec`.
-    Action,
+    EntryAction,
     /// A list of integers, or one integer.
     Ints,
     /// The healthcheck map.
@@ -113,7 +113,7 @@ pub static KEYS: &[Key] = &[
     ),
     k(
         "action",
-        Action,
+        EntryAction,
         Nothing,
         "run (default) creates a container; exec runs a command in an existing one on every apply.",
     ),

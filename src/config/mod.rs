@@ -9,7 +9,7 @@ pub mod keys;
 pub mod schema;
 
 pub use decode::{is_relative_host_path, python_split};
-pub use entry::{Action, Entry, Healthcheck, Setting};
+pub use entry::{Entry, EntryAction, Healthcheck, Setting};
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::value::{Map, Value};
@@ -388,7 +388,7 @@ fn missing_paths(entries: &[Entry]) -> Vec<Diagnostic> {
             hint: hint.map(str::to_string),
         });
     };
-    for e in entries.iter().filter(|e| e.action() == Action::Run) {
+    for e in entries.iter().filter(|e| e.action() == EntryAction::Run) {
         for v in e.strings("volumes") {
             let Some((source, _)) = v.split_once(':') else {
                 continue;

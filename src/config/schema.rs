@@ -47,7 +47,7 @@ fn shape(s: Shape) -> Value {
             {"type": ["string", "null"]},
             {"type": "array", "items": {"type": ["string", "number", "boolean"]}}
         ]}),
-        Shape::Action => json!({"enum": ["run", "exec", null]}),
+        Shape::EntryAction => json!({"enum": ["run", "exec", null]}),
         Shape::Restart => json!({"anyOf": [
             {"type": "string", "pattern": "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"},
             {"const": false},

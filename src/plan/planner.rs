@@ -11,7 +11,7 @@ use super::model::*;
 use super::names::NameBook;
 use crate::config::duration::seconds_of;
 use crate::config::keys::{self, Emit};
-use crate::config::{Action as EntryAction, Config, Entry};
+use crate::config::{Config, Entry, EntryAction};
 use crate::labels;
 use crate::observe::{Container, Observed, State};
 use crate::runtime::{LabelSet, Runtime};
