@@ -224,16 +224,7 @@ pub struct CleanupArgs {
     #[arg(value_name = "CONFIG_ID")]
     pub config_ids: Vec<String>,
     #[command(flatten)]
-    pub scope: Scope,
-    /// Print the plan and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// text for people; json for machines (JSON lines: the plan, each
-    /// step as it ends, the summary).
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: PlanFormat,
-    #[command(flatten)]
-    pub locking: Locking,
+    pub removal: Removal,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +232,13 @@ pub struct DeleteArgs {
     /// Config IDs whose containers are deleted.
     #[arg(value_name = "CONFIG_ID", required = true, num_args = 1..)]
     pub config_ids: Vec<String>,
+    #[command(flatten)]
+    pub removal: Removal,
+}
+
+/// What cleanup and delete share.
+#[derive(Debug, Args)]
+pub struct Removal {
     #[command(flatten)]
     pub scope: Scope,
     /// Print the plan and change nothing.

@@ -1,8 +1,8 @@
 //! `paunch cleanup` and `paunch delete`, with `--dry-run`.
 
 use super::Status;
-use super::{Interrupts, Printer, finish, interrupts, out};
-use crate::cli::{CleanupArgs, DeleteArgs, Global, Locking, PlanFormat, Scope};
+use super::{Printer, finish, interrupts, out};
+use crate::cli::{CleanupArgs, DeleteArgs, Global, PlanFormat, Removal};
 use paunch::engine::Engine;
 use paunch::error::Result;
 use paunch::execute::ExecuteOptions;
@@ -14,25 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub fn cleanup(args: CleanupArgs, g: &Global) -> Result<Status> {
-    remove(
-        Which::Cleanup,
-        &args.config_ids,
-        &args.scope,
-        (args.dry_run, args.format),
-        &args.locking,
-        g,
-    )
+    remove(Which::Cleanup, &args.config_ids, &args.removal, g)
 }
 
 pub fn delete(args: DeleteArgs, g: &Global) -> Result<Status> {
-    remove(
-        Which::Delete,
-        &args.config_ids,
-        &args.scope,
-        (args.dry_run, args.format),
-        &args.locking,
-        g,
-    )
+    remove(Which::Delete, &args.config_ids, &args.removal, g)
 }
 
 #[derive(Clone, Copy)]
@@ -41,26 +27,19 @@ enum Which {
     Delete,
 }
 
-fn remove(
-    which: Which,
-    ids: &[String],
-    scope: &Scope,
-    (dry_run, format): (bool, PlanFormat),
-    locking: &Locking,
-    g: &Global,
-) -> Result<Status> {
+fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Status> {
     let engine = Engine::new(g.default_runtime);
     let opts = PlanOptions {
         runtime: g.default_runtime,
-        managed_by: scope.managed_by.clone(),
+        managed_by: r.scope.managed_by.clone(),
         ..PlanOptions::default()
     };
-    if dry_run {
+    if r.dry_run {
         let plan = match which {
             Which::Cleanup => ops::plan_for_cleanup(&engine, ids, &opts)?,
             Which::Delete => ops::plan_for_delete(&engine, ids, &opts)?,
         };
-        match format {
+        match r.format {
             PlanFormat::Json => out(&planfile::to_document(&plan)?),
             PlanFormat::Text => {
                 out(&text::render(&plan, &Paint::for_stdout()));
@@ -70,46 +49,25 @@ fn remove(
         return Ok(Status::Success);
     }
     let interrupts = interrupts();
-    let printer = Printer::new(g, &interrupts, format);
-    let result = run(
-        which,
-        ids,
-        &engine,
-        &opts,
-        locking,
-        &interrupts,
-        &printer,
-        g,
-    );
-    if let Err(e) = &result {
-        printer.error(e);
-    }
-    result
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run(
-    which: Which,
-    ids: &[String],
-    engine: &Engine,
-    opts: &PlanOptions,
-    locking: &Locking,
-    interrupts: &Interrupts,
-    printer: &Printer,
-    g: &Global,
-) -> Result<Status> {
+    let printer = Printer::new(g, &interrupts, r.format);
     let run = ops::Options {
-        plan: opts.clone(),
+        plan: opts,
         execute: ExecuteOptions {
             interrupted: Some(Arc::clone(&interrupts.flag)),
             ..ExecuteOptions::default()
         },
-        lock_timeout: Duration::from_secs(locking.lock_timeout),
-        progress: printer,
+        lock_timeout: Duration::from_secs(r.locking.lock_timeout),
+        progress: &printer,
     };
-    let (verb, applied) = match which {
-        Which::Cleanup => ("Cleanup", ops::cleanup(engine, ids, &run)?),
-        Which::Delete => ("Delete", ops::delete(engine, ids, &run)?),
+    let result = match which {
+        Which::Cleanup => ops::cleanup(&engine, ids, &run).map(|a| ("Cleanup", a)),
+        Which::Delete => ops::delete(&engine, ids, &run).map(|a| ("Delete", a)),
     };
-    Ok(finish(printer, verb, &applied.plan, &applied.report, g))
+    match result {
+        Ok((verb, applied)) => Ok(finish(&printer, verb, &applied.plan, &applied.report, g)),
+        Err(e) => {
+            printer.error(&e);
+            Err(e)
+        }
+    }
 }
