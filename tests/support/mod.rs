@@ -1,12 +1,14 @@
 //! What every engine test needs: a Docker engine that answers, the test
 //! image (built once, locally, from a static busybox), a unique
 //! `--managed-by` name per test with cleanup on drop, and the paunch binary.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub mod original;
+pub use original::original_paunch;
 
 pub const IMAGE: &str = "paunch-test/busybox:1";
 
@@ -172,6 +174,21 @@ impl Scope {
         paunch(&all, &[])
     }
 
+    /// `paunch apply --file FILE --config-id ID` under this scope.
+    pub fn apply(&self, file: impl AsRef<Path>, config_id: &str) -> Run {
+        self.with_file("apply", file.as_ref(), config_id)
+    }
+
+    /// `paunch plan --file FILE --config-id ID` under this scope.
+    pub fn plan(&self, file: impl AsRef<Path>, config_id: &str) -> Run {
+        self.with_file("plan", file.as_ref(), config_id)
+    }
+
+    fn with_file(&self, verb: &str, file: &Path, config_id: &str) -> Run {
+        let file = file.to_str().expect("test paths are UTF-8");
+        self.paunch(&[verb, "--file", file, "--config-id", config_id])
+    }
+
     /// Starts a container paunch does not manage, removed on drop.
     pub fn foreign(&self, name: &str, labels: &[&str]) -> String {
         let mut args = vec!["run", "-d", "--name", name, "--stop-timeout", "0"];
@@ -188,12 +205,6 @@ impl Scope {
         );
         self.foreign.lock().unwrap().push(name.to_string());
         String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Removes the container of this name on drop too (for containers made
-    /// under another managed-by name, such as the original paunch's).
-    pub fn adopt(&self, name: &str) {
-        self.foreign.lock().unwrap().push(name.to_string());
     }
 
     /// Names of this scope's managed containers.
@@ -330,38 +341,6 @@ pub fn docker_ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// The original Python paunch 4.5.1 (`$PAUNCH_ORIGINAL`, or installed once
-/// into a throwaway venv under target/); `None`, with the reason, when it
-/// cannot be had.
-pub fn original_paunch() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("PAUNCH_ORIGINAL") {
-        return Ok(PathBuf::from(p));
-    }
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paunch-4.5.1-venv");
-    let bin = venv.join("bin/paunch");
-    if bin.exists() {
-        return Ok(bin);
-    }
-    let lock =
-        std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("paunch-venv.lock"))
-            .map_err(|e| e.to_string())?;
-    lock.lock().map_err(|e| e.to_string())?;
-    if bin.exists() {
-        return Ok(bin);
-    }
-    let step = |cmd: &mut Command| -> Result<(), String> {
-        let out = cmd.output().map_err(|e| e.to_string())?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    };
-    step(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    step(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "paunch==4.5.1"]))?;
-    Ok(bin)
 }
 
 /// Waits until `cond` holds, polling every 50 ms, for at most `secs`

@@ -1,12 +1,11 @@
 //! The command shell: signals, exit codes, messages and files of the
 //! commands around the core.
 
-mod support;
+use crate::support::*;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use support::*;
 
 fn signal(child: &Child, sig: &str) {
     let ok = Command::new("kill")

@@ -1,10 +1,9 @@
 //! The commands that need no engine (validate, schema, completions, show)
 //! and `debug` on the real engine.
 
-mod support;
+use crate::support::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use support::*;
 
 fn run(args: &[&str]) -> Run {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();

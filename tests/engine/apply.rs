@@ -1,7 +1,6 @@
 //! apply, cleanup, delete and list on a real Docker engine.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 const HELLO: &str = "{p}hello:
   image: paunch-test/busybox:1
@@ -17,19 +16,18 @@ fn seed_walkthrough() {
     let f = file.to_str().unwrap();
     let hello = s.name("hello");
 
-    let first = s.paunch(&["apply", "--file", f, "--config-id", "hi"]).ok();
+    let first = s.apply(f, "hi").ok();
     assert!(first.stdout.contains("+ create"), "{}", first.stdout);
     let id = id_of(&hello);
     assert_eq!(label(&hello, "config_id").as_deref(), Some("hi"));
 
     // The same apply again changes nothing: the container keeps its ID.
-    let again = s.paunch(&["apply", "--file", f, "--config-id", "hi"]).ok();
+    let again = s.apply(f, "hi").ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
     assert_eq!(id_of(&hello), id);
 
     // Another config ID gets hello-<8 characters>.
-    s.paunch(&["apply", "--file", f, "--config-id", "hi-again"])
-        .ok();
+    s.apply(f, "hi-again").ok();
     let names = s.managed();
     assert_eq!(names.len(), 2, "{names:?}");
     let other = names.iter().find(|n| **n != hello).unwrap().clone();
@@ -75,8 +73,7 @@ const SERVICE: &str = "{p}db:
 fn changed_entry_is_replaced_and_neighbours_kept() {
     let s = Scope::new("changed");
     let f = s.config("service.yml", SERVICE);
-    s.paunch(&["apply", "--file", f.to_str().unwrap(), "--config-id", "v1"])
-        .ok();
+    s.apply(f, "v1").ok();
     let (db, init, web) = (s.name("db"), s.name("init"), s.name("web"));
     let ids = [id_of(&db), id_of(&init), id_of(&web)];
     assert!(running(&db) && running(&web));
@@ -115,8 +112,7 @@ fn changed_entry_is_replaced_and_neighbours_kept() {
 fn removed_entry_is_deleted() {
     let s = Scope::new("removed");
     let f = s.config("service.yml", SERVICE);
-    s.paunch(&["apply", "--file", f.to_str().unwrap(), "--config-id", "v1"])
-        .ok();
+    s.apply(f, "v1").ok();
     let without_db = SERVICE.replace(
         "{p}db:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n",
         "",
@@ -159,8 +155,7 @@ fn start_order_is_respected() {
   start_order: 10
 ",
     );
-    s.paunch(&["apply", "--file", f.to_str().unwrap(), "--config-id", "v1"])
-        .ok();
+    s.apply(f, "v1").ok();
     let started = |n: &str| {
         inspect(&s.name(n))["State"]["StartedAt"]
             .as_str()
@@ -262,8 +257,7 @@ fn blocking_container_with_bad_exit_code_fails_the_apply() {
   exit_codes: [0, 3]
 ",
     );
-    s.paunch(&["apply", "--file", ok.to_str().unwrap(), "--config-id", "v2"])
-        .ok();
+    s.apply(ok, "v2").ok();
 }
 
 #[test]
@@ -278,16 +272,16 @@ fn retagged_image_replaces_once() {
         &format!("{{p}}app:\n  image: {tag}\n  command: sleep 3600\n  stop_grace_period: 0\n"),
     );
     let f = f.to_str().unwrap();
-    s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+    s.apply(f, "v1").ok();
     let app = s.name("app");
     let first = id_of(&app);
 
     docker_ok(&["tag", other, &tag]);
-    let out = s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+    let out = s.apply(f, "v1").ok();
     assert!(out.stdout.contains("image updated"), "{}", out.stdout);
     let second = id_of(&app);
     assert_ne!(first, second);
-    let out = s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+    let out = s.apply(f, "v1").ok();
     assert!(out.stdout.contains("No changes"), "{}", out.stdout);
     assert_eq!(id_of(&app), second);
     s.cleanup();
@@ -319,8 +313,8 @@ fn foreign_and_other_managed_by_are_untouched() {
     let other_names = other.managed();
     let before: Vec<String> = other_names.iter().map(|n| id_of(n)).collect();
 
-    s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
-    s.paunch(&["apply", "--file", f, "--config-id", "v2"]).ok();
+    s.apply(f, "v1").ok();
+    s.apply(f, "v2").ok();
     s.paunch(&["cleanup", "v2"]).ok();
     s.paunch(&["delete", "v2"]).ok();
     s.paunch(&["cleanup"]).ok();
@@ -344,7 +338,7 @@ fn delete_and_list() {
     let s = Scope::new("list");
     let file = s.config("service.yml", SERVICE);
     let f = file.to_str().unwrap();
-    s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+    s.apply(f, "v1").ok();
     let table = s.paunch(&["list"]).ok().stdout;
     assert!(table.starts_with("config"), "{table}");
     assert!(table.contains(&s.name("web")), "{table}");
@@ -377,14 +371,7 @@ fn failed_pull_stops_before_any_container_is_touched() {
         "keep.yml",
         "{p}keep:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n",
     );
-    s.paunch(&[
-        "apply",
-        "--file",
-        keep.to_str().unwrap(),
-        "--config-id",
-        "v1",
-    ])
-    .ok();
+    s.apply(keep, "v1").ok();
     let kept = id_of(&s.name("keep"));
     let f = s.config(
         "pull.yml",

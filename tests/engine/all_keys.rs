@@ -1,9 +1,8 @@
 //! Applies a configuration using every key of the original format on the
 //! real engine and reads each setting back with `docker inspect`.
 
-mod support;
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 #[test]
 fn every_original_key_reaches_the_engine() {
@@ -71,14 +70,7 @@ fn every_original_key_reaches_the_engine() {
         env = env_file.display(),
     );
     let file = s.config("all.yml", &config);
-    s.paunch(&[
-        "apply",
-        "--file",
-        file.to_str().unwrap(),
-        "--config-id",
-        "v1",
-    ])
-    .ok();
+    s.apply(&file, "v1").ok();
 
     let app = inspect(&s.name("app"));
     let hc = &app["HostConfig"];

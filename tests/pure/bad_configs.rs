@@ -18,7 +18,7 @@ fn every_bad_config_is_refused_with_a_clear_message() {
     let files = corpus();
     assert!(files.len() >= 25);
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
+    settings.set_snapshot_path("../../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
         for file in &files {

@@ -2,9 +2,8 @@
 //! tool without a container being recreated, both ways. Skipped, saying
 //! why, where the original cannot be installed.
 
-mod support;
+use crate::support::*;
 use std::process::Command;
-use support::*;
 
 /// Keys of the original's format whose engine arguments the engine accepts
 /// from both tools.

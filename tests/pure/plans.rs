@@ -56,7 +56,7 @@ fn every_scenario_matches_its_snapshots() {
     let dirs = scenarios();
     assert!(dirs.len() >= 11, "expected the planner scenarios in plans/");
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
+    settings.set_snapshot_path("../../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
         for dir in &dirs {

@@ -1,7 +1,6 @@
 //! `paunch plan`, saved plans and `apply --plan` on a real engine.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 const CONFIG: &str = "{p}db:
   image: paunch-test/busybox:1
@@ -72,7 +71,7 @@ fn plan_changes_nothing_and_detailed_exit_codes() {
     );
     assert!(s.managed().is_empty(), "plan created containers");
 
-    s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+    s.apply(f, "v1").ok();
     let out = s
         .paunch(&[
             "plan",
@@ -189,7 +188,7 @@ fn stale_when_a_managed_container_is_removed() {
     let s = Scope::new("plan-removed");
     let file = s.config("c.yml", CONFIG);
     let f = file.to_str().unwrap();
-    s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+    s.apply(f, "v1").ok();
     let changed = s.config(
         "c2.yml",
         &CONFIG.replace(
@@ -276,14 +275,7 @@ fn edited_or_broken_plans_are_refused() {
 fn dry_runs_touch_nothing() {
     let s = Scope::new("dry");
     let file = s.config("c.yml", CONFIG);
-    s.paunch(&[
-        "apply",
-        "--file",
-        file.to_str().unwrap(),
-        "--config-id",
-        "v1",
-    ])
-    .ok();
+    s.apply(&file, "v1").ok();
     let before = all_container_ids(&s);
     let out = s.paunch(&["cleanup", "--dry-run"]).ok();
     assert!(

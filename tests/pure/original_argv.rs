@@ -4,7 +4,6 @@
 //! and different, for the stated reason, where they are not. Skipped with
 //! a message where the original cannot be installed.
 
-mod support;
 use paunch::Config;
 use paunch::runtime::{LabelSet, Runtime};
 use std::process::{Command, Stdio};
@@ -156,7 +155,7 @@ fn normalize(argv: &[String]) -> Vec<String> {
 #[test]
 fn argv_matches_the_original_builder() {
     assert!(CORPUS.len() >= 20);
-    let bin = match support::original_paunch() {
+    let bin = match crate::original::original_paunch() {
         Ok(b) => b,
         Err(why) => {
             eprintln!("SKIPPED: the original paunch 4.5.1 cannot be installed here: {why}");

@@ -4,11 +4,10 @@
 //! run`, a failed blocking container, relative paths in a saved plan,
 //! `dump-json` as a `--file`, and an edited saved plan.
 
-mod support;
+use crate::support::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::*;
 
 fn env_of(name: &str) -> Vec<String> {
     inspect(name)["Config"]["Env"]
@@ -38,7 +37,7 @@ fn an_interrupt_during_a_replacement_finishes_it() {
     };
     let file = s.config("a.yml", &yaml("1"));
     let f = file.to_str().unwrap();
-    s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    s.apply(f, "c1").ok();
     let old = id_of(&s.name("svc"));
     s.config("a.yml", &yaml("2"));
     for signal in ["-INT", "-TERM"] {
@@ -99,13 +98,13 @@ fn containers_joining_a_replaced_one_are_replaced_after_it() {
     };
     let file = s.config("j.yml", &yaml("1"));
     let f = file.to_str().unwrap();
-    s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    s.apply(f, "c1").ok();
     let (srv, side) = (s.name("op-srv"), s.name("op-side"));
     let joined = |side: &str| inspect(side)["HostConfig"]["NetworkMode"].clone();
     assert_eq!(joined(&side), format!("container:{}", id_of(&srv)));
 
     s.config("j.yml", &yaml("2"));
-    let run = s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    let run = s.apply(f, "c1").ok();
     assert!(
         run.stdout.contains(&format!("{srv} was replaced")),
         "{}",
@@ -121,12 +120,12 @@ fn containers_joining_a_replaced_one_are_replaced_after_it() {
     };
     assert_eq!(volume(&mounts), volume(&srv_mounts), "the new volumes");
     // Converged: nothing to do the next time.
-    let again = s.paunch(&["plan", "--file", f, "--config-id", "c1"]).ok();
+    let again = s.plan(f, "c1").ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 
     // Under a second config ID the names are taken: its side container
     // joins its own server, not the first config ID's.
-    s.paunch(&["apply", "--file", f, "--config-id", "c2"]).ok();
+    s.apply(f, "c2").ok();
     let names = s.managed();
     let srv2 = names
         .iter()
@@ -183,14 +182,7 @@ fn debug_run_is_attached_and_leaves_nothing() {
         "d.yml",
         &format!("{{p}}hello:\n  image: {IMAGE}\n  command: sleep 3600\n  stop_grace_period: 1\n"),
     );
-    s.paunch(&[
-        "apply",
-        "--file",
-        file.to_str().unwrap(),
-        "--config-id",
-        "c1",
-    ])
-    .ok();
+    s.apply(&file, "c1").ok();
     assert_eq!(s.managed(), [hello]);
 }
 
@@ -346,10 +338,10 @@ fn dump_json_is_a_valid_file_with_the_same_command() {
             .stdout
     };
     assert_eq!(cmd(j), cmd(f));
-    s.paunch(&["apply", "--file", j, "--config-id", "c1"]).ok();
+    s.apply(j, "c1").ok();
     assert_eq!(inspect(&web)["HostConfig"]["RestartPolicy"]["Name"], "no");
     // The YAML it came from is the same configuration: nothing to do.
-    let plan = s.paunch(&["plan", "--file", f, "--config-id", "c1"]).ok();
+    let plan = s.plan(f, "c1").ok();
     assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
 }
 
@@ -419,16 +411,16 @@ fn swapped_names_converge() {
         ),
     );
     let f = file.to_str().unwrap();
-    s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    s.apply(f, "c1").ok();
     let (alpha, beta) = (s.name("alpha"), s.name("beta"));
     let (a, b) = (id_of(&alpha), id_of(&beta));
     let tmp = s.name("tmp");
     docker_ok(&["rename", &alpha, &tmp]);
     docker_ok(&["rename", &beta, &alpha]);
     docker_ok(&["rename", &tmp, &beta]);
-    let run = s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    let run = s.apply(f, "c1").ok();
     assert!(run.stdout.contains("3 to rename"), "{}", run.stdout);
     assert_eq!((id_of(&alpha), id_of(&beta)), (a, b));
-    let again = s.paunch(&["plan", "--file", f, "--config-id", "c1"]).ok();
+    let again = s.plan(f, "c1").ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 }

@@ -2,10 +2,9 @@
 //! interrupted by SIGTERM, two runs at once, an unreachable engine, and
 //! engine errors mid-apply. After any of them, the next apply converges.
 
-mod support;
+use crate::support::*;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::*;
 
 /// The state a config is applied over: a service with a container to
 /// replace, one to keep, one to delete, a blocking one to replace and one
@@ -303,7 +302,7 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
     assert_eq!(slow["State"]["ExitCode"], 0);
     assert!(!exists(&s.name("later")));
     // And the next apply does the rest.
-    let out = s.paunch(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    let out = s.apply(f, "c1").ok();
     assert!(
         out.stdout.contains("Plan: 1 to create, 0 to replace"),
         "{}",

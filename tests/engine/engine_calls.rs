@@ -2,8 +2,7 @@
 //! for 30: one listing, one inspect of the managed containers, one image
 //! inspect. Counted with a logging `docker` wrapper first on PATH.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 fn config(n: usize) -> String {
     (0..n)
@@ -74,7 +73,7 @@ fn no_op_apply_makes_a_constant_number_of_engine_calls() {
         let s = Scope::new(&format!("calls{n}"));
         let file = s.config("c.yml", &config(n));
         let f = file.to_str().unwrap();
-        s.paunch(&["apply", "--file", f, "--config-id", "v1"]).ok();
+        s.apply(f, "v1").ok();
         // The image inspect runs alongside the listing: order varies.
         let mut calls = count_calls(&s, f);
         calls.sort();

@@ -1,0 +1,17 @@
+//! The tests that need a real engine (docker), one binary: each module
+//! uses its own `--managed-by` name, so they run in parallel and touch
+//! nothing they did not create. `tests/support` starts nothing: the
+//! engine must answer (`scripts/engine-up`, which `.ci/run` runs).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod all_keys;
+mod apply;
+mod cli;
+mod compat;
+mod engine_calls;
+mod faults;
+mod real_hosts;
+mod saved_plans;
+mod shell;

@@ -1,0 +1,13 @@
+//! The tests that need no engine, one binary: the planner's scenarios, the
+//! key table, bad configurations, the fuzz corpus, the argv of the
+//! original's builder, the shape of the library.
+
+#[path = "../support/original.rs"]
+mod original;
+
+mod architecture;
+mod bad_configs;
+mod fuzz_corpus;
+mod keys;
+mod original_argv;
+mod plans;
