@@ -51,23 +51,36 @@ fn plan_of(dir: &Path) -> Plan {
     plan
 }
 
-#[test]
-fn every_scenario_matches_its_snapshots() {
-    let dirs = scenarios();
-    assert!(dirs.len() >= 11, "expected the planner scenarios in plans/");
+/// The snapshot settings of a scenario or a bad configuration: the files in
+/// `snapshots/`, named for it alone (not for the file the glob matched).
+pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../../snapshots");
     settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
-        for dir in &dirs {
-            let name = dir.file_name().unwrap().to_string_lossy().to_string();
-            let plan = plan_of(dir);
+    settings.remove_snapshot_suffix();
+    settings.remove_input_file();
+    settings
+}
+
+/// Every scenario against its snapshots; one run reports every mismatch
+/// (insta's `glob!` collects them).
+#[test]
+fn every_scenario_matches_its_snapshots() {
+    assert!(
+        scenarios().len() >= 11,
+        "expected the planner scenarios in plans/"
+    );
+    insta::glob!("../../plans", "*/options.json", |options| {
+        let dir = options.parent().expect("a scenario directory");
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let plan = plan_of(dir);
+        snapshot_settings().bind(|| {
             insta::assert_snapshot!(format!("{name}.text"), text::render(&plan, &Paint::plain()));
             insta::assert_snapshot!(
                 format!("{name}.json"),
                 planfile::to_document(&plan).unwrap()
             );
-        }
+        });
     });
 }
 
