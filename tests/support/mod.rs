@@ -12,9 +12,6 @@ pub use original::original_paunch;
 
 pub const IMAGE: &str = "paunch-test/busybox:1";
 
-/// Bumped when the test image's contents change, so stale images rebuild.
-const IMAGE_REVISION: &str = "2";
-
 static ENGINE: Once = Once::new();
 
 /// Panics with the set-up instruction unless `docker info` answers.
@@ -43,84 +40,27 @@ fn docker(args: &[&str]) -> Output {
         .expect("docker runs")
 }
 
-/// Builds `tag` by `docker import` of a rootfs holding a static busybox
-/// (plus `extra` files, to make an image with another ID), unless present.
+/// Builds `tag` with `scripts/busybox-image` (a static busybox, plus
+/// `extra` files to make an image with another ID), unless present.
 /// Serialised across test processes by a file lock.
 pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
-    let current = || {
-        let out = docker(&[
-            "image",
-            "inspect",
-            "--format",
-            "{{index .Config.Labels \"paunch-test-image\"}}",
-            tag,
-        ]);
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == IMAGE_REVISION
-    };
-    if current() {
-        return;
-    }
     let lock_path = std::env::temp_dir().join("paunch-test-image.lock");
     let lock = std::fs::File::create(&lock_path).expect("lock file");
     lock.lock().expect("image lock");
-    if current() {
-        return;
-    }
-    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .map(Path::new)
-        .find(|p| p.exists())
-        .expect("a static busybox: apt-get install -y busybox-static");
-    let root = tempfile::tempdir().expect("tempdir");
-    let bin = root.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::create_dir_all(root.path().join("tmp")).unwrap();
-    std::fs::create_dir_all(root.path().join("etc")).unwrap();
-    std::fs::write(
-        root.path().join("etc/passwd"),
-        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.path().join("etc/group"),
-        "root:x:0:\nnogroup:x:65534:\n",
-    )
-    .unwrap();
-    std::fs::copy(busybox, bin.join("busybox")).unwrap();
-    for applet in [
-        "sh", "sleep", "echo", "cat", "true", "false", "ls", "env", "id", "touch", "test",
-        "hostname", "ps", "kill", "trap",
-    ] {
-        std::os::unix::fs::symlink("busybox", bin.join(applet)).unwrap();
-    }
-    for (path, content) in extra {
-        std::fs::write(root.path().join(path), content).unwrap();
-    }
-    let mut tar = Command::new("tar")
-        .arg("-C")
-        .arg(root.path())
-        .args(["-c", "."])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("tar");
-    let status = Command::new("docker")
-        .args([
-            "import",
-            "--change",
-            "CMD [\"/bin/sh\"]",
-            "--change",
-            &format!("LABEL paunch-test-image={IMAGE_REVISION}"),
-            "-",
-            tag,
-        ])
-        .stdin(tar.stdout.take().expect("tar stdout"))
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("docker import");
-    let tarred = tar.wait().expect("tar");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/busybox-image");
+    let out = Command::new(script)
+        .arg(tag)
+        .args(
+            extra
+                .iter()
+                .map(|(path, content)| format!("{path}={content}")),
+        )
+        .output()
+        .expect("scripts/busybox-image runs");
     assert!(
-        status.success() && tarred.success(),
-        "docker import of the test image failed"
+        out.status.success(),
+        "scripts/busybox-image {tag} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
