@@ -1,4 +1,7 @@
-//! Messages on stderr by verbosity, and everything into `--log-file`.
+//! The library's diagnostics: the engine commands it runs (`-v`), their
+//! output (`-vv`), a wait for the lock. Silent until the program using the
+//! library calls [`init`] (the `paunch` binary does, from `-q`/`-v`/
+//! `--log-file`): a library does not print on its own.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -17,7 +20,7 @@ pub enum Level {
     Debug = 3,
 }
 
-static LEVEL: AtomicU8 = AtomicU8::new(Level::Normal as u8);
+static LEVEL: AtomicU8 = AtomicU8::new(Level::Quiet as u8);
 static FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
 
 /// Sets the stderr level and the log file (which gets every message).
