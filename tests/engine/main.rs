@@ -15,3 +15,4 @@ mod faults;
 mod real_hosts;
 mod saved_plans;
 mod shell;
+mod tripleo;
