@@ -2,7 +2,6 @@
 //! optional place in a file, an optional hint on what to do, and the source.
 
 use std::fmt;
-use std::path::PathBuf;
 
 /// What went wrong, broadly (the command line maps each kind to an exit
 /// code).
@@ -28,20 +27,6 @@ pub enum ErrorKind {
     Lock,
     /// The run was interrupted by a signal (while waiting for the lock).
     Interrupted,
-}
-
-/// A place in a file: 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
-    }
 }
 
 /// One finding about a configuration: where, what, and what to do.

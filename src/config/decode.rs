@@ -223,9 +223,6 @@ impl Cx<'_> {
             Shape::Seconds => {
                 read_seconds(v).map(|s| s.map(|s| Setting::Strings(vec![s.to_string()])))
             }
-            Shape::EngineDuration => {
-                read_engine_duration(v).map(|s| s.map(|s| Setting::Strings(vec![s])))
-            }
             Shape::Command => read_command(v).map(|c| Some(Setting::Strings(c))),
             Shape::Restart => read_restart(v).map(|r| r.map(|r| Setting::Strings(vec![r]))),
             Shape::Entrypoint => read_entrypoint(v).map(|c| c.map(Setting::Strings)),

@@ -22,8 +22,6 @@ pub enum Shape {
     Pairs,
     /// A duration (`90`, `1.5s`, `1m30s`, `500ms`) in whole seconds, rounded up.
     Seconds,
-    /// A duration kept for the engine (`30s`); a bare number means seconds.
-    EngineDuration,
     /// A command: a list, or a string split on runs of whitespace exactly
     /// as the original did (Python's `str.split()`: quotes stay in the words).
     Command,

@@ -42,7 +42,7 @@ fn shape(s: Shape) -> Value {
             list_of(scalar()),
             {"type": "object", "additionalProperties": scalar()}
         ]}),
-        Shape::Seconds | Shape::EngineDuration => duration(),
+        Shape::Seconds => duration(),
         Shape::Command | Shape::Entrypoint => json!({"anyOf": [
             {"type": ["string", "null"]},
             {"type": "array", "items": {"type": ["string", "number", "boolean"]}}

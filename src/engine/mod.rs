@@ -77,14 +77,6 @@ impl Engine {
         }
     }
 
-    /// A specific program speaking the runtime's CLI (a wrapper, say).
-    pub fn with_program(runtime: Runtime, program: impl Into<OsString>) -> Engine {
-        Engine {
-            runtime,
-            program: program.into(),
-        }
-    }
-
     pub fn runtime(&self) -> Runtime {
         self.runtime
     }
