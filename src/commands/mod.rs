@@ -8,6 +8,7 @@ mod debug;
 pub mod exit;
 mod list;
 mod plan;
+mod report;
 mod validate;
 
 use crate::cli::{Cli, Command, Global, PlanFormat};
@@ -17,7 +18,7 @@ use paunch::error::{Error, Result};
 use paunch::execute::{Outcome, Progress, Report};
 use paunch::log::{self, Level};
 use paunch::plan::{Plan, Step};
-use paunch::render::{Paint, json, report, text};
+use paunch::render::{Paint, json, text};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

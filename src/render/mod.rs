@@ -1,9 +1,9 @@
 //! Rendering for people and machines: plans as text, container listings,
-//! shell-quoted command lines. Pure functions of their inputs.
+//! JSON results. Pure functions of their inputs (the terminal's step lines
+//! and summaries are the binary's, in `commands/report.rs`).
 
 pub mod json;
 pub mod list;
-pub mod report;
 pub mod text;
 
 use std::io::IsTerminal;

@@ -1,9 +1,9 @@
 //! What an execution did: a line per finished step, and the summary that
 //! names every failure and every step skipped because of one.
 
-use super::Paint;
-use crate::execute::{Outcome, Report};
-use crate::plan::{Action, Plan, Step};
+use paunch::execute::{Outcome, Report};
+use paunch::plan::{Action, Plan, Step};
+use paunch::render::Paint;
 
 /// The line printed when a step finishes.
 pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
