@@ -3,6 +3,7 @@
 //! and the image IDs the configuration's image references name locally.
 //! Parsing the engine's JSON lives here; spawning it does not.
 
+use crate::error::{Error, ErrorKind, Result};
 use crate::labels;
 use crate::runtime::Runtime;
 use serde::{Deserialize, Serialize};
@@ -184,7 +185,7 @@ pub struct Listed {
 
 /// Parses the container listing (`Runtime::ps_args`) and marks the
 /// containers that may be managed by `managed_by`.
-pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<Listed>, String> {
+pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<Listed>> {
     match runtime {
         Runtime::Docker => {
             #[derive(Deserialize)]
@@ -202,7 +203,7 @@ pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| {
                     let line: Line = serde_json::from_str(l)
-                        .map_err(|e| format!("unexpected container listing line {l:?}: {e}"))?;
+                        .map_err(|e| unexpected(format!("container listing line {l:?}"), e))?;
                     // Docker joins labels as k=v with commas and no
                     // escaping, so this can only say "maybe".
                     let maybe_managed = line.labels.match_indices(&needle).any(|(i, _)| {
@@ -234,7 +235,7 @@ pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<
                 Vec::new()
             } else {
                 serde_json::from_str(stdout)
-                    .map_err(|e| format!("unexpected container listing: {e}"))?
+                    .map_err(|e| unexpected("container listing".into(), e))?
             };
             Ok(items
                 .into_iter()
@@ -263,7 +264,7 @@ fn split_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 /// Parses `inspect` output of containers (a JSON array; partial when some
 /// vanished between listing and inspecting).
-pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
+pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
     #[derive(Deserialize)]
     struct State {
         #[serde(rename = "Status", default)]
@@ -314,7 +315,7 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
         return Ok(Vec::new());
     }
     let items: Vec<Item> =
-        serde_json::from_str(stdout).map_err(|e| format!("unexpected inspect output: {e}"))?;
+        serde_json::from_str(stdout).map_err(|e| unexpected("inspect output".into(), e))?;
     Ok(items
         .into_iter()
         .map(|i| {
@@ -355,6 +356,12 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>, String> {
         .collect())
 }
 
+/// Engine output this paunch cannot read, with the parser's own error as
+/// the source (line, column, what was expected).
+fn unexpected(what: String, e: serde_json::Error) -> Error {
+    Error::new(ErrorKind::Engine, format!("unexpected {what}: {e}")).with_source(e)
+}
+
 /// The container of a `volumes_from` item (`NAME[:ro|:rw]`).
 pub fn volumes_from_container(item: &str) -> &str {
     item.strip_suffix(":ro")
@@ -370,7 +377,7 @@ pub fn parse_image_inspect(
     stdout: &str,
     refs: &[String],
     all_found: bool,
-) -> Result<BTreeMap<String, Option<String>>, String> {
+) -> Result<BTreeMap<String, Option<String>>> {
     #[derive(Deserialize)]
     struct Image {
         #[serde(rename = "Id")]
@@ -383,7 +390,7 @@ pub fn parse_image_inspect(
     let images: Vec<Image> = if stdout.trim().is_empty() {
         Vec::new()
     } else {
-        serde_json::from_str(stdout).map_err(|e| format!("unexpected image inspect output: {e}"))?
+        serde_json::from_str(stdout).map_err(|e| unexpected("image inspect output".into(), e))?
     };
     let mut out = BTreeMap::new();
     if all_found && images.len() == refs.len() {

@@ -262,8 +262,7 @@ impl Engine {
         if !ps.success() {
             return Err(self.observe_error("listing containers", &ps));
         }
-        let listed = observe::parse_ps(rt, &ps.stdout, managed_by)
-            .map_err(|e| Error::new(ErrorKind::Engine, e))?;
+        let listed = observe::parse_ps(rt, &ps.stdout, managed_by)?;
         let candidates: Vec<String> = listed
             .iter()
             .filter(|l| l.maybe_managed)
@@ -280,7 +279,7 @@ impl Engine {
                 Err(_) if !out.success() => {
                     return Err(self.observe_error("inspecting containers", &out));
                 }
-                Err(e) => return Err(Error::new(ErrorKind::Engine, e)),
+                Err(e) => return Err(e),
             };
             containers.retain(|c| c.label(crate::labels::MANAGED_BY) == Some(managed_by));
         }
@@ -314,7 +313,6 @@ impl Engine {
             }
         }
         observe::parse_image_inspect(&out.stdout, images, out.success())
-            .map_err(|e| Error::new(ErrorKind::Engine, e))
     }
 }
 
