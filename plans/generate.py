@@ -7,7 +7,7 @@ import json, yaml, os, sys
 IMG = "sha256:b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
 IMG2 = "sha256:c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
 def cid(n): return ("%02d" % n) * 32
-def container(n, name, config_id, entry_name, data, state="running", image_id=IMG, created="2026-11-01T10:00:%02dZ", managed_by="paunch", labels_extra=None, drop=(), exit_code=0, joined=()):
+def container(n, name, config_id, entry_name, data, state="running", image_id=IMG, created="2026-11-01T10:00:%02dZ", managed_by="paunch", labels_extra=None, drop=(), exit_code=0, joined=(), finished_at=""):
     labels = {"managed_by": managed_by, "config_id": config_id, "container_name": entry_name}
     if data is not None: labels["config_data"] = data if isinstance(data, str) else json.dumps(data)
     for d in drop: labels.pop(d, None)
@@ -15,6 +15,7 @@ def container(n, name, config_id, entry_name, data, state="running", image_id=IM
     c = {"id": cid(n), "name": name, "state": state, "image_id": image_id, "image": (data or {}).get("image", "") if isinstance(data, dict) else "",
             "command": [], "created": created % n if "%" in created else created, "labels": labels}
     if exit_code: c["exit_code"] = exit_code
+    if finished_at: c["finished_at"] = finished_at
     if joined: c["joined"] = [{"key": k, "container": v} for k, v in joined]
     return c
 def write(scn, config_text, containers, foreign=(), images=None, options=None):
@@ -98,7 +99,11 @@ dup = svc()
 dup.append(container(9, "web-9g7eqwv8", "v1", "web", E["web"], state="created"))
 write("duplicate-container", SERVICE, dup)
 write("never-started", SERVICE, svc(states={"web": "created"}))
-write("exited-container-kept", SERVICE, svc(states={"web": "exited"}))
+# After a daemon restart: a detached container left exited is started
+# (same container); the blocking init, exited 0, is not run again.
+exited = svc()
+exited[2] = container(3, "web", "v1", "web", E["web"], state="exited", exit_code=137, finished_at="2026-11-01T11:00:00Z")
+write("exited-container-started", SERVICE, exited)
 # several replacements in one start_order group
 GROUP = """\
 alpha:

@@ -453,6 +453,13 @@ impl Run<'_> {
                 Ok(o) => Outcome::engine(&o),
                 Err(e) => Outcome::error(e),
             },
+            Action::Start {
+                argv, container, ..
+            } => match self.engine.run_step(argv) {
+                Ok(o) if o.success() => Outcome::Done(format!("started {}", container.name)),
+                Ok(o) => Outcome::engine(&o),
+                Err(e) => Outcome::error(e),
+            },
             // Deletions and replacements run in batches, not here.
             Action::Delete { .. } | Action::Replace { .. } => Outcome::NotRun,
         }
@@ -824,6 +831,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
             exit_code: 0,
+            finished_at: String::new(),
             joined: vec![],
         }
     }

@@ -44,6 +44,10 @@ pub struct Container {
     /// The exit code of its last run (0 while it has not exited).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub exit_code: i64,
+    /// When its last run ended (RFC 3339, as the engine reports it; empty
+    /// when it never ended).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub finished_at: String,
     /// The containers whose namespaces or volumes it joined, as the engine
     /// recorded them when it was created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -271,6 +275,8 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
         status: String,
         #[serde(rename = "ExitCode", default)]
         exit_code: i64,
+        #[serde(rename = "FinishedAt", default)]
+        finished_at: String,
     }
     #[derive(Deserialize, Default)]
     struct Host {
@@ -350,6 +356,12 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
                 created: i.created,
                 labels: conf.labels.unwrap_or_default(),
                 exit_code: i.state.exit_code,
+                // The engines write the zero time for "never".
+                finished_at: if i.state.finished_at.starts_with("0001-") {
+                    String::new()
+                } else {
+                    i.state.finished_at
+                },
                 joined,
             }
         })

@@ -113,6 +113,10 @@ impl Runtime {
         vec![s("rename"), s(id), s(to)]
     }
 
+    pub fn start_args(self, id: &str) -> Vec<String> {
+        vec![s("start"), s(id)]
+    }
+
     pub fn wait_args(self, id: &str) -> Vec<String> {
         vec![s("wait"), s(id)]
     }

@@ -50,6 +50,9 @@ pub fn in_flight(step: &Step) -> String {
         Action::Create { .. } => "the container may not be created or started yet".to_string(),
         Action::Exec { target, .. } => format!("the command may still be running in {target}"),
         Action::Wait { container, .. } => format!("{} keeps running", container.name),
+        Action::Start { container, .. } => {
+            format!("{} may or may not be started yet", container.name)
+        }
     };
     format!("{} ({left})", step.describe())
 }

@@ -157,6 +157,14 @@ pub enum Action {
         #[serde(flatten)]
         create: Create,
     },
+    /// Start a detached container whose configuration is unchanged but
+    /// that is not running (a daemon restart or a reboot left it exited;
+    /// since 1.1).
+    Start {
+        entry: String,
+        container: Target,
+        argv: Vec<String>,
+    },
     /// Wait for a blocking container that is still running to exit.
     Wait {
         entry: String,
@@ -242,6 +250,13 @@ pub enum Reason {
     ExecEveryApply,
     /// A blocking container of an earlier, interrupted apply still runs.
     StillRunning,
+    /// A detached container is not running: how it ended, and when (RFC
+    /// 3339, as the engine reports it; empty when unknown). Since 1.1.
+    Stopped {
+        state: String,
+        exit_code: i64,
+        since: String,
+    },
     /// A blocking (`detach: false`) container's last run ended with a code
     /// outside its `exit_codes`: it runs again (since 1.1).
     BlockingFailed { exit_code: i64 },
@@ -300,6 +315,7 @@ impl Step {
             Action::Create { entry, .. } => format!("create {entry}"),
             Action::Exec { entry, target, .. } => format!("exec {entry} in {target}"),
             Action::Wait { container, .. } => format!("wait for {}", container.name),
+            Action::Start { container, .. } => format!("start {}", container.name),
         }
     }
 }
@@ -317,6 +333,7 @@ impl Plan {
                 Action::Create { .. } => c.create += 1,
                 Action::Exec { .. } => c.exec += 1,
                 Action::Wait { .. } => c.wait += 1,
+                Action::Start { .. } => c.start += 1,
             }
         }
         c
@@ -341,4 +358,5 @@ pub struct Counts {
     pub rename: usize,
     pub exec: usize,
     pub wait: usize,
+    pub start: usize,
 }

@@ -787,6 +787,31 @@ impl<'a> Builder<'a> {
                             );
                             made.insert(&e.name, (id, self.current_name(&k.id)));
                         }
+                        // After a daemon restart or a reboot, a detached
+                        // container without a restart policy is left
+                        // exited: the host converges when it runs again.
+                        // Blocking ones ran to completion; never again.
+                        if e.detach() && k.status() == State::Exited {
+                            let after = self.join_steps(e, made);
+                            let id = self.push(
+                                phase,
+                                Action::Start {
+                                    entry: e.name.clone(),
+                                    container: Target {
+                                        id: k.id.clone(),
+                                        name: self.current_name(&k.id),
+                                    },
+                                    argv: self.runtime.start_args(&k.id),
+                                },
+                                Reason::Stopped {
+                                    state: k.state.clone(),
+                                    exit_code: k.exit_code,
+                                    since: k.finished_at.clone(),
+                                },
+                                after,
+                            );
+                            made.insert(&e.name, (id, self.current_name(&k.id)));
+                        }
                         continue;
                     }
                     let (create, after) = self.create(e, labels, keepers, made);
@@ -854,6 +879,18 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The steps of this plan that create, replace or start the containers
+    /// `e` joins (it must come after them).
+    fn join_steps(&self, e: &Entry, made: &HashMap<&str, (usize, String)>) -> Vec<usize> {
+        let mut after: Vec<usize> = entry_joins(e)
+            .into_iter()
+            .filter_map(|(_, x)| made.get(x).map(|(step, _)| *step))
+            .collect();
+        after.sort_unstable();
+        after.dedup();
+        after
+    }
+
     /// Notes on an entry whose container is kept.
     fn keep_notes(&mut self, e: &Entry, c: &Container, opts: &PlanOptions) {
         if let Some(image) = e.image()
@@ -868,7 +905,9 @@ impl<'a> Builder<'a> {
             self.notes.push(Note::Paused {
                 container: Target::of(c),
             });
-        } else if e.detach() && !c.running() {
+        } else if e.detach() && !matches!(c.status(), State::Running | State::Exited) {
+            // Exited ones are started; dead, restarting or unknown ones are
+            // the engine's or the operator's.
             self.notes.push(Note::NotRunning {
                 container: Target::of(c),
                 state: c.state.clone(),

@@ -51,6 +51,7 @@ fn action_name(step: &Step) -> &'static str {
         Replace { .. } => "replace",
         Create { .. } => "create",
         Wait { .. } => "wait",
+        Start { .. } => "start",
         Exec { .. } => "exec",
     }
 }

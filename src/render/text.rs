@@ -41,6 +41,18 @@ pub fn reason_text(r: &Reason) -> String {
         Reason::JoinedReplaced { container } => {
             format!("{container} was replaced: this container joins its namespaces or volumes")
         }
+        Reason::Stopped {
+            state,
+            exit_code,
+            since,
+        } => {
+            let since = if since.is_empty() {
+                String::new()
+            } else {
+                format!(" since {since}")
+            };
+            format!("{state} ({exit_code}){since}, its configuration unchanged")
+        }
         Reason::Unknown => "(a reason this paunch does not know)".into(),
     }
 }
@@ -113,6 +125,13 @@ fn line(step: &Step) -> Line {
         Action::Wait { container, .. } => Line {
             symbol: "...",
             verb: "wait",
+            subject: format!("{} ({})", container.name, container.short_id()),
+            reason,
+            diff: None,
+        },
+        Action::Start { container, .. } => Line {
+            symbol: ">",
+            verb: "start",
             subject: format!("{} ({})", container.name, container.short_id()),
             reason,
             diff: None,
@@ -229,7 +248,12 @@ pub fn summary(c: &Counts) -> String {
     } else {
         String::new()
     };
-    if c.pull + c.create + c.replace + c.delete + c.rename == 0 {
+    let starts = if c.start > 0 {
+        format!("{} to start, ", c.start)
+    } else {
+        String::new()
+    };
+    if c.pull + c.create + c.replace + c.delete + c.rename + c.start == 0 {
         let mut s = String::from("No changes. The containers match the configuration.");
         if c.exec > 0 {
             s.push_str(&format!(
@@ -252,7 +276,7 @@ pub fn summary(c: &Counts) -> String {
         String::new()
     };
     format!(
-        "Plan: {pulls}{} to create, {} to replace, {} to delete, {} to rename, {} exec.{waits}",
+        "Plan: {pulls}{} to create, {starts}{} to replace, {} to delete, {} to rename, {} exec.{waits}",
         c.create, c.replace, c.delete, c.rename, c.exec
     )
 }
@@ -383,6 +407,7 @@ pub fn commands(plan: &Plan) -> String {
             Action::Pull { argv, .. }
             | Action::Rename { argv, .. }
             | Action::Wait { argv, .. }
+            | Action::Start { argv, .. }
             | Action::Exec { argv, .. } => out.push_str(&cmd(argv)),
             Action::Delete { stop, remove, .. } => {
                 out.push_str(&cmd(stop));

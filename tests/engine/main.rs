@@ -13,6 +13,7 @@ mod compat;
 mod engine_calls;
 mod faults;
 mod real_hosts;
+mod restarts;
 mod saved_plans;
 mod shell;
 mod tripleo;
