@@ -7,7 +7,7 @@ import json, yaml, os, sys
 IMG = "sha256:b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
 IMG2 = "sha256:c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
 def cid(n): return ("%02d" % n) * 32
-def container(n, name, config_id, entry_name, data, state="running", image_id=IMG, created="2026-11-01T10:00:%02dZ", managed_by="paunch", labels_extra=None, drop=(), exit_code=0, joined=(), finished_at=""):
+def container(n, name, config_id, entry_name, data, state="running", image_id=IMG, created="2026-11-01T10:00:%02dZ", managed_by="paunch", labels_extra=None, drop=(), exit_code=0, joined=(), finished_at="", health=""):
     labels = {"managed_by": managed_by, "config_id": config_id, "container_name": entry_name}
     if data is not None: labels["config_data"] = data if isinstance(data, str) else json.dumps(data)
     for d in drop: labels.pop(d, None)
@@ -16,6 +16,7 @@ def container(n, name, config_id, entry_name, data, state="running", image_id=IM
             "command": [], "created": created % n if "%" in created else created, "labels": labels}
     if exit_code: c["exit_code"] = exit_code
     if finished_at: c["finished_at"] = finished_at
+    if health: c["health"] = health
     if joined: c["joined"] = [{"key": k, "container": v} for k, v in joined]
     return c
 def write(scn, config_text, containers, foreign=(), images=None, options=None):
@@ -186,6 +187,8 @@ HA = "alpha:\n  image: paunch-test/busybox:1\n  command: sleep 3600\nbeta:\n  im
 A = entries(HA)
 write("names-swapped", HA, [container(1, "beta", "v1", "alpha", A["alpha"]), container(2, "alpha", "v1", "beta", A["beta"])])
 # A paused container, and a --label whose value changed: both noted, neither replaced.
+# A running container whose health check fails is noted, not replaced.
+write("unhealthy-container-noted", HA, [container(1, "alpha", "v1", "alpha", A["alpha"], health="unhealthy"), container(2, "beta", "v1", "beta", A["beta"], health="healthy")])
 write("paused-and-label-changed", HA, [container(1, "alpha", "v1", "alpha", A["alpha"], state="paused", labels_extra={"team": "web"}), container(2, "beta", "v1", "beta", A["beta"], labels_extra={"team": "web"})], options={"config_id": "v1", "labels": {"team": "platform"}})
 # Another config ID's container under a suffixed name is not this apply's business: no note.
 write("other-config-id-suffixed-no-note", HELLO, [container(2, "hello-q85i4ea2", "hi-again", "hello", H, state="exited")], foreign=[(90, "hello")], options={"config_id": "hi-third"})

@@ -831,6 +831,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
             exit_code: 0,
+            health: String::new(),
             finished_at: String::new(),
             joined: vec![],
         }

@@ -44,6 +44,10 @@ pub struct Container {
     /// The exit code of its last run (0 while it has not exited).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub exit_code: i64,
+    /// Its health-check status (`starting`, `healthy`, `unhealthy`); empty
+    /// when it has no health check.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub health: String,
     /// When its last run ended (RFC 3339, as the engine reports it; empty
     /// when it never ended).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -137,6 +141,17 @@ impl Container {
     /// Its state, typed.
     pub fn status(&self) -> State {
         State::of(&self.state)
+    }
+
+    /// Its state as people read it: `running (healthy)`, `exited (137)`.
+    pub fn status_text(&self) -> String {
+        match self.status() {
+            State::Running | State::Paused if !self.health.is_empty() => {
+                format!("{} ({})", self.state, self.health)
+            }
+            State::Exited | State::Dead => format!("{} ({})", self.state, self.exit_code),
+            _ => self.state.clone(),
+        }
     }
 
     /// Whether it runs (a paused container does not).
@@ -277,6 +292,13 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
         exit_code: i64,
         #[serde(rename = "FinishedAt", default)]
         finished_at: String,
+        #[serde(rename = "Health", default)]
+        health: Option<Health>,
+    }
+    #[derive(Deserialize)]
+    struct Health {
+        #[serde(rename = "Status", default)]
+        status: String,
     }
     #[derive(Deserialize, Default)]
     struct Host {
@@ -356,6 +378,7 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
                 created: i.created,
                 labels: conf.labels.unwrap_or_default(),
                 exit_code: i.state.exit_code,
+                health: i.state.health.map(|h| h.status).unwrap_or_default(),
                 // The engines write the zero time for "never".
                 finished_at: if i.state.finished_at.starts_with("0001-") {
                     String::new()

@@ -291,6 +291,8 @@ pub enum Note {
     ExecTargetMissing { entry: String, target: String },
     /// A container is paused; it is left paused (since 1.1).
     Paused { container: Target },
+    /// A kept container runs but its health check fails (since 1.1).
+    Unhealthy { container: Target },
     /// A `--label` differs from the label a kept container carries; labels
     /// change only when a container is replaced (since 1.1).
     LabelDiffers {

@@ -901,6 +901,11 @@ impl<'a> Builder<'a> {
                 image: image.to_string(),
             });
         }
+        if c.running() && c.health == "unhealthy" {
+            self.notes.push(Note::Unhealthy {
+                container: Target::of(c),
+            });
+        }
         if c.status() == State::Paused {
             self.notes.push(Note::Paused {
                 container: Target::of(c),

@@ -10,7 +10,11 @@ pub struct Row {
     pub container: String,
     pub image: String,
     pub command: String,
+    /// The state with health or exit code: `running (healthy)`.
     pub status: String,
+    /// The health-check status alone, when it has a health check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
 }
 
 /// Config ID → its containers, by name.
@@ -21,7 +25,8 @@ pub fn group(containers: &[Container]) -> BTreeMap<String, Vec<Row>> {
             container: c.name.clone(),
             image: c.image.clone(),
             command: c.command.join(" "),
-            status: c.state.clone(),
+            status: c.status_text(),
+            health: (!c.health.is_empty()).then(|| c.health.clone()),
         });
     }
     for rows in out.values_mut() {

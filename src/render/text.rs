@@ -180,6 +180,10 @@ fn note_text(n: &Note, managed_by: &str) -> String {
         Note::ExecTargetMissing { entry, target } => format!(
             "{entry}: no container named {target} exists now; the exec fails unless one does by then"
         ),
+        Note::Unhealthy { container } => format!(
+            "{} runs but is unhealthy: its health check fails (its configuration is unchanged, so it is kept)",
+            container.name
+        ),
         Note::Paused { container } => format!(
             "{} is paused; it is left paused (`docker unpause {}` resumes it)",
             container.name, container.name

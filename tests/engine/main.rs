@@ -12,6 +12,7 @@ mod cli;
 mod compat;
 mod engine_calls;
 mod faults;
+mod health;
 mod real_hosts;
 mod restarts;
 mod saved_plans;
