@@ -171,6 +171,14 @@ impl Engine {
     pub fn run_step(&self, args: &[String]) -> Result<Output> {
         #[cfg(feature = "fault-injection")]
         let at = fault::begin();
+        #[cfg(feature = "fault-injection")]
+        if at == fault::At::During {
+            // The engine call is under way when paunch dies: its child was
+            // spawned and has had a moment to send its request.
+            let _call = self.expression(args).stdout_null().stderr_null().start();
+            std::thread::sleep(Duration::from_millis(30));
+            fault::die();
+        }
         let out = self.run(args);
         #[cfg(feature = "fault-injection")]
         fault::end(at);
@@ -322,14 +330,19 @@ impl Engine {
 #[cfg(feature = "fault-injection")]
 mod fault {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
 
     static CALLS: AtomicUsize = AtomicUsize::new(0);
 
     #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum At {
         None,
+        During,
         After,
+    }
+
+    /// SIGKILL now.
+    pub fn die() -> ! {
+        kill_self()
     }
 
     fn kill_self() -> ! {
@@ -353,13 +366,7 @@ mod fault {
         }
         match when {
             "before" => kill_self(),
-            "during" => {
-                std::thread::spawn(|| {
-                    std::thread::sleep(Duration::from_millis(60));
-                    kill_self()
-                });
-                At::None
-            }
+            "during" => At::During,
             "after" => At::After,
             _ => At::None,
         }
