@@ -32,14 +32,19 @@ pub enum ErrorKind {
 /// One finding about a configuration: where, what, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
+    /// The file (or `--overrides`, or a label) it concerns.
     pub file: String,
+    /// 1-based line, when known.
     pub line: Option<usize>,
+    /// 1-based column, when known.
     pub column: Option<usize>,
     /// The container entry it concerns, if any.
     pub entry: Option<String>,
     /// The key inside the entry it concerns, if any.
     pub key: Option<String>,
+    /// What is wrong.
     pub message: String,
+    /// What to do about it, when there is something to say.
     pub hint: Option<String>,
 }
 
@@ -74,6 +79,7 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error of `kind` saying `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
@@ -101,28 +107,34 @@ impl Error {
         }
     }
 
+    /// A command-line value is wrong ([`ErrorKind::Usage`]).
     pub fn usage(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Usage, message)
     }
 
+    /// Adds what to do about it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
         self
     }
 
+    /// Keeps the underlying error (its message is already in `message`).
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
         self.source = Some(Box::new(source));
         self
     }
 
+    /// What went wrong, broadly.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// What went wrong.
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    /// What to do about it, if known.
     pub fn hint(&self) -> Option<&str> {
         self.hint.as_deref()
     }
@@ -163,4 +175,5 @@ impl std::error::Error for Error {
     }
 }
 
+/// A result whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

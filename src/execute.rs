@@ -24,6 +24,7 @@ pub struct ExecuteOptions {
     pub pull_attempts: u32,
     /// The backoff before retry n is uniform in `[0, min(max, base·2ⁿ⁻¹)]`.
     pub pull_backoff: Duration,
+    /// The longest backoff before a retry.
     pub pull_backoff_max: Duration,
     /// Set by a signal handler: finish the steps in flight, start no more.
     pub interrupted: Option<Arc<AtomicBool>>,
@@ -59,7 +60,10 @@ pub enum Outcome {
 /// a blocking container's or an exec's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The engine's message, or ours when it could not be run.
     pub message: String,
+    /// The exit code that made it fail: the engine CLI's, or the container's or
+    /// exec's own.
     pub exit_code: Option<i32>,
 }
 
@@ -97,7 +101,9 @@ impl Outcome {
 pub trait Progress: Sync {
     /// The plan about to be executed.
     fn planned(&self, _plan: &Plan) {}
+    /// A step starts (for a replacement: its old container's stop).
     fn started(&self, _step: &Step) {}
+    /// A step ended.
     fn finished(&self, _step: &Step, _outcome: &Outcome) {}
 }
 
@@ -108,12 +114,16 @@ impl Progress for Silent {}
 /// What happened to every step, in plan order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
+    /// Each step's outcome, by step ID, in plan order.
     pub outcomes: Vec<(usize, Outcome)>,
+    /// Whether a signal stopped it before every step ran.
     pub interrupted: bool,
+    /// How long the execution took.
     pub elapsed: Duration,
 }
 
 impl Report {
+    /// The failed steps and their messages.
     pub fn failed(&self) -> impl Iterator<Item = (usize, &str)> {
         self.outcomes.iter().filter_map(|(id, o)| match o {
             Outcome::Failed(e) => Some((*id, e.message.as_str())),
@@ -121,6 +131,7 @@ impl Report {
         })
     }
 
+    /// The skipped steps and why.
     pub fn skipped(&self) -> impl Iterator<Item = (usize, &str)> {
         self.outcomes.iter().filter_map(|(id, o)| match o {
             Outcome::Skipped(e) => Some((*id, e.as_str())),
@@ -128,6 +139,7 @@ impl Report {
         })
     }
 
+    /// The steps not run because of an interrupt.
     pub fn not_run(&self) -> impl Iterator<Item = usize> + '_ {
         self.outcomes
             .iter()
@@ -135,6 +147,7 @@ impl Report {
             .map(|(id, _)| *id)
     }
 
+    /// Whether every step succeeded and nothing interrupted it.
     pub fn success(&self) -> bool {
         !self.interrupted && self.outcomes.iter().all(|(_, o)| o.is_done())
     }

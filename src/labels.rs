@@ -5,9 +5,13 @@
 
 use crate::value::Value;
 
+/// The managing tool's name (`--managed-by`).
 pub const MANAGED_BY: &str = "managed_by";
+/// The config ID that created the container.
 pub const CONFIG_ID: &str = "config_id";
+/// The entry's name: the container's desired name.
 pub const CONTAINER_NAME: &str = "container_name";
+/// The entry as JSON, byte-identical to the original's encoding.
 pub const CONFIG_DATA: &str = "config_data";
 
 /// The four, which a configuration's own `labels` may not set.

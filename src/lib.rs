@@ -23,6 +23,8 @@
 //! # Ok::<(), paunch::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod engine;
 pub mod error;

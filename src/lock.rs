@@ -18,6 +18,7 @@ pub struct Lock {
 }
 
 impl Lock {
+    /// The lock file.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
+/// How much goes to stderr.
 pub enum Level {
     /// `-q`: errors only.
     Quiet = 0,
@@ -31,6 +32,7 @@ pub fn init(level: Level, file: Option<std::fs::File>) {
     }
 }
 
+/// The current stderr level.
 pub fn level() -> Level {
     match LEVEL.load(Ordering::Relaxed) {
         0 => Level::Quiet,
@@ -40,6 +42,7 @@ pub fn level() -> Level {
     }
 }
 
+/// Whether messages at `level` reach stderr.
 pub fn enabled(level: Level) -> bool {
     level <= self::level()
 }
@@ -82,14 +85,17 @@ fn write_file(msg: &str) {
     }
 }
 
+/// An engine command, for `-v`.
 pub fn verbose(msg: impl FnOnce() -> String) {
     at(Level::Verbose, msg)
 }
 
+/// Engine output, for `-vv`/`--debug`.
 pub fn debug(msg: impl FnOnce() -> String) {
     at(Level::Debug, msg)
 }
 
+/// Progress worth saying at the normal level (a wait for the lock).
 pub fn info(msg: impl FnOnce() -> String) {
     at(Level::Normal, msg)
 }

@@ -25,21 +25,26 @@ pub struct Observed {
 /// A managed container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Container {
+    /// Its full ID.
     pub id: String,
+    /// Its name (without the engine's leading `/`).
     pub name: String,
     /// `running`, `exited`, `created`, `paused`, `restarting`, `dead`...
     pub state: String,
     #[serde(default)]
+    /// The ID of the image it runs (`sha256:...`).
     pub image_id: String,
     /// The image reference it was created from.
     #[serde(default)]
     pub image: String,
     #[serde(default)]
+    /// Its command, as the engine reports it.
     pub command: Vec<String>,
     /// Creation time as the engine reports it (RFC 3339).
     #[serde(default)]
     pub created: String,
     #[serde(default)]
+    /// Every label it carries.
     pub labels: BTreeMap<String, String>,
     /// The exit code of its last run (0 while it has not exited).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -116,15 +121,19 @@ pub struct Joined {
 /// A container seen only for the name it holds.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Holder {
+    /// The holder's full ID.
     pub id: String,
+    /// The name it holds.
     pub name: String,
 }
 
 impl Container {
+    /// A label's value, if it carries the label.
     pub fn label(&self, key: &str) -> Option<&str> {
         self.labels.get(key).map(String::as_str)
     }
 
+    /// Its `config_id` label (empty when it has none).
     pub fn config_id(&self) -> &str {
         self.label(labels::CONFIG_ID).unwrap_or_default()
     }
@@ -134,6 +143,7 @@ impl Container {
         self.label(labels::CONTAINER_NAME).unwrap_or(&self.name)
     }
 
+    /// Its `config_data` label, if any.
     pub fn config_data(&self) -> Option<&str> {
         self.label(labels::CONFIG_DATA)
     }
@@ -165,6 +175,8 @@ impl Container {
     }
 }
 
+/// The first 12 characters of an ID (a `sha256:` prefix dropped), as the engine
+/// shows it.
 pub fn short_id(id: &str) -> &str {
     let id = id.strip_prefix("sha256:").unwrap_or(id);
     id.get(..12).unwrap_or(id)
@@ -195,7 +207,9 @@ impl Observed {
 /// One line of the container listing, reduced to what we use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
+    /// Its full ID.
     pub id: String,
+    /// Every name it has.
     pub names: Vec<String>,
     /// Whether it may be managed by the name asked about (a superset: the
     /// inspect that follows decides).
@@ -281,64 +295,66 @@ fn split_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect()
 }
 
+// The parts of `inspect` output the planner reads.
+#[derive(Deserialize)]
+struct InspectState {
+    #[serde(rename = "Status", default)]
+    status: String,
+    #[serde(rename = "ExitCode", default)]
+    exit_code: i64,
+    #[serde(rename = "FinishedAt", default)]
+    finished_at: String,
+    #[serde(rename = "Health", default)]
+    health: Option<Health>,
+}
+#[derive(Deserialize)]
+struct Health {
+    #[serde(rename = "Status", default)]
+    status: String,
+}
+#[derive(Deserialize, Default)]
+struct Host {
+    #[serde(rename = "NetworkMode", default)]
+    network_mode: Option<String>,
+    #[serde(rename = "IpcMode", default)]
+    ipc_mode: Option<String>,
+    #[serde(rename = "PidMode", default)]
+    pid_mode: Option<String>,
+    #[serde(rename = "VolumesFrom", default)]
+    volumes_from: Option<Vec<String>>,
+}
+#[derive(Deserialize, Default)]
+struct Conf {
+    #[serde(rename = "Image", default)]
+    image: String,
+    #[serde(rename = "Cmd", default)]
+    cmd: Option<Vec<String>>,
+    #[serde(rename = "Labels", default)]
+    labels: Option<BTreeMap<String, String>>,
+}
+#[derive(Deserialize)]
+struct Item {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(rename = "Name", default)]
+    name: String,
+    #[serde(rename = "Created", default)]
+    created: String,
+    #[serde(rename = "Image", default)]
+    image: String,
+    #[serde(rename = "ImageName", default)]
+    image_name: Option<String>,
+    #[serde(rename = "State")]
+    state: InspectState,
+    #[serde(rename = "Config", default)]
+    config: Option<Conf>,
+    #[serde(rename = "HostConfig", default)]
+    host: Option<Host>,
+}
+
 /// Parses `inspect` output of containers (a JSON array; partial when some
 /// vanished between listing and inspecting).
 pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
-    #[derive(Deserialize)]
-    struct State {
-        #[serde(rename = "Status", default)]
-        status: String,
-        #[serde(rename = "ExitCode", default)]
-        exit_code: i64,
-        #[serde(rename = "FinishedAt", default)]
-        finished_at: String,
-        #[serde(rename = "Health", default)]
-        health: Option<Health>,
-    }
-    #[derive(Deserialize)]
-    struct Health {
-        #[serde(rename = "Status", default)]
-        status: String,
-    }
-    #[derive(Deserialize, Default)]
-    struct Host {
-        #[serde(rename = "NetworkMode", default)]
-        network_mode: Option<String>,
-        #[serde(rename = "IpcMode", default)]
-        ipc_mode: Option<String>,
-        #[serde(rename = "PidMode", default)]
-        pid_mode: Option<String>,
-        #[serde(rename = "VolumesFrom", default)]
-        volumes_from: Option<Vec<String>>,
-    }
-    #[derive(Deserialize, Default)]
-    struct Conf {
-        #[serde(rename = "Image", default)]
-        image: String,
-        #[serde(rename = "Cmd", default)]
-        cmd: Option<Vec<String>>,
-        #[serde(rename = "Labels", default)]
-        labels: Option<BTreeMap<String, String>>,
-    }
-    #[derive(Deserialize)]
-    struct Item {
-        #[serde(rename = "Id")]
-        id: String,
-        #[serde(rename = "Name", default)]
-        name: String,
-        #[serde(rename = "Created", default)]
-        created: String,
-        #[serde(rename = "Image", default)]
-        image: String,
-        #[serde(rename = "ImageName", default)]
-        image_name: Option<String>,
-        #[serde(rename = "State")]
-        state: State,
-        #[serde(rename = "Config", default)]
-        config: Option<Conf>,
-        #[serde(rename = "HostConfig", default)]
-        host: Option<Host>,
-    }
     if stdout.trim().is_empty() {
         return Ok(Vec::new());
     }

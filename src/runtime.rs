@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Runtime {
     #[default]
+    /// The `docker` CLI (the default).
     Docker,
+    /// The `podman` CLI.
     Podman,
 }
 
@@ -47,7 +49,9 @@ impl std::str::FromStr for Runtime {
 /// The labels every created container carries besides its entry's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct LabelSet {
+    /// The `managed_by` label (`--managed-by`).
     pub managed_by: String,
+    /// The `config_id` label (`--config-id`).
     pub config_id: String,
     /// `--label k=v` from the command line, sorted by key (a plan keeps
     /// them in a map, so the same labels give the same argv).
@@ -90,6 +94,7 @@ impl Runtime {
         a
     }
 
+    /// Pulls an image.
     pub fn pull_args(self, image: &str) -> Vec<String> {
         vec![s("pull"), s(image)]
     }
@@ -105,18 +110,22 @@ impl Runtime {
         a
     }
 
+    /// Removes a (stopped) container.
     pub fn rm_args(self, id: &str) -> Vec<String> {
         vec![s("rm"), s(id)]
     }
 
+    /// Renames a container.
     pub fn rename_args(self, id: &str, to: &str) -> Vec<String> {
         vec![s("rename"), s(id), s(to)]
     }
 
+    /// Starts an existing container.
     pub fn start_args(self, id: &str) -> Vec<String> {
         vec![s("start"), s(id)]
     }
 
+    /// Waits for a container to exit; prints its exit code.
     pub fn wait_args(self, id: &str) -> Vec<String> {
         vec![s("wait"), s(id)]
     }

@@ -10,13 +10,19 @@ use std::fmt;
 /// A loaded value. Maps keep their keys in the order written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// `null` (or an empty YAML value).
     Null,
+    /// `true` or `false` (YAML 1.1: also yes/no/on/off).
     Bool(bool),
     /// Python ints are unbounded; i128 covers anything a config plausibly holds.
     Int(i128),
+    /// A float (Python's `float`).
     Float(f64),
+    /// A string.
     String(String),
+    /// A list.
     List(Vec<Value>),
+    /// A map, keys in the order written.
     Map(Map),
 }
 
@@ -79,6 +85,7 @@ impl FromIterator<(String, Value)> for Map {
 }
 
 impl Value {
+    /// The string, if it is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -86,6 +93,7 @@ impl Value {
         }
     }
 
+    /// The map, if it is one.
     pub fn as_map(&self) -> Option<&Map> {
         match self {
             Value::Map(m) => Some(m),

@@ -22,6 +22,7 @@ pub const MAX_ARGV_BYTES: usize = 1024 * 1024;
 pub struct Source<'a> {
     /// The file, for messages.
     pub file: &'a str,
+    /// How it is read (unknown keys, the directory relative paths mean).
     pub opts: &'a LoadOptions,
 }
 
@@ -40,9 +41,13 @@ pub enum EntryAction {
 pub struct Healthcheck {
     /// The shell command, or `None` when not given.
     pub test: Option<String>,
+    /// Time between checks, as the engine reads it (`30s`).
     pub interval: Option<String>,
+    /// Time a check may take (`10s`).
     pub timeout: Option<String>,
+    /// Start-up time before failures count (`60s`).
     pub start_period: Option<String>,
+    /// Failures in a row before unhealthy.
     pub retries: Option<i64>,
     /// `disable: true` or `test: ["NONE"]`.
     pub disable: bool,
@@ -51,11 +56,17 @@ pub struct Healthcheck {
 /// A key's value after reading and normalising.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Setting {
+    /// A boolean key.
     Bool(bool),
+    /// An integer key.
     Int(i64),
+    /// A list of integers (`exit_codes`).
     Ints(Vec<i64>),
+    /// One string or a list of strings, as the engine gets them.
     Strings(Vec<String>),
+    /// The healthcheck.
     Healthcheck(Healthcheck),
+    /// `run` or `exec`.
     EntryAction(EntryAction),
 }
 
@@ -73,7 +84,9 @@ pub struct Entry {
     pub(crate) encoded: String,
     /// The file it came from, and where (0 when not from a file).
     pub file: String,
+    /// 1-based line of the entry's name (0 when not from a file).
     pub line: usize,
+    /// 1-based column of the entry's name.
     pub column: usize,
     /// Every key given, typed, in the key table's order.
     pub settings: Vec<(&'static Key, Setting)>,
@@ -85,6 +98,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The setting of a key of the table, if given.
     pub fn setting(&self, name: &str) -> Option<&Setting> {
         // A misspelt key would quietly read as "not set": every lookup
         // names a key of the table (checked whenever tests run).
@@ -98,6 +112,7 @@ impl Entry {
             .map(|(_, s)| s)
     }
 
+    /// A key's strings (empty when not given).
     pub fn strings(&self, name: &str) -> &[String] {
         match self.setting(name) {
             Some(Setting::Strings(v)) => v,
@@ -105,10 +120,12 @@ impl Entry {
         }
     }
 
+    /// A key's first string.
     pub fn string(&self, name: &str) -> Option<&str> {
         self.strings(name).first().map(String::as_str)
     }
 
+    /// A boolean key, if given.
     pub fn bool(&self, name: &str) -> Option<bool> {
         match self.setting(name) {
             Some(Setting::Bool(b)) => Some(*b),
@@ -116,6 +133,7 @@ impl Entry {
         }
     }
 
+    /// An integer key, if given.
     pub fn int(&self, name: &str) -> Option<i64> {
         match self.setting(name) {
             Some(Setting::Int(i)) => Some(*i),
@@ -123,6 +141,7 @@ impl Entry {
         }
     }
 
+    /// `action`, default run.
     pub fn action(&self) -> EntryAction {
         match self.setting("action") {
             Some(Setting::EntryAction(a)) => *a,
@@ -130,10 +149,12 @@ impl Entry {
         }
     }
 
+    /// `image`, if given.
     pub fn image(&self) -> Option<&str> {
         self.string("image")
     }
 
+    /// `command`: the words (a string was split as the original split it).
     pub fn command(&self) -> &[String] {
         self.strings("command")
     }

@@ -63,11 +63,15 @@ pub enum Emit {
 /// One configuration key.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Key {
+    /// The key as written in a configuration.
     pub name: &'static str,
+    /// How its value is read.
     pub shape: Shape,
+    /// Which engine arguments it gives.
     pub emit: Emit,
     /// A key of the original 4.5.1 format.
     pub original: bool,
+    /// One line for the reference (docs/configuration.md).
     pub doc: &'static str,
 }
 
@@ -95,6 +99,7 @@ const fn new(name: &'static str, shape: Shape, emit: Emit, doc: &'static str) ->
 use Emit::*;
 use Shape::*;
 
+/// Every key, in argv order: the original's first.
 pub static KEYS: &[Key] = &[
     // Read by the planner; no flag of their own.
     k(

@@ -47,6 +47,7 @@ impl std::str::FromStr for UnknownKeys {
 /// How a configuration is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
+    /// Unknown keys: an error (default) or a warning.
     pub unknown_keys: UnknownKeys,
     /// The directory relative host paths (`volumes`, `env_file`) are
     /// resolved against when read, so that a saved plan means the same
@@ -60,6 +61,7 @@ pub struct LoadOptions {
 pub struct Config {
     /// Where it came from, for messages.
     pub source: String,
+    /// The entries, in file order.
     pub entries: Vec<Entry>,
     /// Findings that do not stop it (an unknown key under
     /// `--unknown-keys warn`, a quote in a string command).
@@ -292,6 +294,7 @@ impl Config {
         missing_paths(&self.entries)
     }
 
+    /// The entry named `name`.
     pub fn entry(&self, name: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.name == name)
     }

@@ -21,11 +21,14 @@ pub const OBSERVE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Output {
     /// The exit code; `None` when killed by a signal.
     pub code: Option<i32>,
+    /// What it printed on stdout.
     pub stdout: String,
+    /// What it printed on stderr.
     pub stderr: String,
 }
 
 impl Output {
+    /// Whether it exited 0.
     pub fn success(&self) -> bool {
         self.code == Some(0)
     }
@@ -77,6 +80,7 @@ impl Engine {
         }
     }
 
+    /// The runtime whose CLI it drives.
     pub fn runtime(&self) -> Runtime {
         self.runtime
     }

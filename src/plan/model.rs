@@ -16,18 +16,26 @@ pub const FORMAT_VERSION: &str = "1.1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
+    /// Plans `paunch apply`.
     Apply,
+    /// Plans `paunch cleanup`.
     Cleanup,
+    /// Plans `paunch delete`.
     Delete,
 }
 
 /// A plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
+    /// `MAJOR.MINOR` of the document format ([`FORMAT_VERSION`] when made).
     pub format_version: String,
+    /// The paunch version that made it.
     pub tool_version: String,
+    /// What it was made for.
     pub operation: Operation,
+    /// The engine CLI its argv are for.
     pub runtime: Runtime,
+    /// Only containers with this `managed_by` label are changed.
     pub managed_by: String,
     /// The config ID applied (apply only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,6 +60,7 @@ pub struct Plan {
     pub depends_on: Dependencies,
     /// `sha256:` of the canonical JSON of `depends_on`.
     pub fingerprint: String,
+    /// What to do, in order.
     pub steps: Vec<Step>,
     /// Things worth knowing that are not steps (a rename that cannot happen).
     #[serde(default)]
@@ -80,11 +89,14 @@ pub struct Dependencies {
 /// A container that exists when the plan is made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
+    /// The container's full ID.
     pub id: String,
+    /// Its name when the plan was made.
     pub name: String,
 }
 
 impl Target {
+    /// The target of an observed container.
     pub fn of(c: &Container) -> Target {
         Target {
             id: c.id.clone(),
@@ -92,6 +104,7 @@ impl Target {
         }
     }
 
+    /// The first 12 characters of the ID, as the engine shows it.
     pub fn short_id(&self) -> &str {
         short_id(&self.id)
     }
@@ -101,8 +114,11 @@ impl Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "phase", content = "start_order")]
 pub enum Phase {
+    /// Pulls of missing images, first.
     Pull,
+    /// Deletions.
     Delete,
+    /// Renames to desired names.
     Rename,
     /// Creates, replacements and execs of one `start_order` value.
     Group(i64),
@@ -114,9 +130,12 @@ pub struct Step {
     /// 1-based position in the plan.
     pub id: usize,
     #[serde(flatten)]
+    /// When it runs (`phase`, and `start_order` for a group).
     pub phase: Phase,
     #[serde(flatten)]
+    /// What it does, with its engine arguments.
     pub action: Action,
+    /// Why it is in the plan.
     pub reason: Reason,
     /// Steps that must succeed before this one can run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -128,55 +147,87 @@ pub struct Step {
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
     /// Pull an image missing locally (4 attempts, jittered backoff).
-    Pull { image: String, argv: Vec<String> },
+    /// Pull `image` (`argv`: the engine arguments).
+    Pull {
+        /// The image reference.
+        image: String,
+        /// The engine arguments.
+        argv: Vec<String>,
+    },
     /// Stop gracefully, then remove.
     Delete {
+        /// The container deleted.
         container: Target,
+        /// The engine arguments that stop it.
         stop: Vec<String>,
+        /// The engine arguments that remove it.
         remove: Vec<String>,
     },
+    /// Rename a container to its desired name (or aside, to untangle a swap).
     Rename {
+        /// The container renamed, under its name at this point of the plan.
         container: Target,
+        /// Its new name.
         to: String,
+        /// The engine arguments.
         argv: Vec<String>,
     },
     /// Stop and remove the old container, then create the new one.
     Replace {
+        /// The entry replaced.
         entry: String,
+        /// The container it replaces.
         old: Target,
+        /// The engine arguments that stop the old container.
         stop: Vec<String>,
+        /// The engine arguments that remove the old container.
         remove: Vec<String>,
         #[serde(flatten)]
+        /// How the new container is created.
         create: Create,
         /// Unified diff of the old and new `config_data`, when it changed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         diff: Option<String>,
     },
+    /// Create the container of an entry that has none.
     Create {
+        /// The entry created.
         entry: String,
         #[serde(flatten)]
+        /// How the container is created.
         create: Create,
     },
     /// Start a detached container whose configuration is unchanged but
     /// that is not running (a daemon restart or a reboot left it exited;
     /// since 1.1).
     Start {
+        /// The entry whose container starts.
         entry: String,
+        /// The container started.
         container: Target,
+        /// The engine arguments.
         argv: Vec<String>,
     },
     /// Wait for a blocking container that is still running to exit.
     Wait {
+        /// The entry whose blocking container is waited for.
         entry: String,
+        /// The container waited for.
         container: Target,
+        /// The engine arguments (`wait ID`).
         argv: Vec<String>,
+        /// The exit codes that count as success.
         exit_codes: Vec<i64>,
     },
+    /// Run an exec entry's command in its target container.
     Exec {
+        /// The exec entry.
         entry: String,
         /// The container the command runs in, as resolved at plan time.
         target: String,
+        /// The engine arguments.
         argv: Vec<String>,
+        /// The exit codes that count as success.
         exit_codes: Vec<i64>,
     },
 }
@@ -189,9 +240,11 @@ pub struct Create {
     /// Who holds the entry's name when it is not free.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_held_by: Option<String>,
+    /// The engine arguments that create (and start) it.
     pub argv: Vec<String>,
     /// `detach: false` runs to completion and must exit with one of `exit_codes`.
     pub detach: bool,
+    /// The exit codes that count as success for a blocking container.
     pub exit_codes: Vec<i64>,
     /// The containers whose namespaces or volumes it joins, as resolved at
     /// plan time (since 1.1).
@@ -227,20 +280,48 @@ pub enum Reason {
     /// The `config_data` label is not JSON.
     BadConfigData,
     /// Another container of the same entry is kept.
-    Duplicate { kept: String },
+    /// Another container of the same entry is kept.
+    Duplicate {
+        /// The name of the container kept.
+        kept: String,
+    },
     /// Cleanup: its config ID is not among those kept.
-    ConfigIdNotKept { config_id: String },
+    /// Cleanup: its config ID is not among those kept.
+    ConfigIdNotKept {
+        /// The container's config ID.
+        config_id: String,
+    },
     /// Delete: its config ID was named.
-    ConfigIdDeleted { config_id: String },
+    /// Delete: its config ID was named.
+    ConfigIdDeleted {
+        /// The config ID deleted.
+        config_id: String,
+    },
     /// Its desired name is free again.
-    DesiredNameFree { desired: String },
+    /// Its desired name is free again.
+    DesiredNameFree {
+        /// Its desired name.
+        desired: String,
+    },
     /// Its desired name is held by a managed container that wants this
     /// one's name (names swapped by hand): it moves aside first (since 1.1).
-    NamesSwapped { desired: String },
+    /// Its desired name is held by a managed container that wants this one's
+    /// name: it moves aside first.
+    NamesSwapped {
+        /// Its desired name.
+        desired: String,
+    },
     /// The entry's `config_data` changed.
     ConfigChanged,
     /// The image reference now names another image ID.
-    ImageUpdated { from: String, to: String },
+    /// The image reference now names another image ID (`from` the container's,
+    /// `to` the reference's).
+    ImageUpdated {
+        /// The image ID the container runs.
+        from: String,
+        /// The image ID its reference names now.
+        to: String,
+    },
     /// A detached container that was created but never started (an
     /// interrupted apply).
     NeverStarted,
@@ -253,17 +334,30 @@ pub enum Reason {
     /// A detached container is not running: how it ended, and when (RFC
     /// 3339, as the engine reports it; empty when unknown). Since 1.1.
     Stopped {
+        /// The engine's word for its state (`exited`).
         state: String,
+        /// The exit code of its last run.
         exit_code: i64,
+        /// When its last run ended (RFC 3339; empty when unknown).
         since: String,
     },
     /// A blocking (`detach: false`) container's last run ended with a code
     /// outside its `exit_codes`: it runs again (since 1.1).
-    BlockingFailed { exit_code: i64 },
+    /// A blocking container whose last run exited with a code outside its
+    /// `exit_codes`: it runs again.
+    BlockingFailed {
+        /// The exit code of its last run.
+        exit_code: i64,
+    },
     /// The container whose namespaces or volumes this one joins was (or is
     /// being) replaced: this one holds a dead namespace or old volumes
     /// (since 1.1).
-    JoinedReplaced { container: String },
+    /// The container this one joins (`container`, as configured) was replaced,
+    /// or is replaced by this plan.
+    JoinedReplaced {
+        /// The container joined, as the configuration names it.
+        container: String,
+    },
     /// A reason added by a later minor format version.
     #[serde(other)]
     Unknown,
@@ -276,29 +370,65 @@ pub enum Note {
     /// A container keeps a name other than its desired one because another
     /// container holds it.
     RenameBlocked {
+        /// The container that keeps its name.
         container: Target,
+        /// The name it wants.
         desired: String,
+        /// The ID of the container holding that name.
         holder: String,
+        /// Whether that container is managed by the same name.
         holder_managed: bool,
     },
     /// The image will be pulled; the existing container is kept, and is
     /// replaced by a later apply if the pulled image differs.
-    ImagePulledContainerKept { entry: String, image: String },
+    /// The image will be pulled; the existing container of `entry` is kept, and
+    /// a later apply replaces it if the pulled `image` differs.
+    ImagePulledContainerKept {
+        /// The entry whose container is kept.
+        entry: String,
+        /// The image pulled.
+        image: String,
+    },
     /// A detached container exists but is not running; it is left as it
     /// is (its restart policy, or the operator, decides).
-    NotRunning { container: Target, state: String },
+    /// A detached container is neither running nor exited (dead, restarting):
+    /// left as it is.
+    NotRunning {
+        /// The container.
+        container: Target,
+        /// The engine's word for its state.
+        state: String,
+    },
     /// An exec target that no container holds at plan time.
-    ExecTargetMissing { entry: String, target: String },
+    /// An exec `entry` whose `target` no container holds at plan time.
+    ExecTargetMissing {
+        /// The exec entry.
+        entry: String,
+        /// The container name it targets.
+        target: String,
+    },
     /// A container is paused; it is left paused (since 1.1).
-    Paused { container: Target },
+    /// A container is paused; it is left paused.
+    Paused {
+        /// The container.
+        container: Target,
+    },
     /// A kept container runs but its health check fails (since 1.1).
-    Unhealthy { container: Target },
+    /// A kept container runs but its health check fails.
+    Unhealthy {
+        /// The container.
+        container: Target,
+    },
     /// A `--label` differs from the label a kept container carries; labels
     /// change only when a container is replaced (since 1.1).
     LabelDiffers {
+        /// The container kept.
         container: Target,
+        /// The label's key.
         key: String,
+        /// The value it carries (none: it lacks the label).
         has: Option<String>,
+        /// The value `--label` gives.
         wanted: String,
     },
     /// A note added by a later minor format version.
@@ -353,12 +483,20 @@ impl Plan {
 /// How many steps of each kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Images to pull.
     pub pull: usize,
+    /// Containers to create.
     pub create: usize,
+    /// Containers to replace.
     pub replace: usize,
+    /// Containers to delete.
     pub delete: usize,
+    /// Containers to rename.
     pub rename: usize,
+    /// Exec steps.
     pub exec: usize,
+    /// Blocking containers to wait for.
     pub wait: usize,
+    /// Containers to start.
     pub start: usize,
 }

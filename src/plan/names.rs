@@ -41,6 +41,7 @@ pub struct NameBook {
 }
 
 impl NameBook {
+    /// A book of `(name, holder)` pairs.
     pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> NameBook {
         NameBook {
             held: pairs.into_iter().collect(),
@@ -60,18 +61,22 @@ impl NameBook {
         NameBook::new(managed.chain(foreign))
     }
 
+    /// Who holds `name`, if anyone.
     pub fn holder(&self, name: &str) -> Option<&str> {
         self.held.get(name).map(String::as_str)
     }
 
+    /// Whether no container holds `name`.
     pub fn is_free(&self, name: &str) -> bool {
         !self.held.contains_key(name)
     }
 
+    /// `name` is released (its holder is deleted, replaced or renamed).
     pub fn free(&mut self, name: &str) {
         self.held.remove(name);
     }
 
+    /// `holder` now holds `name`.
     pub fn take(&mut self, name: &str, holder: &str) {
         self.held.insert(name.to_string(), holder.to_string());
     }

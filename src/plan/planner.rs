@@ -21,10 +21,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanOptions {
     #[serde(default)]
+    /// The engine CLI the argv are for.
     pub runtime: Runtime,
     #[serde(default = "default_managed_by")]
+    /// Only containers with this `managed_by` label are considered and changed.
     pub managed_by: String,
     #[serde(default)]
+    /// The config ID applied (apply only).
     pub config_id: String,
     /// Extra labels (`--label`), applied to every created container.
     #[serde(default)]
@@ -47,6 +50,7 @@ impl Default for PlanOptions {
 }
 
 impl PlanOptions {
+    /// The labels every created container gets besides its entry's own.
     pub fn label_set(&self) -> LabelSet {
         LabelSet {
             managed_by: self.managed_by.clone(),
@@ -742,7 +746,8 @@ impl<'a> Builder<'a> {
     }
 
     /// One `start_order` group: replacements (whose old containers the
-    /// executor stops together first), creations and execs, in order.
+    /// executor stops together first), creations, starts, waits and execs,
+    /// in order.
     #[allow(clippy::too_many_arguments)]
     fn group<'c>(
         &mut self,
@@ -766,117 +771,140 @@ impl<'a> Builder<'a> {
             }
         }
         for e in group {
-            match e.action() {
+            let step = match e.action() {
+                EntryAction::Exec => {
+                    self.exec(phase, e, keepers, made);
+                    continue;
+                }
                 EntryAction::Run => {
                     let keeper = keepers.get(e.name.as_str()).copied();
-                    let replaced = keeper.and(changing.get(e.name.as_str()).cloned());
-                    if let (Some(k), None) = (keeper, &replaced) {
-                        // A blocking container still running (an apply was
-                        // killed while it ran): later groups wait for it.
-                        if !e.detach() && k.running() {
-                            let id = self.push(
-                                phase,
-                                Action::Wait {
-                                    entry: e.name.clone(),
-                                    container: Target::of(k),
-                                    argv: self.runtime.wait_args(&k.id),
-                                    exit_codes: e.exit_codes(),
-                                },
-                                Reason::StillRunning,
-                                vec![],
-                            );
-                            made.insert(&e.name, (id, self.current_name(&k.id)));
+                    match (keeper, changing.get(e.name.as_str())) {
+                        (Some(k), None) => self.kept(phase, e, k, made),
+                        (keeper, why) => {
+                            Some(self.made(phase, e, keeper, why.cloned(), labels, keepers, made))
                         }
-                        // After a daemon restart or a reboot, a detached
-                        // container without a restart policy is left
-                        // exited: the host converges when it runs again.
-                        // Blocking ones ran to completion; never again.
-                        if e.detach() && k.status() == State::Exited {
-                            let after = self.join_steps(e, made);
-                            let id = self.push(
-                                phase,
-                                Action::Start {
-                                    entry: e.name.clone(),
-                                    container: Target {
-                                        id: k.id.clone(),
-                                        name: self.current_name(&k.id),
-                                    },
-                                    argv: self.runtime.start_args(&k.id),
-                                },
-                                Reason::Stopped {
-                                    state: k.state.clone(),
-                                    exit_code: k.exit_code,
-                                    since: k.finished_at.clone(),
-                                },
-                                after,
-                            );
-                            made.insert(&e.name, (id, self.current_name(&k.id)));
-                        }
-                        continue;
                     }
-                    let (create, after) = self.create(e, labels, keepers, made);
-                    let name = create.name.clone();
-                    let id = match (keeper, replaced) {
-                        (Some(old), Some((reason, diff))) => {
-                            let timeout = stop_timeout(old);
-                            let id = self.push(
-                                phase,
-                                Action::Replace {
-                                    entry: e.name.clone(),
-                                    old: Target::of(old),
-                                    stop: self.runtime.stop_args(timeout, &old.id),
-                                    remove: self.runtime.rm_args(&old.id),
-                                    create,
-                                    diff,
-                                },
-                                reason,
-                                after,
-                            );
-                            self.removed.insert(old.id.clone());
-                            id
-                        }
-                        _ => self.push(
-                            phase,
-                            Action::Create {
-                                entry: e.name.clone(),
-                                create,
-                            },
-                            Reason::NotCreated,
-                            after,
-                        ),
-                    };
-                    made.insert(&e.name, (id, name));
                 }
-                EntryAction::Exec => {
-                    let wanted = e.exec_target().unwrap_or_default();
-                    let (target, after) = match made.get(wanted) {
-                        Some((id, name)) => (name.clone(), vec![*id]),
-                        None => (
-                            self.resolve_exec_target(wanted, keepers.get(wanted).copied()),
-                            vec![],
-                        ),
-                    };
-                    if self.book.is_free(&target) {
-                        self.notes.push(Note::ExecTargetMissing {
-                            entry: e.name.clone(),
-                            target: target.clone(),
-                        });
-                    }
-                    self.used_names.insert(target.clone());
-                    self.push(
-                        phase,
-                        Action::Exec {
-                            entry: e.name.clone(),
-                            argv: self.runtime.exec_args(e, &target),
-                            target,
-                            exit_codes: e.exit_codes(),
-                        },
-                        Reason::ExecEveryApply,
-                        after,
-                    );
-                }
+            };
+            if let Some(made_now) = step {
+                made.insert(&e.name, made_now);
             }
         }
+    }
+
+    /// The step a kept container may still need: a blocking one still
+    /// running (an apply was killed while it ran) is waited for; a detached
+    /// one a daemon restart or a reboot left exited is started (blocking
+    /// ones ran to completion: never again). Its step and name, if any.
+    fn kept(
+        &mut self,
+        phase: Phase,
+        e: &Entry,
+        k: &Container,
+        made: &HashMap<&str, (usize, String)>,
+    ) -> Option<(usize, String)> {
+        let name = self.current_name(&k.id);
+        let (action, reason, after) = if !e.detach() && k.running() {
+            let action = Action::Wait {
+                entry: e.name.clone(),
+                container: Target::of(k),
+                argv: self.runtime.wait_args(&k.id),
+                exit_codes: e.exit_codes(),
+            };
+            (action, Reason::StillRunning, vec![])
+        } else if e.detach() && k.status() == State::Exited {
+            let action = Action::Start {
+                entry: e.name.clone(),
+                container: Target {
+                    id: k.id.clone(),
+                    name: name.clone(),
+                },
+                argv: self.runtime.start_args(&k.id),
+            };
+            let reason = Reason::Stopped {
+                state: k.state.clone(),
+                exit_code: k.exit_code,
+                since: k.finished_at.clone(),
+            };
+            (action, reason, self.join_steps(e, made))
+        } else {
+            return None;
+        };
+        Some((self.push(phase, action, reason, after), name))
+    }
+
+    /// A new container for an entry: created, or replacing `old` for
+    /// `why`. Its step and name.
+    #[allow(clippy::too_many_arguments)]
+    fn made(
+        &mut self,
+        phase: Phase,
+        e: &Entry,
+        old: Option<&Container>,
+        why: Option<(Reason, Option<String>)>,
+        labels: &LabelSet,
+        keepers: &HashMap<&str, &Container>,
+        made: &HashMap<&str, (usize, String)>,
+    ) -> (usize, String) {
+        let (create, after) = self.create(e, labels, keepers, made);
+        let name = create.name.clone();
+        let id = match (old, why) {
+            (Some(old), Some((reason, diff))) => {
+                let timeout = stop_timeout(old);
+                let action = Action::Replace {
+                    entry: e.name.clone(),
+                    old: Target::of(old),
+                    stop: self.runtime.stop_args(timeout, &old.id),
+                    remove: self.runtime.rm_args(&old.id),
+                    create,
+                    diff,
+                };
+                self.removed.insert(old.id.clone());
+                self.push(phase, action, reason, after)
+            }
+            _ => {
+                let action = Action::Create {
+                    entry: e.name.clone(),
+                    create,
+                };
+                self.push(phase, action, Reason::NotCreated, after)
+            }
+        };
+        (id, name)
+    }
+
+    /// An exec entry's step, into its target (the entry's container of
+    /// this config ID, else the newest of that name, else the literal
+    /// name), after the step that makes it when this plan does.
+    fn exec(
+        &mut self,
+        phase: Phase,
+        e: &Entry,
+        keepers: &HashMap<&str, &Container>,
+        made: &HashMap<&str, (usize, String)>,
+    ) {
+        let wanted = e.exec_target().unwrap_or_default();
+        let (target, after) = match made.get(wanted) {
+            Some((id, name)) => (name.clone(), vec![*id]),
+            None => (
+                self.resolve_exec_target(wanted, keepers.get(wanted).copied()),
+                vec![],
+            ),
+        };
+        if self.book.is_free(&target) {
+            self.notes.push(Note::ExecTargetMissing {
+                entry: e.name.clone(),
+                target: target.clone(),
+            });
+        }
+        self.used_names.insert(target.clone());
+        let action = Action::Exec {
+            entry: e.name.clone(),
+            argv: self.runtime.exec_args(e, &target),
+            target,
+            exit_codes: e.exit_codes(),
+        };
+        self.push(phase, action, Reason::ExecEveryApply, after);
     }
 
     /// The steps of this plan that create, replace or start the containers

@@ -38,48 +38,82 @@ pub fn dependencies_now(plan: &Plan, observed: &Observed) -> Dependencies {
 /// One difference between the world a plan was made against and now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    /// A managed container appeared.
     ContainerAdded {
+        /// Its ID.
         id: String,
+        /// Its name.
         name: String,
     },
+    /// A container the plan depends on is gone.
     ContainerRemoved {
+        /// Its ID.
         id: String,
+        /// Its name then.
         name: String,
     },
+    /// A container has another name.
     Renamed {
+        /// Its ID.
         id: String,
+        /// Its name then.
         from: String,
+        /// Its name now.
         to: String,
     },
+    /// A container's labels changed.
     Relabelled {
+        /// Its ID.
         id: String,
+        /// Its name.
         name: String,
+        /// The label keys that changed.
         keys: Vec<String>,
     },
+    /// A container is in another state.
     StateChanged {
+        /// Its ID.
         id: String,
+        /// Its name.
         name: String,
+        /// Its state then.
         from: String,
+        /// Its state now.
         to: String,
     },
+    /// An image reference names another image ID.
     ImageChanged {
+        /// The image reference.
         image: String,
+        /// The ID it named then (none: missing).
         from: Option<String>,
+        /// The ID it names now.
         to: Option<String>,
     },
+    /// A name the plan uses is now taken.
     NameTaken {
+        /// The name.
         name: String,
+        /// The ID of the container holding it.
         by: String,
     },
+    /// A name the plan relies on being held is free.
     NameFreed {
+        /// The name.
         name: String,
+        /// The ID of the container that held it.
         was: String,
     },
+    /// A name the plan uses is held by another container.
     NameHolderChanged {
+        /// The name.
         name: String,
+        /// The holder's ID then.
         from: String,
+        /// The holder's ID now.
         to: String,
     },
+    /// Something else the plan depends on differs (fields of a later version).
     Other,
 }
 

@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 /// One row of the listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
+    /// Its name.
     pub container: String,
+    /// The image reference it was created from.
     pub image: String,
+    /// Its command, words joined by spaces.
     pub command: String,
     /// The state with health or exit code: `running (healthy)`.
     pub status: String,

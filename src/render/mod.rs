@@ -11,6 +11,7 @@ use std::io::IsTerminal;
 /// Whether to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paint {
+    /// Whether to write colour codes.
     pub color: bool,
 }
 
@@ -23,10 +24,12 @@ impl Paint {
         }
     }
 
+    /// No colour.
     pub fn plain() -> Paint {
         Paint { color: false }
     }
 
+    /// A style that colours only when `color` is set.
     pub fn style(&self) -> console::Style {
         console::Style::new().force_styling(self.color)
     }

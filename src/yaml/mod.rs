@@ -32,15 +32,22 @@ pub const MAX_DEPTH: usize = 64;
 /// A loaded node with its position (1-based line and column).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub column: usize,
+    /// What it is.
     pub data: NodeData,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// A node's content.
 pub enum NodeData {
+    /// A scalar.
     Scalar(Scalar),
+    /// A sequence.
     Seq(Vec<Node>),
+    /// A mapping, in the order written.
     Map(Vec<MapEntry>),
 }
 
@@ -48,8 +55,11 @@ pub enum NodeData {
 /// plain (unquoted), which is when YAML 1.1 resolution applies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
+    /// Its value as PyYAML's `safe_load` constructs it.
     pub value: Value,
+    /// The text as written.
     pub text: String,
+    /// Whether it was plain (unquoted): YAML 1.1 resolution applies only then.
     pub plain: bool,
 }
 
@@ -57,18 +67,26 @@ pub struct Scalar {
 /// `key_text` as written in the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapEntry {
+    /// The key as `json.dumps` writes it (`no` is `false`).
     pub key: String,
+    /// The key as written.
     pub key_text: String,
+    /// 1-based line of the key.
     pub key_line: usize,
+    /// 1-based column of the key.
     pub key_column: usize,
+    /// The value.
     pub value: Node,
 }
 
 /// A YAML syntax or structure error, at a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub column: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -87,6 +105,7 @@ impl Node {
         }
     }
 
+    /// Its entries, if it is a map.
     pub fn as_map(&self) -> Option<&[MapEntry]> {
         match &self.data {
             NodeData::Map(m) => Some(m),
@@ -94,6 +113,7 @@ impl Node {
         }
     }
 
+    /// Its items, if it is a sequence.
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.data {
             NodeData::Seq(s) => Some(s),
@@ -101,6 +121,7 @@ impl Node {
         }
     }
 
+    /// Its scalar, if it is one.
     pub fn as_scalar(&self) -> Option<&Scalar> {
         match &self.data {
             NodeData::Scalar(s) => Some(s),
