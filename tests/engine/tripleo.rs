@@ -276,23 +276,6 @@ for text in json.load(sys.stdin):
 print(json.dumps(out))
 "#;
 
-/// The original's `--flag value` pairs as `--flag=value`.
-fn normalize(argv: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < argv.len() {
-        let a = &argv[i];
-        if (a == "--label" || a == "--health-cmd") && i + 1 < argv.len() {
-            out.push(format!("{a}={}", argv[i + 1]));
-            i += 2;
-        } else {
-            out.push(a.clone());
-            i += 1;
-        }
-    }
-    out
-}
-
 #[derive(serde::Deserialize)]
 struct Theirs {
     name: String,
@@ -345,7 +328,7 @@ fn argv_matches_the_original_builder() {
                 // `run --name=x`: the original's builder adds those elsewhere.
                 Runtime::Docker.run_args(entry, &entry.name, &labels)[2..].to_vec()
             };
-            let theirs = normalize(&t.argv);
+            let theirs = crate::support::original::normalize(&t.argv);
             if !exec {
                 assert_eq!(ours[..4], theirs[..4], "labels differ for {what}");
             }

@@ -135,23 +135,6 @@ for text in json.load(sys.stdin):
 print(json.dumps(out))
 "#;
 
-/// The original's `--flag value` pairs as `--flag=value`.
-fn normalize(argv: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < argv.len() {
-        let a = &argv[i];
-        if (a == "--label" || a == "--health-cmd") && i + 1 < argv.len() {
-            out.push(format!("{a}={}", argv[i + 1]));
-            i += 2;
-        } else {
-            out.push(a.clone());
-            i += 1;
-        }
-    }
-    out
-}
-
 #[test]
 fn argv_matches_the_original_builder() {
     assert!(CORPUS.len() >= 20);
@@ -192,7 +175,7 @@ fn argv_matches_the_original_builder() {
         // Ours starts with `run --name=x`; the original's builder adds those
         // elsewhere.
         let ours = &ours[2..];
-        let theirs = normalize(&theirs);
+        let theirs = crate::original::normalize(&theirs);
         match expect {
             Same => assert_eq!(ours, theirs, "for\n{text}"),
             Differs(why) => {

@@ -35,3 +35,21 @@ pub fn original_paunch() -> Result<PathBuf, String> {
     step(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "paunch==4.5.1"]))?;
     Ok(bin)
 }
+
+/// The original builder's `--flag value` pairs as `--flag=value`, the
+/// form paunch writes, so the two argv compare.
+pub fn normalize(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < argv.len() {
+        let a = &argv[i];
+        if (a == "--label" || a == "--health-cmd") && i + 1 < argv.len() {
+            out.push(format!("{a}={}", argv[i + 1]));
+            i += 2;
+        } else {
+            out.push(a.clone());
+            i += 1;
+        }
+    }
+    out
+}
