@@ -182,6 +182,16 @@ pub struct ApplyArgs {
     /// as it ends, then the summary (human progress off).
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,
+    /// Verify the apply: each start_order group's new and started
+    /// containers must be healthy (health check) or keep running (none)
+    /// before the next group starts; one that exits, turns unhealthy or is
+    /// not ready in time fails the apply (exit 1) and later groups are
+    /// skipped.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait may take in all (implies --wait).
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
     /// Run up to N engine calls of one start_order group at once.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,

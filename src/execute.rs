@@ -7,6 +7,7 @@
 //! dependents are skipped and named; independent steps still run.
 
 use crate::engine::{Output, Runner};
+use crate::observe::State;
 use crate::plan::{Action, Create, Phase, Plan, Step};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -28,6 +29,31 @@ pub struct ExecuteOptions {
     pub pull_backoff_max: Duration,
     /// Set by a signal handler: finish the steps in flight, start no more.
     pub interrupted: Option<Arc<AtomicBool>>,
+    /// `apply --wait`: each group's new and started containers must be
+    /// healthy (or running) before the next group starts.
+    pub wait: Option<WaitOptions>,
+}
+
+/// How `apply --wait` waits.
+#[derive(Debug, Clone)]
+pub struct WaitOptions {
+    /// One bound for the whole execution (`--wait-timeout`, default 300 s).
+    pub timeout: Duration,
+    /// A container without a health check counts as up once it has kept
+    /// running this long (one that exits at once is caught).
+    pub settle: Duration,
+    /// Time between two looks (each one engine call for the whole group).
+    pub poll: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> WaitOptions {
+        WaitOptions {
+            timeout: Duration::from_secs(300),
+            settle: Duration::from_secs(1),
+            poll: Duration::from_millis(250),
+        }
+    }
 }
 
 impl Default for ExecuteOptions {
@@ -38,6 +64,7 @@ impl Default for ExecuteOptions {
             pull_backoff: Duration::from_secs(1),
             pull_backoff_max: Duration::from_secs(10),
             interrupted: None,
+            wait: None,
         }
     }
 }
@@ -154,6 +181,7 @@ impl Report {
 }
 
 struct Run<'a> {
+    started: Instant,
     plan: &'a Plan,
     engine: &'a dyn Runner,
     opts: &'a ExecuteOptions,
@@ -171,6 +199,7 @@ pub fn execute(
     progress.planned(plan);
     let started = Instant::now();
     let run = Run {
+        started,
         plan,
         engine,
         opts,
@@ -312,6 +341,16 @@ impl Run<'_> {
                 },
                 _ => self.simple(s),
             });
+            if let Some(not_ready) = self.opts.wait.as_ref().and_then(|w| self.wait(&group, w)) {
+                let why = format!("start_order {n} did not become ready ({not_ready})");
+                for s in steps
+                    .iter()
+                    .filter(|s| matches!(s.phase, Phase::Group(m) if m > n))
+                {
+                    self.finish(s, Outcome::Skipped(why.clone()));
+                }
+                return;
+            }
         }
     }
 
@@ -410,6 +449,92 @@ impl Run<'_> {
                 }
             });
         }
+    }
+
+    /// `--wait`: looks at the group's new and started detached containers,
+    /// all in one engine call each time, until each is healthy (it has a
+    /// health check) or has kept running for the settle time (it has
+    /// none). One that exits, turns unhealthy or is not ready by the
+    /// deadline fails its step, with its state and last log lines. Returns
+    /// the names that failed, if any did.
+    fn wait(&self, group: &[&Step], w: &WaitOptions) -> Option<String> {
+        let mut pending: Vec<(&Step, String)> = group
+            .iter()
+            .filter(|s| self.outcome(s.id).is_some_and(|o| o.is_done()))
+            .filter_map(|s| match &s.action {
+                Action::Create { create, .. } | Action::Replace { create, .. } if create.detach => {
+                    Some((*s, create.name.clone()))
+                }
+                Action::Start { container, .. } => Some((*s, container.name.clone())),
+                _ => None,
+            })
+            .collect();
+        let settled = Instant::now() + w.settle;
+        let deadline = self.started + w.timeout;
+        let runtime = self.plan.runtime;
+        let mut failed = Vec::new();
+        while !pending.is_empty() && !self.interrupted() {
+            let names: Vec<String> = pending.iter().map(|(_, n)| n.clone()).collect();
+            let seen = self
+                .engine
+                .run_step(&runtime.inspect_args(&names))
+                .ok()
+                .and_then(|o| crate::observe::parse_inspect(&o.stdout).ok())
+                .unwrap_or_default();
+            let now = Instant::now();
+            let mut still = Vec::new();
+            for (step, name) in pending {
+                let c = seen.iter().find(|c| c.name == name);
+                let verdict = match c {
+                    None => Some((format!("{name} is gone"), None)),
+                    Some(c) if matches!(c.status(), State::Exited | State::Dead) => Some((
+                        format!("{name} {}", c.status_text()),
+                        i32::try_from(c.exit_code).ok(),
+                    )),
+                    Some(c) if c.health == "unhealthy" => {
+                        Some((format!("{name} is unhealthy: its health check fails"), None))
+                    }
+                    Some(c)
+                        if c.running()
+                            && (c.health == "healthy"
+                                || (c.health.is_empty() && now >= settled)) =>
+                    {
+                        continue;
+                    }
+                    Some(c) if now >= deadline => Some((
+                        format!(
+                            "{name} is not ready within --wait-timeout {}s: {}",
+                            w.timeout.as_secs(),
+                            c.status_text()
+                        ),
+                        None,
+                    )),
+                    Some(_) => None,
+                };
+                match verdict {
+                    Some((message, code)) => {
+                        let logs = self
+                            .engine
+                            .run_step(&runtime.logs_args(&name, 20))
+                            .map(|o| tail(&format!("{}{}", o.stdout, o.stderr), 20))
+                            .unwrap_or_default();
+                        let message = if logs.is_empty() {
+                            message
+                        } else {
+                            format!("{message}; its last log lines:\n{logs}")
+                        };
+                        self.finish(step, Outcome::failed(message, code));
+                        failed.push(name);
+                    }
+                    None => still.push((step, name)),
+                }
+            }
+            pending = still;
+            if !pending.is_empty() {
+                std::thread::sleep(w.poll);
+            }
+        }
+        (!failed.is_empty()).then(|| failed.join(", "))
     }
 
     /// Runs a step that is one engine call.

@@ -120,6 +120,11 @@ impl Runtime {
         vec![s("rename"), s(id), s(to)]
     }
 
+    /// The last `lines` lines a container wrote.
+    pub fn logs_args(self, id: &str, lines: usize) -> Vec<String> {
+        vec![s("logs"), format!("--tail={lines}"), s(id)]
+    }
+
     /// Starts an existing container.
     pub fn start_args(self, id: &str) -> Vec<String> {
         vec![s("start"), s(id)]

@@ -8,7 +8,7 @@ use clap::{ArgMatches, CommandFactory};
 use paunch::config::{Config, LoadOptions};
 use paunch::engine::Engine;
 use paunch::error::{Error, Result};
-use paunch::execute::ExecuteOptions;
+use paunch::execute::{ExecuteOptions, WaitOptions};
 use paunch::ops;
 use paunch::plan::{Plan, PlanOptions};
 use paunch::planfile;
@@ -38,6 +38,10 @@ fn apply(
         execute: ExecuteOptions {
             parallel: usize::from(args.parallel),
             interrupted: Some(Arc::clone(&interrupts.flag)),
+            wait: (args.wait || args.wait_timeout.is_some()).then(|| WaitOptions {
+                timeout: Duration::from_secs(args.wait_timeout.unwrap_or(300)),
+                ..WaitOptions::default()
+            }),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),

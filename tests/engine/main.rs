@@ -18,3 +18,4 @@ mod restarts;
 mod saved_plans;
 mod shell;
 mod tripleo;
+mod wait;

@@ -1,0 +1,149 @@
+//! `apply --wait`: an apply that exits 0 proves its containers came up;
+//! one that crashes, turns unhealthy or is not ready in time fails the
+//! apply, with its state and last log lines, and later groups are skipped.
+
+use crate::support::*;
+use std::time::Instant;
+
+#[test]
+fn wait_passes_when_each_group_comes_up() {
+    let s = Scope::new("wait-ok");
+    let file = s.config(
+        "w.yml",
+        &format!(
+            "{{p}}db:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 1
+  healthcheck: {{test: 'true', interval: 1s, retries: 1}}
+{{p}}web:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 1
+  start_order: 1
+"
+        ),
+    );
+    let f = file.to_str().unwrap();
+    s.paunch(&["apply", "--file", f, "--config-id", "c1", "--wait"])
+        .ok();
+    let db = inspect(&s.name("db"));
+    assert_eq!(db["State"]["Health"]["Status"], "healthy");
+    // web was created once db was healthy: after db's first check.
+    let checked = db["State"]["Health"]["Log"][0]["End"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let web_created = inspect(&s.name("web"))["Created"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        web_created > checked,
+        "web {web_created} before db healthy {checked}"
+    );
+    assert!(running(&s.name("web")));
+}
+
+#[test]
+fn a_crash_fails_the_apply_and_skips_later_groups() {
+    let s = Scope::new("wait-crash");
+    let file = s.config(
+        "c.yml",
+        &format!(
+            "{{p}}crash:
+  image: {IMAGE}
+  command: [sh, -c, 'echo cannot open the database >&2; exit 2']
+{{p}}later:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 1
+  start_order: 1
+"
+        ),
+    );
+    let f = file.to_str().unwrap();
+    let run = s
+        .paunch(&["apply", "--file", f, "--config-id", "c1", "--wait"])
+        .code(1);
+    let crash = s.name("crash");
+    assert!(
+        run.stdout.contains(&format!("{crash} exited (2)")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("cannot open the database"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("start_order 0 did not become ready"),
+        "{}",
+        run.stdout
+    );
+    assert!(!exists(&s.name("later")), "a later group is not started");
+    // Without --wait the apply says nothing of it (the original's way).
+    s.paunch(&["delete", "c1"]).ok();
+    s.apply(&file, "c1").ok();
+}
+
+#[test]
+fn unhealthy_or_too_slow_fails_within_the_timeout() {
+    let s = Scope::new("wait-sick");
+    let file = s.config(
+        "u.yml",
+        &format!(
+            "{{p}}sick:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 1
+  healthcheck: {{test: 'false', interval: 1s, retries: 1}}
+"
+        ),
+    );
+    let f = file.to_str().unwrap();
+    let run = s
+        .paunch(&["apply", "--file", f, "--config-id", "c1", "--wait"])
+        .code(1);
+    assert!(
+        run.stdout
+            .contains(&format!("{} is unhealthy", s.name("sick"))),
+        "{}",
+        run.stdout
+    );
+
+    let slow = s.config(
+        "s.yml",
+        &format!(
+            "{{p}}slow:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 1
+  healthcheck: {{test: 'true', interval: 60s, start_period: 60s}}
+"
+        ),
+    );
+    let started = Instant::now();
+    let run = s
+        .paunch(&[
+            "apply",
+            "--file",
+            slow.to_str().unwrap(),
+            "--config-id",
+            "c2",
+            "--wait-timeout",
+            "2",
+        ])
+        .code(1);
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the timeout bounds the wait"
+    );
+    assert!(
+        run.stdout
+            .contains("is not ready within --wait-timeout 2s: running (starting)"),
+        "{}",
+        run.stdout
+    );
+}
