@@ -876,6 +876,8 @@ mod tests {
         fail: Option<&'static str>,
         /// Set when the n-th call (1-based) starts.
         interrupt_at: Option<(usize, Arc<AtomicBool>)>,
+        /// What `inspect` prints: the state of every container asked for.
+        inspect_state: Option<&'static str>,
     }
 
     impl Runner for Recorder {
@@ -912,6 +914,14 @@ mod tests {
                     .cloned()
                     .collect::<Vec<_>>()
                     .join("\n"),
+                Some("inspect") => {
+                    let state = self.inspect_state.unwrap_or(r#"{"Status": "running"}"#);
+                    let items: Vec<String> = argv[2..]
+                        .iter()
+                        .map(|n| format!(r#"{{"Id": "x", "Name": "/{n}", "State": {state}}}"#))
+                        .collect();
+                    format!("[{}]", items.join(","))
+                }
                 _ => "0123456789abcdef".into(),
             };
             Ok(Output {
@@ -984,6 +994,63 @@ mod tests {
             ..Default::default()
         };
         execute(plan, r, &opts, &Silent)
+    }
+
+    fn wait_options() -> Option<WaitOptions> {
+        Some(WaitOptions {
+            timeout: Duration::from_secs(5),
+            settle: Duration::from_millis(50),
+            poll: Duration::from_millis(10),
+        })
+    }
+
+    #[test]
+    fn wait_looks_at_a_whole_group_in_one_call_and_moves_on_when_it_runs() {
+        let p = plan(
+            "aa:\n  image: app:1\nbb:\n  image: app:1\ncc:\n  image: app:1\n  start_order: 1\n",
+            &observed(vec![]),
+        );
+        let r = Recorder::default();
+        let opts = ExecuteOptions {
+            wait: wait_options(),
+            ..Default::default()
+        };
+        let report = execute(&p, &r, &opts, &Silent);
+        assert!(report.success(), "{report:?}");
+        let calls = r.calls();
+        let first_look = calls.iter().position(|c| c.starts_with("inspect")).unwrap();
+        assert_eq!(calls[first_look], "inspect --type=container aa bb");
+        let cc = calls.iter().position(|c| c.contains("--name=cc")).unwrap();
+        assert!(first_look < cc, "the next group waits: {calls:?}");
+    }
+
+    #[test]
+    fn wait_fails_an_exited_container_and_skips_later_groups() {
+        let p = plan(
+            "aa:\n  image: app:1\nbb:\n  image: app:1\n  start_order: 1\n",
+            &observed(vec![]),
+        );
+        let r = Recorder {
+            inspect_state: Some(r#"{"Status": "exited", "ExitCode": 3}"#),
+            ..Default::default()
+        };
+        let opts = ExecuteOptions {
+            wait: wait_options(),
+            ..Default::default()
+        };
+        let report = execute(&p, &r, &opts, &Silent);
+        let failed: Vec<(usize, &str)> = report.failed().collect();
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].1.starts_with("aa exited (3)"), "{failed:?}");
+        assert!(matches!(
+            report.outcomes[0].1,
+            Outcome::Failed(Failure {
+                exit_code: Some(3),
+                ..
+            })
+        ));
+        assert_eq!(report.skipped().count(), 1);
+        assert!(!r.calls().iter().any(|c| c.contains("--name=bb")));
     }
 
     #[test]
