@@ -15,17 +15,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// How to execute.
+/// How to execute a plan. The default runs one step at a time, with 4 pull
+/// attempts backing off from 1 s up to 10 s, no interrupt flag and no
+/// `--wait`.
 #[derive(Debug, Clone)]
 pub struct ExecuteOptions {
-    /// Engine calls of one `start_order` group (and pulls) at once; 1 runs
-    /// everything in order.
+    /// Engine calls of one `start_order` group (and pulls) at once; 1 (the
+    /// default) runs everything in order.
     pub parallel: usize,
-    /// Pull attempts per image.
+    /// Pull attempts per image, the first included (default 4).
     pub pull_attempts: u32,
-    /// The backoff before retry n is uniform in `[0, min(max, base·2ⁿ⁻¹)]`.
+    /// The base of the backoff: the wait before retry n is uniform in
+    /// `[0, min(pull_backoff_max, pull_backoff·2ⁿ⁻¹)]` (default 1 s).
     pub pull_backoff: Duration,
-    /// The longest backoff before a retry.
+    /// The longest backoff before a retry (default 10 s).
     pub pull_backoff_max: Duration,
     /// Set by a signal handler: finish the steps in flight, start no more.
     pub interrupted: Option<Arc<AtomicBool>>,
@@ -40,9 +43,10 @@ pub struct WaitOptions {
     /// One bound for the whole execution (`--wait-timeout`, default 300 s).
     pub timeout: Duration,
     /// A container without a health check counts as up once it has kept
-    /// running this long (one that exits at once is caught).
+    /// running this long (one that exits at once is caught; default 1 s).
     pub settle: Duration,
-    /// Time between two looks (each one engine call for the whole group).
+    /// Time between two looks (each one engine call for the whole group;
+    /// default 250 ms).
     pub poll: Duration,
 }
 
@@ -189,7 +193,12 @@ struct Run<'a> {
     outcomes: Mutex<BTreeMap<usize, Outcome>>,
 }
 
-/// Runs a plan.
+/// Runs a plan: the only code that changes anything. Steps run in the
+/// plan's phases (pulls, deletions, renames, then each `start_order` group),
+/// each only after the steps in its `after` succeeded. It does not check
+/// that the plan is still current (see [`crate::plan::staleness`]) and never
+/// fails as a whole: a failed, skipped or interrupted step is recorded in
+/// the [`Report`], every step of the plan with an outcome.
 pub fn execute(
     plan: &Plan,
     engine: &dyn Runner,

@@ -14,7 +14,8 @@ pub enum Value {
     Null,
     /// `true` or `false` (YAML 1.1: also yes/no/on/off).
     Bool(bool),
-    /// Python ints are unbounded; i128 covers anything a config plausibly holds.
+    /// An integer. Python ints are unbounded; i128 covers anything a config
+    /// plausibly holds.
     Int(i128),
     /// A float (Python's `float`).
     Float(f64),

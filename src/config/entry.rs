@@ -82,15 +82,16 @@ pub struct Entry {
     pub node: Node,
     /// `data` encoded as the `config_data` label (computed once).
     pub(crate) encoded: String,
-    /// The file it came from, and where (0 when not from a file).
+    /// The file it came from, as named in messages.
     pub file: String,
     /// 1-based line of the entry's name (0 when not from a file).
     pub line: usize,
-    /// 1-based column of the entry's name.
+    /// 1-based column of the entry's name (0 when not from a file).
     pub column: usize,
     /// Every key given, typed, in the key table's order.
     pub settings: Vec<(&'static Key, Setting)>,
-    /// Where each key's value was written (line, column; 0 when not from a file).
+    /// Where each key's value was written: `(key, line, column)`, 1-based
+    /// (0 when not from a file).
     pub positions: Vec<(&'static str, usize, usize)>,
     /// Whether a problem was found (such an entry is only kept to report
     /// every problem of a file at once).
@@ -120,7 +121,7 @@ impl Entry {
         }
     }
 
-    /// A key's first string.
+    /// A key's first string, if given.
     pub fn string(&self, name: &str) -> Option<&str> {
         self.strings(name).first().map(String::as_str)
     }
@@ -141,7 +142,7 @@ impl Entry {
         }
     }
 
-    /// `action`, default run.
+    /// `action`, default [`EntryAction::Run`].
     pub fn action(&self) -> EntryAction {
         match self.setting("action") {
             Some(Setting::EntryAction(a)) => *a,

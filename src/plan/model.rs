@@ -24,7 +24,10 @@ pub enum Operation {
     Delete,
 }
 
-/// A plan.
+/// A plan: what one command will do, step by step, and the observed state
+/// it was computed from. Serialized, it is the plan document
+/// (`docs/plan-format.md`); a saved plan also carries a `checksum`, added and
+/// checked by [`crate::planfile`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// `MAJOR.MINOR` of the document format ([`FORMAT_VERSION`] when made).
@@ -147,7 +150,6 @@ pub struct Step {
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
     /// Pull an image missing locally (4 attempts, jittered backoff).
-    /// Pull `image` (`argv`: the engine arguments).
     Pull {
         /// The image reference.
         image: String,
@@ -156,7 +158,7 @@ pub enum Action {
     },
     /// Stop gracefully, then remove.
     Delete {
-        /// The container deleted.
+        /// The container to delete.
         container: Target,
         /// The engine arguments that stop it.
         stop: Vec<String>,
@@ -280,24 +282,20 @@ pub enum Reason {
     /// The `config_data` label is not JSON.
     BadConfigData,
     /// Another container of the same entry is kept.
-    /// Another container of the same entry is kept.
     Duplicate {
         /// The name of the container kept.
         kept: String,
     },
-    /// Cleanup: its config ID is not among those kept.
     /// Cleanup: its config ID is not among those kept.
     ConfigIdNotKept {
         /// The container's config ID.
         config_id: String,
     },
     /// Delete: its config ID was named.
-    /// Delete: its config ID was named.
     ConfigIdDeleted {
-        /// The config ID deleted.
+        /// The config ID named for deletion.
         config_id: String,
     },
-    /// Its desired name is free again.
     /// Its desired name is free again.
     DesiredNameFree {
         /// Its desired name.
@@ -305,15 +303,12 @@ pub enum Reason {
     },
     /// Its desired name is held by a managed container that wants this
     /// one's name (names swapped by hand): it moves aside first (since 1.1).
-    /// Its desired name is held by a managed container that wants this one's
-    /// name: it moves aside first.
     NamesSwapped {
         /// Its desired name.
         desired: String,
     },
     /// The entry's `config_data` changed.
     ConfigChanged,
-    /// The image reference now names another image ID.
     /// The image reference now names another image ID (`from` the container's,
     /// `to` the reference's).
     ImageUpdated {
@@ -343,17 +338,14 @@ pub enum Reason {
     },
     /// A blocking (`detach: false`) container's last run ended with a code
     /// outside its `exit_codes`: it runs again (since 1.1).
-    /// A blocking container whose last run exited with a code outside its
-    /// `exit_codes`: it runs again.
     BlockingFailed {
         /// The exit code of its last run.
         exit_code: i64,
     },
-    /// The container whose namespaces or volumes this one joins was (or is
-    /// being) replaced: this one holds a dead namespace or old volumes
+    /// The container whose namespaces or volumes this one joins was
+    /// replaced, or is replaced by this plan: this one holds a dead
+    /// namespace or old volumes, and its step comes after that one
     /// (since 1.1).
-    /// The container this one joins (`container`, as configured) was replaced,
-    /// or is replaced by this plan.
     JoinedReplaced {
         /// The container joined, as the configuration names it.
         container: String,
@@ -379,27 +371,23 @@ pub enum Note {
         /// Whether that container is managed by the same name.
         holder_managed: bool,
     },
-    /// The image will be pulled; the existing container is kept, and is
-    /// replaced by a later apply if the pulled image differs.
-    /// The image will be pulled; the existing container of `entry` is kept, and
-    /// a later apply replaces it if the pulled `image` differs.
+    /// The image will be pulled; the existing container of `entry` is kept,
+    /// and a later apply replaces it if the pulled `image` differs.
     ImagePulledContainerKept {
         /// The entry whose container is kept.
         entry: String,
         /// The image pulled.
         image: String,
     },
-    /// A detached container exists but is not running; it is left as it
-    /// is (its restart policy, or the operator, decides).
-    /// A detached container is neither running nor exited (dead, restarting):
-    /// left as it is.
+    /// A detached container is neither running, exited nor paused (dead,
+    /// restarting): it is left as it is (its restart policy, or the
+    /// operator, decides).
     NotRunning {
         /// The container.
         container: Target,
         /// The engine's word for its state.
         state: String,
     },
-    /// An exec target that no container holds at plan time.
     /// An exec `entry` whose `target` no container holds at plan time.
     ExecTargetMissing {
         /// The exec entry.
@@ -408,13 +396,11 @@ pub enum Note {
         target: String,
     },
     /// A container is paused; it is left paused (since 1.1).
-    /// A container is paused; it is left paused.
     Paused {
         /// The container.
         container: Target,
     },
     /// A kept container runs but its health check fails (since 1.1).
-    /// A kept container runs but its health check fails.
     Unhealthy {
         /// The container.
         container: Target,

@@ -76,9 +76,9 @@ pub enum Change {
         id: String,
         /// Its name.
         name: String,
-        /// Its state then.
+        /// Its state then, the engine's word (`running`, `exited`...).
         from: String,
-        /// Its state now.
+        /// Its state now, the same way.
         to: String,
     },
     /// An image reference names another image ID.
@@ -87,7 +87,7 @@ pub enum Change {
         image: String,
         /// The ID it named then (none: missing).
         from: Option<String>,
-        /// The ID it names now.
+        /// The ID it names now (none: missing).
         to: Option<String>,
     },
     /// A name the plan uses is now taken.

@@ -12,7 +12,7 @@
 //! Aliases are expanded (as PyYAML does), within a node budget, so an alias
 //! bomb is an error and not an exhausted machine.
 //!
-//! [`load`] reads, [`resolve_plain`] types plain scalars, [`dump`] writes.
+//! [`load()`] reads, [`resolve_plain`] types plain scalars, [`dump()`] writes.
 
 mod dump;
 mod load;
@@ -24,19 +24,22 @@ pub use resolve::{construct_float, construct_int, resolve_plain};
 
 use crate::value::{Map, Value};
 
-/// At most this many nodes after alias expansion.
+/// At most this many nodes in a document, counted after alias expansion;
+/// [`load()`] refuses a larger one.
 pub const MAX_NODES: usize = 200_000;
-/// At most this deep.
+/// At most this many levels of nested sequences and maps; [`load()`]
+/// refuses a deeper document.
 pub const MAX_DEPTH: usize = 64;
 
-/// A loaded node with its position (1-based line and column).
+/// A loaded node with its position (1-based line and column; both 0 for a
+/// node not read from a file, see [`Node::from_value`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
-    /// 1-based line.
+    /// 1-based line (0: not from a file).
     pub line: usize,
-    /// 1-based column.
+    /// 1-based column (0: not from a file).
     pub column: usize,
-    /// What it is.
+    /// Its content: a scalar, a sequence or a map.
     pub data: NodeData,
 }
 
@@ -45,7 +48,7 @@ pub struct Node {
 pub enum NodeData {
     /// A scalar.
     Scalar(Scalar),
-    /// A sequence.
+    /// A sequence, in the order written.
     Seq(Vec<Node>),
     /// A mapping, in the order written.
     Map(Vec<MapEntry>),
@@ -75,7 +78,7 @@ pub struct MapEntry {
     pub key_line: usize,
     /// 1-based column of the key.
     pub key_column: usize,
-    /// The value.
+    /// The value, with its own position.
     pub value: Node,
 }
 
@@ -86,7 +89,7 @@ pub struct LoadError {
     pub line: usize,
     /// 1-based column.
     pub column: usize,
-    /// What is wrong.
+    /// What is wrong (the position is in `line` and `column`).
     pub message: String,
 }
 
