@@ -18,7 +18,7 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// The lock file.
+    /// The path of the lock file held.
     pub fn path(&self) -> &Path {
         &self.path
     }

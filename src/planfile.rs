@@ -88,7 +88,11 @@ fn invalid(path: &str, what: impl std::fmt::Display) -> Error {
 }
 
 /// Parses and verifies a plan document: JSON, a paunch plan, a format
-/// version this paunch reads, and a checksum that verifies.
+/// version this paunch reads, and a checksum that verifies. `path` names the
+/// document in messages. Every failure is [`ErrorKind::PlanInvalid`]. It
+/// checks neither that the steps follow from the plan's own configuration
+/// ([`crate::plan::verify`]) nor that the plan is still current
+/// ([`crate::plan::staleness`]).
 pub fn from_document(text: &str, path: &str) -> Result<Plan> {
     let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         invalid(path, format!("not a plan: not JSON ({e})"))
@@ -140,7 +144,9 @@ fn unreadable(path: &Path, e: std::io::Error) -> Error {
     .with_source(e)
 }
 
-/// Reads and verifies a plan file.
+/// Reads and verifies a plan file, as [`from_document`] does. A file that
+/// cannot be read, is larger than [`MAX_PLAN_BYTES`] or is not UTF-8 is
+/// also [`ErrorKind::PlanInvalid`].
 pub fn read(path: &Path) -> Result<Plan> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| unreadable(path, e))?;
