@@ -19,8 +19,10 @@ def container(n, name, config_id, entry_name, data, state="running", image_id=IM
     if health: c["health"] = health
     if joined: c["joined"] = [{"key": k, "container": v} for k, v in joined]
     return c
-def write(scn, config_text, containers, foreign=(), images=None, options=None):
+def write(scn, config_text, containers, foreign=(), images=None, options=None, after=None):
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), scn); os.makedirs(d, exist_ok=True)
+    if after is not None:
+        open(os.path.join(d, "after.json"), "w").write(json.dumps({"containers": after, "foreign": [{"id": cid(i), "name": n} for i, n in foreign]}, indent=2) + "\n")
     if config_text is not None:
         open(os.path.join(d, "config.yaml"), "w").write(config_text)
     obs = {"containers": containers, "foreign": [{"id": cid(i), "name": n} for i, n in foreign],
@@ -192,3 +194,22 @@ write("unhealthy-container-noted", HA, [container(1, "alpha", "v1", "alpha", A["
 write("paused-and-label-changed", HA, [container(1, "alpha", "v1", "alpha", A["alpha"], state="paused", labels_extra={"team": "web"}), container(2, "beta", "v1", "beta", A["beta"], labels_extra={"team": "web"})], options={"config_id": "v1", "labels": {"team": "platform"}})
 # Another config ID's container under a suffixed name is not this apply's business: no note.
 write("other-config-id-suffixed-no-note", HELLO, [container(2, "hello-q85i4ea2", "hi-again", "hello", H, state="exited")], foreign=[(90, "hello")], options={"config_id": "hi-third"})
+# apply --rollback: the apply replaced web (its environment changed, and its
+# tag names a new image), deleted legacy (exited, removed from the
+# configuration, carrying a --label) and created cache, then failed.
+# after.json is the host after the failure: web's new container and cache
+# are there, the old web and legacy are gone. The rollback removes cache,
+# brings the old web back in place of the new one (old config_data, old
+# image by ID, running) and recreates legacy without starting it.
+ROLLBACK = SERVICE.replace("LOG_LEVEL: debug", "LOG_LEVEL: info").replace("init:\n  image: paunch-test/busybox:1\n  command: [sh, -c, \"echo migrating\"]\n  detach: false\n  start_order: 1\n", "cache:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  start_order: 1\n")
+R = entries(ROLLBACK)
+LEGACY = {"image": "paunch-test/busybox:1", "command": "sleep 3600"}
+before = [container(1, "db", "v1", "db", E["db"]),
+          container(3, "web", "v1", "web", E["web"], image_id=IMG2),
+          container(4, "legacy", "v1", "legacy", LEGACY, state="exited", exit_code=137, labels_extra={"team": "blue"})]
+after = [container(1, "db", "v1", "db", E["db"]),
+         container(20, "web", "v1", "web", R["web"], created="2026-11-02T10:00:20Z"),
+         container(21, "cache", "v1", "cache", R["cache"], created="2026-11-02T10:00:21Z")]
+write("rollback-failed-apply", ROLLBACK, before, options={"config_id": "v1", "operation": "rollback"}, after=after)
+# Nothing had changed when the apply failed (its first pull failed): nothing to roll back.
+write("rollback-nothing-changed", ROLLBACK, before, images={"paunch-test/busybox:1": None}, options={"config_id": "v1", "operation": "rollback", "ran": [1]}, after=before)

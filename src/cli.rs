@@ -192,6 +192,11 @@ pub struct ApplyArgs {
     /// How long --wait may take in all (implies --wait).
     #[arg(long, value_name = "SECONDS")]
     pub wait_timeout: Option<u64>,
+    /// When the apply fails (implies --wait): bring back what it replaced
+    /// or deleted, as it was (its recorded config_data and image ID), and
+    /// remove what it created. Not after an interrupt.
+    #[arg(long)]
+    pub rollback: bool,
     /// Run up to N engine calls of one start_order group at once.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,

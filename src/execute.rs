@@ -151,6 +151,9 @@ pub struct Report {
     pub interrupted: bool,
     /// How long the execution took.
     pub elapsed: Duration,
+    /// With `--wait`: each container found ready, and how (`healthy`, or
+    /// `running` for one without a health check), in the order found.
+    pub ready: Vec<(String, String)>,
 }
 
 impl Report {
@@ -191,6 +194,7 @@ struct Run<'a> {
     opts: &'a ExecuteOptions,
     progress: &'a dyn Progress,
     outcomes: Mutex<BTreeMap<usize, Outcome>>,
+    ready: Mutex<Vec<(String, String)>>,
 }
 
 /// Runs a plan: the only code that changes anything. Steps run in the
@@ -214,6 +218,7 @@ pub fn execute(
         opts,
         progress,
         outcomes: Mutex::new(BTreeMap::new()),
+        ready: Mutex::new(Vec::new()),
     };
     run.all();
     let interrupted = run.interrupted();
@@ -227,6 +232,7 @@ pub fn execute(
         outcomes: all,
         interrupted,
         elapsed: started.elapsed(),
+        ready: run.ready.into_inner().unwrap_or_default(),
     }
 }
 
@@ -508,6 +514,14 @@ impl Run<'_> {
                             && (c.health == "healthy"
                                 || (c.health.is_empty() && now >= settled)) =>
                     {
+                        let how = if c.health.is_empty() {
+                            "running"
+                        } else {
+                            "healthy"
+                        };
+                        if let Ok(mut r) = self.ready.lock() {
+                            r.push((name, how.to_string()));
+                        }
                         continue;
                     }
                     Some(c) if now >= deadline => Some((

@@ -96,6 +96,9 @@ pub struct Options<'a> {
     pub lock_timeout: Duration,
     /// Told of the plan and of each step as it starts and ends.
     pub progress: &'a dyn Progress,
+    /// `apply --rollback`: when the apply fails (not when interrupted),
+    /// undo it under the same lock (see [`crate::plan::rollback`]).
+    pub rollback: bool,
 }
 
 impl Default for Options<'_> {
@@ -105,6 +108,7 @@ impl Default for Options<'_> {
             execute: ExecuteOptions::default(),
             lock_timeout: Duration::from_secs(600),
             progress: &execute::Silent,
+            rollback: false,
         }
     }
 }
@@ -113,9 +117,22 @@ impl Default for Options<'_> {
 /// every step. A step that failed is not an error: the call is `Ok` and
 /// the report says which failed ([`Report::success`]); `Err` means nothing
 /// was executed (the configuration, the engine, the lock, a stale plan).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Applied {
     /// The plan executed.
+    pub plan: Plan,
+    /// What happened to each of its steps.
+    pub report: Report,
+    /// With [`Options::rollback`], after a failure: the rollback's plan and
+    /// report, or why it could not be planned (the engine could not be
+    /// observed).
+    pub rollback: Option<Result<RolledBack>>,
+}
+
+/// The rollback of a failed apply: its plan and what happened to each step.
+#[derive(Debug, Clone)]
+pub struct RolledBack {
+    /// The rollback plan executed.
     pub plan: Plan,
     /// What happened to each of its steps.
     pub report: Report,
@@ -137,7 +154,33 @@ fn locked(
     )?;
     let plan = plan()?;
     let report = execute::execute(&plan, engine, &opts.execute, opts.progress);
-    Ok(Applied { plan, report })
+    // An interrupt asked paunch to stop, not to undo.
+    let rollback = (opts.rollback && !report.success() && !report.interrupted)
+        .then(|| rollback(engine, &plan, &report, opts));
+    Ok(Applied {
+        plan,
+        report,
+        rollback,
+    })
+}
+
+/// Plans the rollback of a failed apply against what is there now, and
+/// executes it without waiting (what comes back is what was there).
+fn rollback(engine: &Engine, failed: &Plan, report: &Report, opts: &Options) -> Result<RolledBack> {
+    let now = engine.observe(&failed.managed_by, &[])?;
+    let ran: Vec<usize> = report
+        .outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, execute::Outcome::Done(_) | execute::Outcome::Failed(_)))
+        .map(|(id, _)| *id)
+        .collect();
+    let plan = plan::plan_rollback(failed, &now, &ran);
+    let execute = ExecuteOptions {
+        wait: None,
+        ..opts.execute.clone()
+    };
+    let report = execute::execute(&plan, engine, &execute, opts.progress);
+    Ok(RolledBack { plan, report })
 }
 
 /// Plans and executes an apply under the lock: `paunch apply` in one call.

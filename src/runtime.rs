@@ -151,6 +151,40 @@ impl Runtime {
     /// # Ok::<(), paunch::Error>(())
     /// ```
     pub fn run_args(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
+        let head = self.labelled_run(entry, name, labels);
+        self.container_args(entry, head, entry.image().unwrap_or_default())
+    }
+
+    /// Recreates a container a failed apply removed, as it was: its entry
+    /// read back from its `config_data` label, its own labels, and the
+    /// image by ID (`image`), since its tag may name another image now.
+    /// `start` runs it (it was running); otherwise it is only created, as
+    /// it was not.
+    pub fn recreate_args(
+        self,
+        entry: &Entry,
+        name: &str,
+        labels: &LabelSet,
+        image: &str,
+        start: bool,
+    ) -> Vec<String> {
+        let head = self.labelled_run(entry, name, labels);
+        let detach_at = head.len();
+        let mut a = self.container_args(entry, head, image);
+        if !start {
+            // `create` takes `run`'s flags but `--detach`, which
+            // `container_args` puts first, when the entry detaches.
+            a[0] = s("create");
+            if entry.detach() {
+                a.remove(detach_at);
+            }
+        }
+        a
+    }
+
+    /// `run --name=NAME` and every label: `--label`s, the entry's own,
+    /// then paunch's four.
+    fn labelled_run(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
         let mut a = vec![s("run"), format!("--name={name}")];
         for (k, v) in &labels.extra {
             a.push(format!("--label={k}={v}"));
@@ -175,7 +209,7 @@ impl Runtime {
             labels::CONFIG_DATA,
             entry.config_data()
         ));
-        self.container_args(entry, a)
+        a
     }
 
     /// `run` for `paunch debug --action run`: the entry's own arguments,
@@ -195,11 +229,11 @@ impl Runtime {
             a.push(format!("--label={l}"));
         }
         a.push(format!("--label=paunch_debug={}", entry.name));
-        self.container_args(entry, a)
+        self.container_args(entry, a, entry.image().unwrap_or_default())
     }
 
     /// The entry's flags, image and command after the name and labels.
-    fn container_args(self, entry: &Entry, mut a: Vec<String>) -> Vec<String> {
+    fn container_args(self, entry: &Entry, mut a: Vec<String>, image: &str) -> Vec<String> {
         if entry.detach() {
             a.push(s("--detach=true"));
         }
@@ -212,7 +246,7 @@ impl Runtime {
         } else if entry.setting("entrypoint").is_some() {
             a.push(s("--entrypoint="));
         }
-        a.push(entry.image().unwrap_or_default().to_string());
+        a.push(image.to_string());
         a.extend(entrypoint.iter().skip(1).cloned());
         a.extend(entry.command().iter().cloned());
         a

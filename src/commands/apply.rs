@@ -38,14 +38,17 @@ fn apply(
         execute: ExecuteOptions {
             parallel: usize::from(args.parallel),
             interrupted: Some(Arc::clone(&interrupts.flag)),
-            wait: (args.wait || args.wait_timeout.is_some()).then(|| WaitOptions {
-                timeout: Duration::from_secs(args.wait_timeout.unwrap_or(300)),
-                ..WaitOptions::default()
+            wait: (args.wait || args.rollback || args.wait_timeout.is_some()).then(|| {
+                WaitOptions {
+                    timeout: Duration::from_secs(args.wait_timeout.unwrap_or(300)),
+                    ..WaitOptions::default()
+                }
             }),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),
         progress: printer,
+        rollback: args.rollback,
     };
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;
@@ -53,12 +56,12 @@ fn apply(
         // A saved plan carries its runtime; its argv are that runtime's.
         let engine = Engine::new(plan.runtime);
         let applied = ops::apply_saved(&engine, &plan, &run(PlanOptions::default()))?;
-        return Ok(finish(printer, "Apply", &applied.plan, &applied.report, g));
+        return Ok(finish(printer, "Apply", &applied, g));
     }
     let (config, opts) = load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
     let applied = ops::apply(&engine, &config, &run(opts))?;
-    Ok(finish(printer, "Apply", &applied.plan, &applied.report, g))
+    Ok(finish(printer, "Apply", &applied, g))
 }
 
 /// Refuses `--managed-by` or `--default-runtime`, given on the command

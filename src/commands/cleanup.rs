@@ -58,13 +58,14 @@ fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Statu
         },
         lock_timeout: Duration::from_secs(r.locking.lock_timeout),
         progress: &printer,
+        rollback: false,
     };
     let result = match which {
         Which::Cleanup => ops::cleanup(&engine, ids, &run).map(|a| ("Cleanup", a)),
         Which::Delete => ops::delete(&engine, ids, &run).map(|a| ("Delete", a)),
     };
     match result {
-        Ok((verb, applied)) => Ok(finish(&printer, verb, &applied.plan, &applied.report, g)),
+        Ok((verb, applied)) => Ok(finish(&printer, verb, &applied, g)),
         Err(e) => {
             printer.error(&e);
             Err(e)

@@ -31,7 +31,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     ),
     (
         130,
-        "interrupted by SIGINT/SIGTERM: after finishing the steps in flight, or at once while waiting for the lock (nothing touched)",
+        "interrupted by SIGINT/SIGTERM: after finishing the steps in flight (of an apply or its rollback), or at once while waiting for the lock (nothing touched)",
     ),
 ];
 
@@ -58,6 +58,22 @@ pub enum Status {
     Interrupted,
     /// `debug --action run`: the container's own exit code.
     Container(i32),
+}
+
+/// How an execution ended: interrupted (during it, or during its
+/// rollback), failed (a rolled-back apply still failed), or a success.
+pub fn of_execution(
+    report: &paunch::execute::Report,
+    rollback: Option<&paunch::error::Result<paunch::ops::RolledBack>>,
+) -> Status {
+    let rollback_interrupted = matches!(rollback, Some(Ok(r)) if r.report.interrupted);
+    if report.interrupted || rollback_interrupted {
+        Status::Interrupted
+    } else if report.success() {
+        Status::Success
+    } else {
+        Status::Failed
+    }
 }
 
 /// The exit code of a command's result.

@@ -15,8 +15,9 @@ use crate::cli::{Cli, Command, Global, PlanFormat};
 pub use exit::Status;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use paunch::error::{Error, Result};
-use paunch::execute::{Outcome, Progress, Report};
+use paunch::execute::{Outcome, Progress};
 use paunch::log::{self, Level};
+use paunch::ops::Applied;
 use paunch::plan::{Plan, Step};
 use paunch::render::{Paint, json, text};
 use std::collections::BTreeMap;
@@ -183,8 +184,13 @@ impl Progress for Printer {
             log::to_file(|| text::render(plan, &Paint::plain()));
             return;
         }
+        // A rollback's plan follows the failed apply's output.
+        if plan.operation == paunch::plan::Operation::Rollback {
+            out("\n");
+        }
         out(&text::render(plan, &self.paint));
-        if plan.steps.is_empty() {
+        // One bar per run: a rollback's steps are listed, not counted.
+        if plan.steps.is_empty() || self.shared.bar.get().is_some() {
             return;
         }
         out("\n");
@@ -230,7 +236,7 @@ impl Progress for Printer {
             return;
         }
         self.line(&format!("{line}\n"));
-        if let Some(bar) = self.shared.bar.get() {
+        if let Some(bar) = self.shared.bar.get().filter(|b| !b.is_finished()) {
             bar.inc(1);
         }
     }
@@ -245,25 +251,32 @@ impl Drop for Printer {
 }
 
 /// The exit code of an execution, after printing its summary (the
-/// progress bar cleared first, so no stale bar line stays above it).
-fn finish(printer: &Printer, verb: &str, plan: &Plan, report: &Report, g: &Global) -> Status {
+/// progress bar cleared first, so no stale bar line stays above it), and
+/// its rollback's, if it had one.
+fn finish(printer: &Printer, verb: &str, applied: &Applied, g: &Global) -> Status {
     if let Some(bar) = printer.shared.bar.get() {
         bar.finish_and_clear();
     }
-    let status = if report.success() {
-        Status::Success
-    } else if report.interrupted {
-        Status::Interrupted
-    } else {
-        Status::Failed
-    };
+    let (plan, report) = (&applied.plan, &applied.report);
+    let rolled_back = applied.rollback.as_ref();
+    let status = exit::of_execution(report, rolled_back);
     if printer.json {
         let code = exit::code(&Ok(status));
-        out(&format!("{}\n", json::summary_event(report, code)));
+        out(&format!(
+            "{}\n",
+            json::summary_event(
+                report,
+                rolled_back.map(|r| r.as_ref().map(|r| &r.report)),
+                code
+            )
+        ));
         return status;
     }
     let paint = Paint::for_stdout();
-    let text = report::summary(verb, plan, report, &paint);
+    let mut text = report::summary(verb, plan, report, &paint);
+    if let Some(r) = rolled_back {
+        text.push_str(&report::rollback_summary(r, &paint));
+    }
     if report.success() {
         if g.quiet {
             log::to_file(|| text.clone());

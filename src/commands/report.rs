@@ -75,6 +75,22 @@ pub fn interrupted_again(in_flight: &[String]) -> String {
     }
 }
 
+/// `--wait`'s verdicts: `Ready: web (healthy), db (running, no health check).`
+fn ready(report: &Report) -> String {
+    if report.ready.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = report
+        .ready
+        .iter()
+        .map(|(name, how)| match how.as_str() {
+            "running" => format!("{name} (running, no health check)"),
+            how => format!("{name} ({how})"),
+        })
+        .collect();
+    format!("Ready: {}.\n", each.join(", "))
+}
+
 fn indent_rest(text: &str, pad: &str) -> String {
     let mut lines = text.lines();
     let mut out = lines.next().unwrap_or_default().to_string();
@@ -83,6 +99,51 @@ fn indent_rest(text: &str, pad: &str) -> String {
         out.push_str(pad);
         out.push_str(l);
     }
+    out
+}
+
+/// What a rollback did, after the failed apply's summary.
+pub fn rollback_summary(
+    rollback: &paunch::error::Result<paunch::ops::RolledBack>,
+    paint: &Paint,
+) -> String {
+    let s = paint.style();
+    let r = match rollback {
+        Err(e) => {
+            return format!(
+                "{} {e}\nNothing was rolled back; run `paunch plan` to see where the host stands.\n",
+                s.red().bold().apply_to("Rollback could not be planned:")
+            );
+        }
+        Ok(r) => r,
+    };
+    let mut out = String::from("\n");
+    if r.plan.steps.is_empty() {
+        out.push_str("Nothing to roll back: the failed apply changed no container.\n");
+    } else if r.report.success() {
+        let done = r.report.outcomes.len();
+        out.push_str(&format!(
+            "{}\n",
+            s.yellow().bold().apply_to(format!(
+                "Rolled back: {done} step{} done in {:.1}s.",
+                if done == 1 { "" } else { "s" },
+                r.report.elapsed.as_secs_f64()
+            ))
+        ));
+        for st in &r.plan.steps {
+            out.push_str(&format!("  {}\n", st.describe()));
+        }
+    } else {
+        out.push_str(&summary("Rollback", &r.plan, &r.report, paint));
+        out.push_str("The host is partly rolled back: run `paunch plan` to see where it stands.\n");
+    }
+    for n in &r.plan.notes {
+        out.push_str(&format!(
+            "  {}\n",
+            paunch::render::text::note_text(n, &r.plan.managed_by)
+        ));
+    }
+    out.push_str("The configuration is unchanged: the next plan shows the same change again.\n");
     out
 }
 
@@ -104,6 +165,7 @@ pub fn summary(verb: &str, plan: &Plan, report: &Report, paint: &Paint) -> Strin
                 if done == 1 { "" } else { "s" }
             ))
         ));
+        out.push_str(&ready(report));
         return out;
     }
     let head = if report.interrupted {

@@ -5,10 +5,12 @@ mod diff;
 pub mod model;
 mod names;
 pub mod planner;
+pub mod rollback;
 pub mod staleness;
 pub mod verify;
 
 pub use model::*;
 pub use names::{NameBook, unique_name};
 pub use planner::{PlanOptions, plan_apply, plan_cleanup, plan_delete};
+pub use rollback::plan_rollback;
 pub use staleness::{Change, changes, dependencies_now, fingerprint};

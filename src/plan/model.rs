@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// The plan document's format version: `MAJOR.MINOR`. Minor versions only
 /// add fields; a reader refuses another major version.
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// What a plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +22,9 @@ pub enum Operation {
     Cleanup,
     /// Plans `paunch delete`.
     Delete,
+    /// Undoes a failed `apply --rollback` (since 1.2; made after the
+    /// failure, never saved).
+    Rollback,
 }
 
 /// A plan: what one command will do, step by step, and the observed state
@@ -350,6 +353,12 @@ pub enum Reason {
         /// The container joined, as the configuration names it.
         container: String,
     },
+    /// A rollback step: it undoes `step` of the failed apply (its
+    /// container created, replaced, deleted or renamed). Since 1.2.
+    RollBack {
+        /// The failed apply's step, described (`replace web`).
+        step: String,
+    },
     /// A reason added by a later minor format version.
     #[serde(other)]
     Unknown,
@@ -416,6 +425,15 @@ pub enum Note {
         has: Option<String>,
         /// The value `--label` gives.
         wanted: String,
+    },
+    /// A step of the failed apply that its rollback does not undo, and
+    /// why (an exec ran; a container cannot be recreated from its
+    /// labels). Since 1.2.
+    NotRolledBack {
+        /// The failed apply's step, described.
+        step: String,
+        /// Why it is not undone.
+        why: String,
     },
     /// A note added by a later minor format version.
     #[serde(other)]

@@ -137,7 +137,7 @@ pub fn plan_delete(observed: &Observed, ids: &[String], opts: &PlanOptions) -> P
 /// Points a join's argument at the container it resolved to:
 /// `--net=container:X` → `--net=container:X-1a2b3c4d`, `--volumes-from=X:ro`
 /// → `--volumes-from=X-1a2b3c4d:ro`.
-fn rewrite_join(argv: &mut [String], key: &str, wanted: &str, container: &str) {
+pub(super) fn rewrite_join(argv: &mut [String], key: &str, wanted: &str, container: &str) {
     let flag = match keys::key(key).map(|k| k.emit) {
         Some(Emit::Each(flag)) => flag,
         _ => return,
@@ -179,7 +179,7 @@ fn deletion_reason(c: &Container, entry: Option<&Entry>) -> Option<Reason> {
 
 /// The `net`/`ipc`/`pid: container:X` and `volumes_from` containers an
 /// entry joins: `(key, X)`.
-fn entry_joins(e: &Entry) -> Vec<(&'static str, &str)> {
+pub(super) fn entry_joins(e: &Entry) -> Vec<(&'static str, &str)> {
     let mut out = Vec::new();
     for key in ["net", "ipc", "pid"] {
         if let Some(x) = e.string(key).and_then(|m| m.strip_prefix("container:")) {
@@ -372,7 +372,7 @@ fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Opti
 }
 
 /// The grace period recorded in a container's own `config_data`.
-fn stop_timeout(c: &Container) -> Option<u64> {
+pub(super) fn stop_timeout(c: &Container) -> Option<u64> {
     let data = labels::decode_config_data(c.config_data()?)?;
     seconds_of(data.as_map()?.get("stop_grace_period")?)
 }

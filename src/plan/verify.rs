@@ -61,6 +61,13 @@ pub fn derive_steps(plan: &Plan) -> Result<Vec<Step>, String> {
         }
         Operation::Cleanup => plan_cleanup(&observed, &plan.config_ids, &opts),
         Operation::Delete => plan_delete(&observed, &plan.config_ids, &opts),
+        // Made from a failed apply's plan and report, which it does not
+        // hold: never saved, never run from a file.
+        Operation::Rollback => {
+            return Err(
+                "a rollback plan is made after a failed apply; it is not run from a file".into(),
+            );
+        }
     };
     Ok(derived.steps)
 }

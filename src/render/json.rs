@@ -57,8 +57,34 @@ fn action_name(step: &Step) -> &'static str {
 }
 
 /// `{"event": "summary", "success", "interrupted", counts, "elapsed_seconds",
-/// "exit_code", "failed": [ids], "skipped": [ids], "not_run": [ids]}`.
-pub fn summary_event(report: &Report, exit_code: i32) -> Value {
+/// "exit_code", "failed": [ids], "skipped": [ids], "not_run": [ids],
+/// "ready": [{"name", "state"}]}`, and with `--rollback` after a failure,
+/// `"rollback"`: the same counts of the rollback plan's steps (whose
+/// `plan` and `step` events came before), or `{"error": MESSAGE}`.
+pub fn summary_event(
+    report: &Report,
+    rollback: Option<Result<&Report, &Error>>,
+    exit_code: i32,
+) -> Value {
+    let mut v = json!({"event": "summary"});
+    if let (Value::Object(m), Value::Object(c)) = (&mut v, counts(report)) {
+        m.extend(c);
+        m.insert("exit_code".into(), json!(exit_code));
+        match rollback {
+            None => {}
+            Some(Ok(r)) => {
+                m.insert("rollback".into(), counts(r));
+            }
+            Some(Err(e)) => {
+                m.insert("rollback".into(), json!({"error": e.to_string()}));
+            }
+        }
+    }
+    v
+}
+
+/// The counts of a report, by outcome.
+fn counts(report: &Report) -> Value {
     let ids = |f: fn(&Outcome) -> bool| -> Vec<usize> {
         report
             .outcomes
@@ -71,8 +97,12 @@ pub fn summary_event(report: &Report, exit_code: i32) -> Value {
     let failed = ids(|o| matches!(o, Outcome::Failed(_)));
     let skipped = ids(|o| matches!(o, Outcome::Skipped(_)));
     let not_run = ids(|o| matches!(o, Outcome::NotRun));
+    let ready: Vec<Value> = report
+        .ready
+        .iter()
+        .map(|(name, state)| json!({"name": name, "state": state}))
+        .collect();
     json!({
-        "event": "summary",
         "success": report.success(),
         "interrupted": report.interrupted,
         "done": done.len(),
@@ -80,7 +110,7 @@ pub fn summary_event(report: &Report, exit_code: i32) -> Value {
         "skipped": skipped,
         "not_run": not_run,
         "elapsed_seconds": report.elapsed.as_secs_f64(),
-        "exit_code": exit_code,
+        "ready": ready,
     })
 }
 

@@ -53,6 +53,7 @@ pub fn reason_text(r: &Reason) -> String {
             };
             format!("{state} ({exit_code}){since}, its configuration unchanged")
         }
+        Reason::RollBack { step } => format!("rolls back the failed apply's \"{step}\""),
         Reason::Unknown => "(a reason this paunch does not know)".into(),
     }
 }
@@ -153,7 +154,9 @@ fn with_holder(reason: String, entry: &str, holder: Option<&str>) -> String {
     }
 }
 
-fn note_text(n: &Note, managed_by: &str) -> String {
+/// Every note's wording, in one place (`managed_by` names the tool in
+/// notes about containers it does not manage).
+pub fn note_text(n: &Note, managed_by: &str) -> String {
     match n {
         Note::RenameBlocked {
             container,
@@ -198,6 +201,7 @@ fn note_text(n: &Note, managed_by: &str) -> String {
             container.name,
             has.as_deref().unwrap_or("(none)")
         ),
+        Note::NotRolledBack { step, why } => format!("not rolled back: \"{step}\": {why}"),
         Note::Unknown => "(a note this paunch does not know)".into(),
     }
 }
@@ -235,6 +239,12 @@ pub fn heading(plan: &Plan) -> String {
         Operation::Delete => format!(
             "Delete of config IDs {} (managed by {}, {}):",
             plan.config_ids.join(", "),
+            plan.managed_by,
+            plan.runtime
+        ),
+        Operation::Rollback => format!(
+            "Rollback of the failed apply of config ID \"{}\" (managed by {}, {}):",
+            plan.config_id.as_deref().unwrap_or_default(),
             plan.managed_by,
             plan.runtime
         ),
@@ -302,6 +312,9 @@ fn nothing_to_remove(plan: &Plan) -> Option<String> {
     let m = &plan.managed_by;
     match plan.operation {
         Operation::Apply => None,
+        Operation::Rollback => {
+            Some("Nothing to roll back: the failed apply changed no container.".into())
+        }
         Operation::Delete => Some(format!(
             "No containers of config ID{plural} {} are managed by {m}: nothing to delete.",
             ids()

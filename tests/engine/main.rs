@@ -15,6 +15,7 @@ mod faults;
 mod health;
 mod real_hosts;
 mod restarts;
+mod rollback;
 mod saved_plans;
 mod shell;
 mod tripleo;

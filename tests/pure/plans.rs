@@ -16,6 +16,8 @@ struct Options {
     operation: Option<Operation>,
     #[serde(default)]
     config_ids: Vec<String>,
+    #[serde(default)]
+    ran: Option<Vec<usize>>,
 }
 
 fn scenarios() -> Vec<PathBuf> {
@@ -45,6 +47,23 @@ fn plan_of(dir: &Path) -> Plan {
         }
         Operation::Cleanup => plan::plan_cleanup(&observed, &options.config_ids, &options.plan),
         Operation::Delete => plan::plan_delete(&observed, &options.config_ids, &options.plan),
+        // The rollback of the apply of `config.yaml` against `observed.json`,
+        // failed, leaving the host as `after.json` says; `ran` lists the
+        // apply's steps that ran (all when absent).
+        Operation::Rollback => {
+            let text = read("config.yaml").expect("config.yaml");
+            let config = Config::parse(&text, "config.yaml").expect("config.yaml is valid");
+            let failed = plan::plan_apply(&config, &observed, &options.plan);
+            let mut after: Observed =
+                serde_json::from_str(&read("after.json").expect("after.json"))
+                    .expect("after.json parses");
+            after.normalize();
+            let ran = options
+                .ran
+                .clone()
+                .unwrap_or_else(|| failed.steps.iter().map(|s| s.id).collect());
+            plan::plan_rollback(&failed, &after, &ran)
+        }
     };
     // Snapshots should not change with every release.
     plan.tool_version = "0.0.0-snapshot".into();
@@ -94,13 +113,14 @@ fn plans_are_deterministic_and_round_trip() {
         let back = planfile::from_document(&doc, "test").expect("document reads back");
         assert_eq!(back, a, "{}", dir.display());
         // SPEC §15: the saved steps are exactly what the plan's own
-        // configuration and dependencies give (what `apply --plan` checks).
-        assert_eq!(
-            paunch::plan::verify::verify(&back),
-            Ok(()),
-            "{}",
-            dir.display()
-        );
+        // configuration and dependencies give (what `apply --plan` checks);
+        // a rollback plan is never run from a file, and says so.
+        let verified = paunch::plan::verify::verify(&back);
+        if a.operation == Operation::Rollback {
+            assert!(verified.is_err(), "{}", dir.display());
+        } else {
+            assert_eq!(verified, Ok(()), "{}", dir.display());
+        }
     }
 }
 

@@ -1,0 +1,349 @@
+//! The rollback of a failed apply (`apply --rollback`), planned like any
+//! other plan: from the failed apply's own plan and a fresh observation,
+//! purely. What the apply deleted or replaced comes back as it was,
+//! recreated from the `config_data` label and image ID the plan recorded
+//! of it (by ID: its tag may name the new image now); what it created is
+//! removed; what it renamed gets its name back. Working from what is
+//! there now rather than from the report makes it right whichever way a
+//! step failed (a `run` that created its container and then could not
+//! start it, say).
+//!
+//! A replaced container's rollback is itself a replacement (the new
+//! container out, the old one back), so the executor finishes it once
+//! begun even if interrupted: the service is never left with neither.
+
+use super::diff::config_diff;
+use super::model::{
+    Action, Create, Dependencies, FORMAT_VERSION, Note, Operation, Phase, Plan, Reason, Step,
+    Target,
+};
+use super::names::NameBook;
+use super::planner::{entry_joins, rewrite_join, stop_timeout};
+use crate::config::Entry;
+use crate::labels;
+use crate::observe::{Container, Observed, State};
+use crate::runtime::LabelSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Plans the rollback of `failed` (an executed apply whose report was not
+/// a success) against `now`, an observation made after it. `ran` are the
+/// steps that ran (done or failed): only those are named among what a
+/// rollback cannot undo.
+///
+/// ```
+/// use paunch::{Config, Observed, plan::{plan_apply, rollback::plan_rollback, PlanOptions}};
+/// let config = Config::parse("web:\n  image: busybox:1.36\n", "x")?;
+/// let opts = PlanOptions { config_id: "v1".into(), ..Default::default() };
+/// let failed = plan_apply(&config, &Observed::default(), &opts);
+/// // Nothing was created: there is nothing to roll back.
+/// assert!(plan_rollback(&failed, &Observed::default(), &[]).steps.is_empty());
+/// # Ok::<(), paunch::Error>(())
+/// ```
+pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
+    let mut b = Rollback {
+        failed,
+        now,
+        before: failed
+            .depends_on
+            .containers
+            .iter()
+            .map(|c| (c.id.as_str(), c))
+            .collect(),
+        book: NameBook::of(now),
+        steps: Vec::new(),
+        notes: Vec::new(),
+        freed_by: HashMap::new(),
+    };
+    b.remove_created();
+    b.rename_back();
+    b.restore();
+    b.note_the_rest(ran);
+    let depends_on = Dependencies {
+        containers: now.containers.clone(),
+        images: BTreeMap::new(),
+        names: BTreeMap::new(),
+    };
+    Plan {
+        format_version: FORMAT_VERSION.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        operation: Operation::Rollback,
+        runtime: failed.runtime,
+        managed_by: failed.managed_by.clone(),
+        config_id: failed.config_id.clone(),
+        config_ids: Vec::new(),
+        labels: failed.labels.clone(),
+        config: None,
+        base_dir: None,
+        unknown_keys: Default::default(),
+        fingerprint: super::staleness::fingerprint(&depends_on),
+        depends_on,
+        steps: b.steps,
+        notes: b.notes,
+    }
+}
+
+struct Rollback<'a> {
+    failed: &'a Plan,
+    now: &'a Observed,
+    /// The containers when the failed apply was planned, by ID.
+    before: HashMap<&'a str, &'a Container>,
+    book: NameBook,
+    steps: Vec<Step>,
+    notes: Vec<Note>,
+    /// Name → the rollback step that frees it.
+    freed_by: HashMap<String, usize>,
+}
+
+impl<'a> Rollback<'a> {
+    fn push(&mut self, phase: Phase, action: Action, step: &Step, after: Vec<usize>) -> usize {
+        let id = self.steps.len() + 1;
+        self.steps.push(Step {
+            id,
+            phase,
+            action,
+            reason: Reason::RollBack {
+                step: step.describe(),
+            },
+            after,
+        });
+        id
+    }
+
+    /// A container the failed apply made under `name`: there now, and not
+    /// there before.
+    fn made(&self, name: &str) -> Option<&'a Container> {
+        let config_id = self.failed.config_id.as_deref();
+        self.now.containers.iter().find(|c| {
+            c.name == name
+                && !self.before.contains_key(c.id.as_str())
+                && config_id.is_none_or(|id| c.config_id() == id)
+        })
+    }
+
+    /// What the apply created where nothing was replaced: removed.
+    fn remove_created(&mut self) {
+        let runtime = self.failed.runtime;
+        for step in &self.failed.steps {
+            let Action::Create { create, .. } = &step.action else {
+                continue;
+            };
+            let Some(c) = self.made(&create.name) else {
+                continue;
+            };
+            let id = self.push(
+                Phase::Delete,
+                Action::Delete {
+                    container: Target::of(c),
+                    stop: runtime.stop_args(stop_timeout(c), &c.id),
+                    remove: runtime.rm_args(&c.id),
+                },
+                step,
+                vec![],
+            );
+            self.book.free(&c.name);
+            self.freed_by.insert(c.name.clone(), id);
+        }
+    }
+
+    /// Containers the apply renamed (and kept) get their old names back,
+    /// where those are free.
+    fn rename_back(&mut self) {
+        let runtime = self.failed.runtime;
+        let mut done = HashSet::new();
+        for step in &self.failed.steps {
+            let Action::Rename { container, .. } = &step.action else {
+                continue;
+            };
+            let now = self.now;
+            let (Some(then), Some(c)) = (
+                self.before.get(container.id.as_str()).copied(),
+                now.containers.iter().find(|c| c.id == container.id),
+            ) else {
+                continue;
+            };
+            if c.name == then.name || !done.insert(c.id.clone()) {
+                continue;
+            }
+            if !self.book.is_free(&then.name) {
+                self.notes.push(Note::NotRolledBack {
+                    step: step.describe(),
+                    why: format!(
+                        "{} keeps its new name: its old name {} is taken",
+                        c.name, then.name
+                    ),
+                });
+                continue;
+            }
+            let after = self.freed_by.get(&then.name).copied().into_iter().collect();
+            self.push(
+                Phase::Rename,
+                Action::Rename {
+                    container: Target::of(c),
+                    to: then.name.clone(),
+                    argv: runtime.rename_args(&c.id, &then.name),
+                },
+                step,
+                after,
+            );
+            self.book.free(&c.name);
+            self.book.take(&then.name, &c.id);
+        }
+    }
+
+    /// What the apply deleted or replaced, and is gone now, is recreated
+    /// (replacing what the apply made in its place), `start_order` group
+    /// by group.
+    fn restore(&mut self) {
+        let mut wanted: Vec<(i64, usize, &'a Step, &'a Container, Entry)> = Vec::new();
+        for (at, step) in self.failed.steps.iter().enumerate() {
+            let old = match &step.action {
+                Action::Replace { old, .. } => old,
+                Action::Delete { container, .. } => container,
+                _ => continue,
+            };
+            let Some(c) = self.before.get(old.id.as_str()).copied() else {
+                continue;
+            };
+            if self.now.containers.iter().any(|n| n.id == c.id) {
+                // Still there: the step failed before removing it.
+                continue;
+            }
+            match recorded_entry(c) {
+                Ok(entry) => wanted.push((entry.start_order(), at, step, c, entry)),
+                Err(why) => self.notes.push(Note::NotRolledBack {
+                    step: step.describe(),
+                    why,
+                }),
+            }
+        }
+        // Groups in order; within one, the plan's own order (which puts a
+        // joined container before the ones joining it).
+        wanted.sort_by_key(|(order, at, ..)| (*order, *at));
+        let runtime = self.failed.runtime;
+        let mut restored_as: HashMap<String, (usize, String)> = HashMap::new();
+        for (order, _, step, c, entry) in wanted {
+            let made = match &step.action {
+                Action::Replace { create, .. } => self.made(&create.name),
+                _ => None,
+            };
+            if let Some(m) = made {
+                self.book.free(&m.name);
+            }
+            let name = self.book.choose(c.config_id(), &c.name);
+            self.book.take(&name, &c.id);
+            let mut after: Vec<usize> = self.freed_by.get(&name).copied().into_iter().collect();
+            let image = if c.image_id.is_empty() {
+                c.image.as_str()
+            } else {
+                c.image_id.as_str()
+            };
+            let start = matches!(
+                c.status(),
+                State::Running | State::Paused | State::Restarting
+            );
+            let mut argv =
+                runtime.recreate_args(&entry, &name, &labels_of(c, &entry), image, start);
+            // The namespaces it joined are recorded by ID: join whatever
+            // holds that container's name now (itself, or it restored).
+            for (key, wanted) in entry_joins(&entry) {
+                let Some(joined) = c.joined.iter().find(|j| j.key == key) else {
+                    continue;
+                };
+                let target = match self.before.get(joined.container.as_str()) {
+                    Some(j) => restored_as
+                        .get(&j.id)
+                        .map(|(step, name)| {
+                            after.push(*step);
+                            name.clone()
+                        })
+                        .unwrap_or_else(|| j.name.clone()),
+                    None => joined.container.clone(),
+                };
+                rewrite_join(&mut argv, key, wanted, &target);
+            }
+            let create = Create {
+                name: name.clone(),
+                name_held_by: None,
+                argv,
+                // A container that was not running is only created: the
+                // engine call alone is the step.
+                detach: entry.detach() || !start,
+                exit_codes: entry.exit_codes(),
+                joins: Vec::new(),
+            };
+            let entry_name = c.desired_name().to_string();
+            let action = match made {
+                Some(m) => Action::Replace {
+                    entry: entry_name,
+                    old: Target::of(m),
+                    stop: runtime.stop_args(stop_timeout(m), &m.id),
+                    remove: runtime.rm_args(&m.id),
+                    diff: m
+                        .config_data()
+                        .and_then(|label| config_diff(label, &entry.data)),
+                    create,
+                },
+                None => Action::Create {
+                    entry: entry_name,
+                    create,
+                },
+            };
+            after.sort_unstable();
+            after.dedup();
+            let id = self.push(Phase::Group(order), action, step, after);
+            restored_as.insert(c.id.clone(), (id, name));
+        }
+    }
+
+    /// What a rollback cannot undo, said once.
+    fn note_the_rest(&mut self, ran: &[usize]) {
+        for step in self.failed.steps.iter().filter(|s| ran.contains(&s.id)) {
+            let why = match &step.action {
+                Action::Exec { .. } => "a command that ran cannot be undone",
+                Action::Start { .. } => {
+                    "it was started because it had stopped with its configuration unchanged; it keeps running"
+                }
+                _ => continue,
+            };
+            self.notes.push(Note::NotRolledBack {
+                step: step.describe(),
+                why: why.into(),
+            });
+        }
+    }
+}
+
+/// The entry a container was created from, read back from its
+/// `config_data` label, which it keeps byte for byte.
+fn recorded_entry(c: &Container) -> Result<Entry, String> {
+    let label = c.config_data().ok_or_else(|| {
+        format!(
+            "{} has no config_data label: it cannot be recreated",
+            c.name
+        )
+    })?;
+    let mut entry = Entry::from_config_data(c.desired_name(), label)
+        .map_err(|e| format!("{} cannot be recreated from its config_data: {e}", c.name))?;
+    entry.encoded = label.to_string();
+    Ok(entry)
+}
+
+/// The labels a container carried besides its entry's own and paunch's
+/// four (`--label`s of the apply that made it; its image's labels come
+/// back as they were too).
+fn labels_of(c: &Container, entry: &Entry) -> LabelSet {
+    let own: HashSet<&str> = entry.strings("labels").iter().map(String::as_str).collect();
+    LabelSet {
+        managed_by: c.label(labels::MANAGED_BY).unwrap_or_default().to_string(),
+        config_id: c.config_id().to_string(),
+        extra: c
+            .labels
+            .iter()
+            .filter(|(k, v)| {
+                !labels::RESERVED.contains(&k.as_str())
+                    && !own.contains(format!("{k}={v}").as_str())
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
