@@ -42,6 +42,7 @@ pub mod planfile;
 pub mod pyjson;
 pub mod render;
 pub mod runtime;
+pub mod systemd;
 pub mod value;
 pub mod yaml;
 

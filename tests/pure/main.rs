@@ -11,3 +11,4 @@ mod fuzz_corpus;
 mod keys;
 mod original_argv;
 mod plans;
+mod systemd;
