@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use paunch::config::UnknownKeys;
+use paunch::pull::PullPolicy;
 use paunch::runtime::Runtime;
 use std::path::PathBuf;
 
@@ -201,7 +202,25 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
     #[command(flatten)]
+    pub pulling: Pulling,
+    #[command(flatten)]
     pub locking: Locking,
+}
+
+/// When images are pulled.
+#[derive(Debug, Args, Clone)]
+pub struct Pulling {
+    /// missing: pull images not present (default); always: pull every
+    /// image before planning, replacing a container whose tag now names
+    /// another image; never: pull nothing, an image not present is an
+    /// error. Pulls run in parallel, each retried 4 times with backoff; a
+    /// failed one stops the apply before any container is touched.
+    #[arg(long, value_name = "missing|always|never", default_value = "missing", value_parser = parse_pull, conflicts_with = "plan")]
+    pub pull: PullPolicy,
+}
+
+fn parse_pull(s: &str) -> Result<PullPolicy, String> {
+    s.parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -223,6 +242,19 @@ pub struct PlanArgs {
     /// Exit 0 when nothing would change, 2 when something would, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub pulling: PlanPulling,
+}
+
+/// When `plan` pulls images.
+#[derive(Debug, Args, Clone)]
+pub struct PlanPulling {
+    /// missing: plan a pull of each image not present (default); always:
+    /// pull every image now (images change, containers do not), so the
+    /// plan replaces each container whose tag names another image; never:
+    /// an image not present is an error.
+    #[arg(long, value_name = "missing|always|never", default_value = "missing", value_parser = parse_pull)]
+    pub pull: PullPolicy,
 }
 
 #[derive(Debug, Args)]

@@ -9,24 +9,26 @@
 use crate::engine::{Output, Runner};
 use crate::observe::State;
 use crate::plan::{Action, Create, Phase, Plan, Step};
+use crate::pull::Pulled;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// How to execute a plan. The default runs one step at a time, with 4 pull
-/// attempts backing off from 1 s up to 10 s, no interrupt flag and no
-/// `--wait`.
+/// How to execute a plan. The default runs one step at a time (pulls up to
+/// [`crate::pull::PARALLEL`] at once), with 4 pull attempts backing off
+/// from 1 s up to 10 s, no interrupt flag and no `--wait`.
 #[derive(Debug, Clone)]
 pub struct ExecuteOptions {
-    /// Engine calls of one `start_order` group (and pulls) at once; 1 (the
-    /// default) runs everything in order.
+    /// Engine calls of one `start_order` group at once; 1 (the default)
+    /// runs everything in order. Pulls run up to this or
+    /// [`crate::pull::PARALLEL`] at once, whichever is more.
     pub parallel: usize,
     /// Pull attempts per image, the first included (default 4).
     pub pull_attempts: u32,
     /// The base of the backoff: the wait before retry n is uniform in
-    /// `[0, min(pull_backoff_max, pull_backoff·2ⁿ⁻¹)]` (default 1 s).
+    /// `[cap/2, cap]`, `cap = min(pull_backoff_max, pull_backoff·2ⁿ⁻¹)`
+    /// (default 1 s; see [`crate::pull::backoff`]).
     pub pull_backoff: Duration,
     /// The longest backoff before a retry (default 10 s).
     pub pull_backoff_max: Duration,
@@ -295,7 +297,8 @@ impl Run<'_> {
         };
 
         let pulls = of(|p| *p == Phase::Pull);
-        self.pool(&pulls, |s| self.pull(s));
+        let limit = self.opts.parallel.max(crate::pull::PARALLEL);
+        self.pool_limited(&pulls, &HashSet::new(), limit, |s| self.pull(s));
         let failed_pulls: Vec<String> = pulls
             .iter()
             .filter(|s| !self.outcome(s.id).is_some_and(|o| o.is_done()))
@@ -392,6 +395,17 @@ impl Run<'_> {
         committed: &HashSet<usize>,
         work: impl Fn(&Step) -> Outcome + Sync,
     ) {
+        self.pool_limited(steps, committed, self.opts.parallel, work);
+    }
+
+    /// [`Run::pool_committed`], up to `limit` at once.
+    fn pool_limited(
+        &self,
+        steps: &[&Step],
+        committed: &HashSet<usize>,
+        limit: usize,
+        work: impl Fn(&Step) -> Outcome + Sync,
+    ) {
         if steps.is_empty() {
             return;
         }
@@ -453,7 +467,7 @@ impl Run<'_> {
                 changed.notify_all();
             }
         };
-        let n = self.opts.parallel.clamp(1, steps.len());
+        let n = limit.clamp(1, steps.len());
         if n == 1 {
             worker();
         } else {
@@ -667,45 +681,16 @@ impl Run<'_> {
         let Action::Pull { argv, image } = &s.action else {
             return Outcome::NotRun;
         };
-        let mut last = Output {
-            code: None,
-            stdout: String::new(),
-            stderr: String::new(),
+        let retry = crate::pull::Retry {
+            attempts: self.opts.pull_attempts,
+            backoff: self.opts.pull_backoff,
+            backoff_max: self.opts.pull_backoff_max,
         };
-        for attempt in 1..=self.opts.pull_attempts.max(1) {
-            if attempt > 1 {
-                if self.interrupted() {
-                    return Outcome::NotRun;
-                }
-                std::thread::sleep(self.backoff(attempt - 1));
-            }
-            match self.engine.run_step(argv) {
-                Ok(o) if o.success() => return Outcome::Done(format!("pulled {image}")),
-                Ok(o) => last = o,
-                Err(e) => return Outcome::error(e),
-            }
+        match crate::pull::pull(self.engine, argv, image, &retry, &|| self.interrupted()) {
+            Pulled::Done => Outcome::Done(format!("pulled {image}")),
+            Pulled::Failed { message, code } => Outcome::failed(message, code),
+            Pulled::Interrupted => Outcome::NotRun,
         }
-        Outcome::failed(
-            format!(
-                "pull of {image} failed after {} attempts: {}",
-                self.opts.pull_attempts.max(1),
-                last.error_text()
-            ),
-            last.code,
-        )
-    }
-
-    /// Jittered exponential backoff, as the original's tenacity policy.
-    fn backoff(&self, retry: u32) -> Duration {
-        let cap = self
-            .opts
-            .pull_backoff
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
-            .min(self.opts.pull_backoff_max);
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(retry);
-        let unit = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
-        cap.mul_f64(unit)
     }
 
     /// Deletions: every stop at once (one call per distinct stop command),

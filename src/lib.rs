@@ -39,6 +39,7 @@ pub mod observe;
 pub mod ops;
 pub mod plan;
 pub mod planfile;
+pub mod pull;
 pub mod pyjson;
 pub mod render;
 pub mod runtime;

@@ -8,6 +8,7 @@ use crate::execute::{self, ExecuteOptions, Progress, Report};
 use crate::lock::{self, Lock};
 use crate::observe::Observed;
 use crate::plan::{self, Change, Plan, PlanOptions};
+use crate::pull::{PullPolicy, Pulled};
 use crate::render::list::{self, Row};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -17,6 +18,114 @@ use std::time::Duration;
 pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
     let observed = engine.observe(&opts.managed_by, &config.images())?;
     Ok(plan::plan_apply(config, &observed, opts))
+}
+
+/// [`plan_for_apply`] under an image policy (see [`crate::pull`]):
+/// `Always` first pulls every image of the configuration (in parallel,
+/// each retried as `execute` says) and fails, naming each image and the
+/// engine's message, if any pull failed; `Never` refuses a configuration
+/// naming an image that is not present. Either way, no container is
+/// touched.
+pub fn plan_for_apply_pulling(
+    engine: &Engine,
+    config: &Config,
+    opts: &PlanOptions,
+    pull: PullPolicy,
+    execute: &ExecuteOptions,
+) -> Result<Plan> {
+    if pull == PullPolicy::Always {
+        pull_every_image(engine, &config.images(), execute)?;
+    }
+    let plan = plan_for_apply(engine, config, opts)?;
+    let missing: Vec<&str> = plan
+        .depends_on
+        .images
+        .iter()
+        .filter(|(_, id)| id.is_none())
+        .map(|(image, _)| image.as_str())
+        .collect();
+    if pull == PullPolicy::Never && !missing.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Engine,
+            format!(
+                "--pull never, and {} not present on the engine: {}; nothing was touched",
+                if missing.len() == 1 {
+                    "this image is"
+                } else {
+                    "these images are"
+                },
+                missing.join(", ")
+            ),
+        )
+        .with_hint(format!(
+            "pull {} first (`{} pull {}`), or use --pull missing",
+            if missing.len() == 1 { "it" } else { "them" },
+            engine.runtime(),
+            missing[0]
+        )));
+    }
+    Ok(plan)
+}
+
+/// `--pull always`: pulls every image, up to [`crate::pull::PARALLEL`] (or
+/// `--parallel`) at once; an error naming each image that could not be
+/// pulled and the engine's message.
+fn pull_every_image(engine: &Engine, images: &[String], opts: &ExecuteOptions) -> Result<()> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    crate::log::info(|| format!("pulling {} (--pull always)...", images.join(", ")));
+    let retry = crate::pull::Retry {
+        attempts: opts.pull_attempts,
+        backoff: opts.pull_backoff,
+        backoff_max: opts.pull_backoff_max,
+    };
+    let interrupted = || {
+        opts.interrupted
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+    };
+    let parallel = opts.parallel.max(crate::pull::PARALLEL);
+    let results = crate::pull::pull_all(
+        engine,
+        engine.runtime(),
+        images,
+        &retry,
+        parallel,
+        &interrupted,
+    );
+    let mut failed = Vec::new();
+    let mut unreachable = false;
+    for (image, pulled) in &results {
+        match pulled {
+            Pulled::Done => crate::log::verbose(|| format!("pulled {image}")),
+            Pulled::Failed { message, .. } => {
+                unreachable |= Engine::unreachable_text(message);
+                failed.push(message.as_str());
+            }
+            Pulled::Interrupted => {
+                return Err(Error::new(
+                    ErrorKind::Interrupted,
+                    "interrupted while pulling images (--pull always): nothing was touched",
+                ));
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let mut msg = String::from("--pull always: images could not be pulled; nothing was touched");
+    for f in failed {
+        msg.push_str(&format!("\n  - {f}"));
+    }
+    let kind = if unreachable {
+        ErrorKind::EngineUnreachable
+    } else {
+        ErrorKind::Engine
+    };
+    Err(Error::new(kind, msg).with_hint(
+        "check that the registry answers and the image names and tags exist, then apply again",
+    ))
 }
 
 /// Plans a cleanup keeping `keep` (all deleted when empty). Changes nothing.
@@ -99,6 +208,8 @@ pub struct Options<'a> {
     /// `apply --rollback`: when the apply fails (not when interrupted),
     /// undo it under the same lock (see [`crate::plan::rollback`]).
     pub rollback: bool,
+    /// `apply --pull` (default `missing`; see [`crate::pull`]).
+    pub pull: PullPolicy,
 }
 
 impl Default for Options<'_> {
@@ -109,6 +220,7 @@ impl Default for Options<'_> {
             lock_timeout: Duration::from_secs(600),
             progress: &execute::Silent,
             rollback: false,
+            pull: PullPolicy::Missing,
         }
     }
 }
@@ -199,7 +311,7 @@ fn rollback(engine: &Engine, failed: &Plan, report: &Report, opts: &Options) -> 
 /// ```
 pub fn apply(engine: &Engine, config: &Config, opts: &Options) -> Result<Applied> {
     locked(engine, &opts.plan.managed_by, "apply", opts, || {
-        plan_for_apply(engine, config, &opts.plan)
+        plan_for_apply_pulling(engine, config, &opts.plan, opts.pull, &opts.execute)
     })
 }
 

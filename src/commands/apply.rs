@@ -49,6 +49,7 @@ fn apply(
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),
         progress: printer,
         rollback: args.rollback,
+        pull: args.pulling.pull,
     };
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;

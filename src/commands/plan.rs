@@ -5,6 +5,7 @@ use super::{out, print_error};
 use crate::cli::{Global, PlanArgs, PlanFormat, ShowArgs};
 use paunch::engine::Engine;
 use paunch::error::Result;
+use paunch::execute::ExecuteOptions;
 use paunch::ops;
 use paunch::planfile;
 use paunch::render::{Paint, text};
@@ -29,7 +30,13 @@ pub fn run(args: PlanArgs, g: &Global) -> Result<Status> {
 fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
     let (config, opts) = super::apply::load(&args.target, g)?;
     let engine = Engine::new(g.default_runtime);
-    let plan = ops::plan_for_apply(&engine, &config, &opts)?;
+    let plan = ops::plan_for_apply_pulling(
+        &engine,
+        &config,
+        &opts,
+        args.pulling.pull,
+        &ExecuteOptions::default(),
+    )?;
     // `--out -`: the saved-plan document is stdout (for a pipe or a
     // redirect); the text, for the operator, goes to stderr.
     if args.out.as_deref() == Some(Path::new("-")) {

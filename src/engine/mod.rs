@@ -217,6 +217,22 @@ impl Engine {
         }
     }
 
+    /// Whether an engine CLI's message says the engine could not be
+    /// reached at all (not that it answered with an error: a registry
+    /// refusing a pull's connection is the engine answering).
+    pub fn unreachable_text(text: &str) -> bool {
+        let lower = text.to_ascii_lowercase();
+        !lower.contains("error response from daemon")
+            && [
+                "cannot connect to the docker daemon",
+                "is the docker daemon running",
+                "error during connect",
+                "cannot connect to podman",
+            ]
+            .iter()
+            .any(|p| lower.contains(p))
+    }
+
     /// Turns a failed observation call into an error, telling an unreachable
     /// engine apart from other failures.
     fn observe_error(&self, what: &str, out: &Output) -> Error {

@@ -14,6 +14,7 @@ mod engine_calls;
 mod faults;
 mod health;
 mod real_hosts;
+mod registry;
 mod restarts;
 mod rollback;
 mod saved_plans;

@@ -8,6 +8,7 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub mod original;
+pub mod registry;
 pub use original::original_paunch;
 
 pub const IMAGE: &str = "paunch-test/busybox:1";
