@@ -132,8 +132,9 @@ pub struct Scope {
 
 #[derive(Debug, Args, Clone)]
 pub struct Locking {
-    /// Wait at most this many seconds for another paunch run on this host
-    /// (same --managed-by) to finish.
+    /// Wait at most this many seconds for another paunch run against
+    /// the same engine (same --managed-by, any user, any DOCKER_HOST) to
+    /// finish.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_timeout: u64,
 }

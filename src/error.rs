@@ -23,7 +23,7 @@ pub enum ErrorKind {
     /// A saved plan cannot be used (unreadable, malformed, edited, other
     /// version).
     PlanInvalid,
-    /// The per-host lock could not be taken in time.
+    /// The engine's lock (per managed-by name) could not be taken in time.
     Lock,
     /// The run was interrupted by a signal (while waiting for the lock).
     Interrupted,

@@ -8,7 +8,7 @@
 //! - [`plan::plan_apply`] (and cleanup, delete): a pure function from the two
 //!   to a [`Plan`] of steps, each with its reason and engine arguments;
 //! - [`execute::execute`]: runs a plan, the only code that changes anything;
-//! - [`ops`]: each command in one call, under the host lock.
+//! - [`ops`]: each command in one call, under the engine's lock.
 //!
 //! ```
 //! use paunch::{Config, Observed, plan::{plan_apply, PlanOptions}};

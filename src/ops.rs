@@ -1,5 +1,5 @@
 //! One call per operation, over the pure core: observe, plan, check a saved
-//! plan, execute, under the host lock.
+//! plan, execute, under the engine's lock.
 
 use crate::config::Config;
 use crate::engine::Engine;
@@ -176,15 +176,17 @@ pub fn check_derived(plan: &Plan) -> Result<()> {
     })
 }
 
-/// Takes the host lock of a managed-by name; gives up at once, with an
-/// [`ErrorKind::Interrupted`] error, when `interrupted` is set.
+/// Takes the lock of an engine and a managed-by name (see [`crate::lock`]);
+/// gives up at once, with an [`ErrorKind::Interrupted`] error, when
+/// `interrupted` is set.
 pub fn lock(
+    engine: &Engine,
     managed_by: &str,
     timeout: Duration,
     what: &str,
     interrupted: Option<&AtomicBool>,
 ) -> Result<Lock> {
-    lock::acquire(managed_by, timeout, what, interrupted)
+    lock::acquire(engine, managed_by, timeout, what, interrupted)
 }
 
 /// Lists managed containers by config ID.
@@ -259,6 +261,7 @@ fn locked(
     plan: impl FnOnce() -> Result<Plan>,
 ) -> Result<Applied> {
     let _lock = lock(
+        engine,
         managed_by,
         opts.lock_timeout,
         what,

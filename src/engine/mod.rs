@@ -217,6 +217,24 @@ impl Engine {
         }
     }
 
+    /// What identifies the engine behind this CLI, whatever the address
+    /// it is reached by (a socket, a TCP forward of it, another machine):
+    /// docker's daemon ID (`docker info`), or podman's storage root (podman
+    /// has no daemon: its engine is the storage). One engine call.
+    pub fn identity(&self) -> Result<String> {
+        let format = match self.runtime {
+            Runtime::Docker => "--format={{.ID}}",
+            Runtime::Podman => "--format={{.Store.GraphRoot}}",
+        };
+        let args = vec!["info".to_string(), format.to_string()];
+        let out = self.run_with_timeout(&args, Some(OBSERVE_TIMEOUT))?;
+        let id = out.stdout.trim();
+        if !out.success() || id.is_empty() {
+            return Err(self.observe_error("asking the engine for its identity", &out));
+        }
+        Ok(format!("{}:{id}", self.runtime))
+    }
+
     /// Whether an engine CLI's message says the engine could not be
     /// reached at all (not that it answered with an error: a registry
     /// refusing a pull's connection is the engine answering).

@@ -370,7 +370,10 @@ fn lock_timeout_names_the_holder() {
     );
     let dir = s.dir.path().join("locks");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.lock", s.managed_by));
+    let engine = paunch::Engine::new(paunch::Runtime::Docker)
+        .identity()
+        .unwrap();
+    let path = paunch::lock::lock_path(&dir, &engine, &s.managed_by);
     std::fs::write(&path, "pid 4242 (apply)").unwrap();
     let held = std::fs::OpenOptions::new()
         .read(true)

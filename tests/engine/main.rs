@@ -11,6 +11,7 @@ mod apply;
 mod cli;
 mod compat;
 mod engine_calls;
+mod engine_lock;
 mod faults;
 mod health;
 mod real_hosts;
