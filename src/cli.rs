@@ -130,6 +130,17 @@ pub struct Scope {
     pub managed_by: String,
 }
 
+/// How long one engine call of a step may take.
+#[derive(Debug, Args, Clone)]
+pub struct Steps {
+    /// Give up an engine call of a step (create, start, stop, remove,
+    /// rename) after this many seconds, a stop's grace period added: the
+    /// step fails and no further step starts. Running a blocking
+    /// container, an exec, a wait and a pull are not bounded.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub step_timeout: u64,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct Locking {
     /// Wait at most this many seconds for another paunch run against
@@ -204,6 +215,8 @@ pub struct ApplyArgs {
     pub parallel: u16,
     #[command(flatten)]
     pub pulling: Pulling,
+    #[command(flatten)]
+    pub steps: Steps,
     #[command(flatten)]
     pub locking: Locking,
 }
@@ -296,6 +309,8 @@ pub struct Removal {
     /// step as it ends, the summary).
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,
+    #[command(flatten)]
+    pub steps: Steps,
     #[command(flatten)]
     pub locking: Locking,
 }

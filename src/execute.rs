@@ -37,6 +37,13 @@ pub struct ExecuteOptions {
     /// `apply --wait`: each group's new and started containers must be
     /// healthy (or running) before the next group starts.
     pub wait: Option<WaitOptions>,
+    /// The longest an engine call of a step may take (`--step-timeout`,
+    /// default 600 s), a stop's grace period added; running a blocking
+    /// container, an exec, a wait and a pull are not bounded (they take
+    /// what the user's program or the registry takes). An engine that does
+    /// not answer in time fails the step, and the steps not started yet are
+    /// skipped, as when the engine cannot be reached at all.
+    pub step_timeout: Duration,
 }
 
 /// How `apply --wait` waits.
@@ -71,6 +78,7 @@ impl Default for ExecuteOptions {
             pull_backoff_max: Duration::from_secs(10),
             interrupted: None,
             wait: None,
+            step_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -197,6 +205,9 @@ struct Run<'a> {
     progress: &'a dyn Progress,
     outcomes: Mutex<BTreeMap<usize, Outcome>>,
     ready: Mutex<Vec<(String, String)>>,
+    /// Set when an engine call found the engine gone (or not answering in
+    /// time): why. No step starts after that.
+    gone: Mutex<Option<String>>,
 }
 
 /// Runs a plan: the only code that changes anything. Steps run in the
@@ -221,6 +232,7 @@ pub fn execute(
         progress,
         outcomes: Mutex::new(BTreeMap::new()),
         ready: Mutex::new(Vec::new()),
+        gone: Mutex::new(None),
     };
     run.all();
     let interrupted = run.interrupted();
@@ -244,6 +256,54 @@ impl Run<'_> {
             .interrupted
             .as_ref()
             .is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    /// Why the engine is gone, once an engine call found it so.
+    fn gone(&self) -> Option<String> {
+        self.gone.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// One engine call of a step, given up after `timeout`; once the
+    /// engine is found gone, no more calls are made.
+    fn call(&self, argv: &[String], timeout: Option<Duration>) -> crate::error::Result<Output> {
+        if let Some(why) = self.gone() {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorKind::EngineUnreachable,
+                why,
+            ));
+        }
+        let out = self.engine.run_step_within(argv, timeout);
+        let lost = match &out {
+            Err(e) if e.kind() == crate::error::ErrorKind::EngineUnreachable => {
+                // "docker did not answer within 2s", without the command.
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or_default();
+                Some(match first.split_once(": ") {
+                    Some((head, _)) if head.contains("did not answer within") => head.to_string(),
+                    _ => first.to_string(),
+                })
+            }
+            Ok(o) if !o.success() && crate::engine::Engine::unreachable_text(&o.error_text()) => {
+                o.error_text().lines().next().map(str::to_string)
+            }
+            _ => None,
+        };
+        if let Some(lost) = lost
+            && let Ok(mut g) = self.gone.lock()
+            && g.is_none()
+        {
+            *g = Some(format!(
+                "{} stopped answering during the apply ({lost})",
+                self.plan.runtime
+            ));
+        }
+        out
+    }
+
+    /// The timeout of a step's engine call that only changes a
+    /// container's state.
+    fn bounded(&self) -> Option<Duration> {
+        Some(self.opts.step_timeout)
     }
 
     fn outcome(&self, id: usize) -> Option<Outcome> {
@@ -454,6 +514,10 @@ impl Run<'_> {
                 if committed.contains(&step.id) || !self.stop_requested(step) {
                     match self.blocked(step) {
                         Some(skip) => self.finish(step, skip),
+                        None if !committed.contains(&step.id) && self.gone().is_some() => {
+                            let why = self.gone().unwrap_or_default();
+                            self.finish(step, Outcome::Skipped(format!("not started: {why}")));
+                        }
                         None => {
                             self.progress.started(step);
                             let out = work(step);
@@ -505,8 +569,7 @@ impl Run<'_> {
         while !pending.is_empty() && !self.interrupted() {
             let names: Vec<String> = pending.iter().map(|(_, n)| n.clone()).collect();
             let seen = self
-                .engine
-                .run_step(&runtime.inspect_args(&names))
+                .call(&runtime.inspect_args(&names), self.bounded())
                 .ok()
                 .and_then(|o| crate::observe::parse_inspect(&o.stdout).ok())
                 .unwrap_or_default();
@@ -551,8 +614,7 @@ impl Run<'_> {
                 match verdict {
                     Some((message, code)) => {
                         let logs = self
-                            .engine
-                            .run_step(&runtime.logs_args(&name, 20))
+                            .call(&runtime.logs_args(&name, 20), self.bounded())
                             .map(|o| tail(&format!("{}{}", o.stdout, o.stderr), 20))
                             .unwrap_or_default();
                         let message = if logs.is_empty() {
@@ -578,7 +640,7 @@ impl Run<'_> {
     fn simple(&self, s: &Step) -> Outcome {
         match &s.action {
             Action::Pull { .. } => self.pull(s),
-            Action::Rename { argv, to, .. } => match self.engine.run_step(argv) {
+            Action::Rename { argv, to, .. } => match self.call(argv, self.bounded()) {
                 Ok(o) if o.success() => Outcome::Done(format!("renamed to {to}")),
                 Ok(o) => Outcome::engine(&o),
                 Err(e) => Outcome::error(e),
@@ -589,7 +651,7 @@ impl Run<'_> {
                 exit_codes,
                 target,
                 ..
-            } => match self.engine.run_step(argv) {
+            } => match self.call(argv, None) {
                 Ok(o) => match o.code {
                     Some(c) if exit_codes.contains(&i64::from(c)) => {
                         Outcome::Done(format!("exited with {c}"))
@@ -606,7 +668,7 @@ impl Run<'_> {
                 exit_codes,
                 container,
                 ..
-            } => match self.engine.run_step(argv) {
+            } => match self.call(argv, None) {
                 Ok(o) if o.success() => {
                     // `wait` prints the container's exit code.
                     match o.stdout.trim().parse::<i64>() {
@@ -630,7 +692,7 @@ impl Run<'_> {
             },
             Action::Start {
                 argv, container, ..
-            } => match self.engine.run_step(argv) {
+            } => match self.call(argv, self.bounded()) {
                 Ok(o) if o.success() => Outcome::Done(format!("started {}", container.name)),
                 Ok(o) => Outcome::engine(&o),
                 Err(e) => Outcome::error(e),
@@ -641,7 +703,8 @@ impl Run<'_> {
     }
 
     fn create(&self, c: &Create) -> Outcome {
-        match self.engine.run_step(&c.argv) {
+        let timeout = if c.detach { self.bounded() } else { None };
+        match self.call(&c.argv, timeout) {
             Err(e) => Outcome::error(e),
             Ok(o) if c.detach => {
                 if o.success() {
@@ -797,7 +860,7 @@ impl Run<'_> {
                 scope.spawn(move || {
                     let mut argv: Vec<String> = prefix.to_vec();
                     argv.extend(members.iter().map(|(_, c)| c.to_string()));
-                    let out = self.engine.run_step(&argv);
+                    let out = self.call(&argv, Some(stop_grace(prefix) + self.opts.step_timeout));
                     let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
                     for (id, container) in members {
                         r.insert(*id, member_result(&out, container, verb));
@@ -851,6 +914,20 @@ fn member_result(
     })
 }
 
+/// The grace period a stop command gives (`--time=N`), else the
+/// engine's default of 10 s; nothing for other commands.
+fn stop_grace(argv: &[String]) -> Duration {
+    if argv.first().map(String::as_str) != Some("stop") {
+        return Duration::ZERO;
+    }
+    let secs = argv
+        .iter()
+        .find_map(|a| a.strip_prefix("--time="))
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or(10);
+    Duration::from_secs(secs)
+}
+
 fn code_text(o: &Output) -> String {
     match o.code {
         Some(c) => format!("exited with {c}"),
@@ -882,6 +959,8 @@ mod tests {
         delay: Duration,
         /// A call whose words include this fails.
         fail: Option<&'static str>,
+        /// What the failing call prints (default "boom").
+        fail_text: Option<&'static str>,
         /// Set when the n-th call (1-based) starts.
         interrupt_at: Option<(usize, Arc<AtomicBool>)>,
         /// What `inspect` prints: the state of every container asked for.
@@ -911,7 +990,7 @@ mod tests {
                 return Ok(Output {
                     code: Some(1),
                     stdout: String::new(),
-                    stderr: "boom".into(),
+                    stderr: self.fail_text.unwrap_or("boom").into(),
                 });
             }
             // stop and rm print each container they handled.
@@ -1113,6 +1192,32 @@ mod tests {
         );
         assert!(r.calls().iter().any(|c| c.contains("--name=other")));
         assert!(!r.calls().iter().any(|c| c.starts_with("exec")));
+    }
+
+    #[test]
+    fn an_engine_gone_mid_apply_starts_no_more_steps() {
+        let p = plan(
+            "aa:\n  image: app:1\nbb:\n  image: app:1\ncc:\n  image: app:1\n  start_order: 1\n",
+            &observed(vec![]),
+        );
+        let r = Recorder {
+            fail: Some("--name=aa"),
+            fail_text: Some(
+                "Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?",
+            ),
+            ..Default::default()
+        };
+        let report = run(&p, &r, 1, None);
+        assert_eq!(r.calls().len(), 1, "{:?}", r.calls());
+        assert_eq!(report.failed().count(), 1);
+        let skipped: Vec<(usize, &str)> = report.skipped().collect();
+        assert_eq!(skipped.len(), 2, "{report:?}");
+        assert!(
+            skipped[0].1.starts_with(
+                "not started: docker stopped answering during the apply (Cannot connect"
+            ),
+            "{skipped:?}"
+        );
     }
 
     #[test]

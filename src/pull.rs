@@ -139,6 +139,13 @@ pub fn pull(
         }
         match engine.run_step(argv) {
             Ok(o) if o.success() => return Pulled::Done,
+            // No registry coming back helps an engine that is not there.
+            Ok(o) if crate::engine::Engine::unreachable_text(&o.error_text()) => {
+                return Pulled::Failed {
+                    message: format!("pull of {image} failed: {}", o.error_text()),
+                    code: o.code,
+                };
+            }
             Ok(o) => last = o,
             Err(e) => {
                 return Pulled::Failed {

@@ -44,6 +44,7 @@ fn apply(
                     ..WaitOptions::default()
                 }
             }),
+            step_timeout: Duration::from_secs(args.steps.step_timeout),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(args.locking.lock_timeout),

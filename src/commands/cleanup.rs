@@ -54,6 +54,7 @@ fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Statu
         plan: opts,
         execute: ExecuteOptions {
             interrupted: Some(Arc::clone(&interrupts.flag)),
+            step_timeout: Duration::from_secs(r.steps.step_timeout),
             ..ExecuteOptions::default()
         },
         lock_timeout: Duration::from_secs(r.locking.lock_timeout),

@@ -56,11 +56,23 @@ pub trait Runner: Sync {
     /// Runs `argv` (without the program name); `Err` only when the call
     /// could not be made at all.
     fn run_step(&self, argv: &[String]) -> Result<Output>;
+
+    /// [`Runner::run_step`], given up (an
+    /// [`ErrorKind::EngineUnreachable`] error) after `timeout`, if any.
+    /// The default ignores the timeout.
+    fn run_step_within(&self, argv: &[String], timeout: Option<Duration>) -> Result<Output> {
+        let _ = timeout;
+        self.run_step(argv)
+    }
 }
 
 impl Runner for Engine {
     fn run_step(&self, argv: &[String]) -> Result<Output> {
         Engine::run_step(self, argv)
+    }
+
+    fn run_step_within(&self, argv: &[String], timeout: Option<Duration>) -> Result<Output> {
+        Engine::run_step_within(self, argv, timeout)
     }
 }
 
@@ -173,6 +185,11 @@ impl Engine {
     /// Runs one engine call of a plan's execution (the executor's only way
     /// to the engine, so tests can kill paunch at any step boundary).
     pub fn run_step(&self, args: &[String]) -> Result<Output> {
+        self.run_step_within(args, None)
+    }
+
+    /// [`Engine::run_step`], killed and an error after `timeout`, if any.
+    pub fn run_step_within(&self, args: &[String], timeout: Option<Duration>) -> Result<Output> {
         #[cfg(feature = "fault-injection")]
         let at = fault::begin();
         #[cfg(feature = "fault-injection")]
@@ -183,7 +200,7 @@ impl Engine {
             std::thread::sleep(Duration::from_millis(30));
             fault::die();
         }
-        let out = self.run(args);
+        let out = self.run_with_timeout(args, timeout);
         #[cfg(feature = "fault-injection")]
         fault::end(at);
         out

@@ -6,90 +6,12 @@
 //! `DOCKER_HOST`).
 
 use crate::support::registry::free_port;
+use crate::support::user::DockerUser;
 use crate::support::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
-
-const USER: &str = "paunch-lock-test";
-
-/// A docker-group user for the length of a test, removed on drop (made
-/// here unless it exists).
-struct DockerUser {
-    made: bool,
-}
-
-impl DockerUser {
-    fn new() -> DockerUser {
-        let exists = Command::new("id")
-            .arg(USER)
-            .output()
-            .unwrap()
-            .status
-            .success();
-        if !exists {
-            let out = Command::new("useradd")
-                .args([
-                    "--no-create-home",
-                    "--groups",
-                    "docker",
-                    "--shell",
-                    "/bin/sh",
-                    USER,
-                ])
-                .output()
-                .expect("useradd runs");
-            assert!(
-                out.status.success(),
-                "useradd: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        DockerUser { made: !exists }
-    }
-
-    /// Runs paunch as this user, with the default lock directory.
-    fn paunch(&self, args: &[&str]) -> Run {
-        let mut line = format!("NO_COLOR=1 exec {}", bin());
-        for a in args {
-            line.push_str(&format!(" '{a}'"));
-        }
-        let out = Command::new("su")
-            .args(["-s", "/bin/sh", USER, "-c", &line])
-            .env_remove("PAUNCH_LOCK_DIR")
-            .output()
-            .expect("su runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-}
-
-impl Drop for DockerUser {
-    fn drop(&mut self) {
-        // What its runs left in the shared directory: the engine identity
-        // they remembered.
-        let uid = Command::new("id").args(["-u", USER]).output().unwrap();
-        let uid: Option<u32> = String::from_utf8_lossy(&uid.stdout).trim().parse().ok();
-        let engines = std::fs::read_dir("/run/lock/paunch/engines")
-            .into_iter()
-            .flatten();
-        for e in engines.flatten() {
-            let owner = e
-                .metadata()
-                .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
-            if owner.ok() == uid {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-        if self.made {
-            let _ = Command::new("userdel").arg(USER).output();
-        }
-    }
-}
 
 /// Removes a managed-by name's lock files from the default directory.
 struct LockFiles(String);
@@ -191,9 +113,9 @@ fn a_docker_group_user_waits_for_roots_apply() {
         ]
     };
     let holder = hold(&s, &file, None);
-    refused(&user.paunch(&args("1")), &holder);
+    refused(&user.paunch(s.dir.path(), &args("1")), &holder);
     let started = Instant::now();
-    let waited = user.paunch(&args("60"));
+    let waited = user.paunch(s.dir.path(), &args("60"));
     assert_eq!(waited.code, 0, "{}{}", waited.stdout, waited.stderr);
     assert!(
         waited.stderr.contains("waiting for the lock"),

@@ -7,8 +7,10 @@ use std::process::{Command, Output};
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub mod daemon;
 pub mod original;
 pub mod registry;
+pub mod user;
 pub use original::original_paunch;
 
 pub const IMAGE: &str = "paunch-test/busybox:1";
