@@ -67,7 +67,10 @@ fn an_interrupt_while_waiting_for_the_lock_stops_at_once() {
     .unwrap();
     let locks = dir.path().join("locks");
     std::fs::create_dir_all(&locks).unwrap();
-    let path = locks.join(format!("{managed_by}.lock"));
+    let engine = paunch::Engine::new(paunch::Runtime::Docker)
+        .identity()
+        .unwrap();
+    let path = paunch::lock::lock_path(&locks, &engine, &managed_by);
     std::fs::write(&path, "pid 4242 (apply)").unwrap();
     let held = std::fs::OpenOptions::new()
         .read(true)

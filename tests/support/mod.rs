@@ -231,7 +231,7 @@ pub fn bin() -> &'static str {
 /// Runs the paunch binary with extra environment.
 pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(bin());
-    // Lock files of test runs stay out of /run/paunch.
+    // Lock files of test runs stay out of /run/lock/paunch.
     cmd.args(args).env("NO_COLOR", "1").env(
         "PAUNCH_LOCK_DIR",
         std::env::temp_dir().join("paunch-test-locks"),
