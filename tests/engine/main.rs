@@ -1,4 +1,5 @@
-//! The tests that need a real engine (docker), one binary: each module
+//! The tests that need a real engine (docker, or podman with
+//! PAUNCH_TEST_RUNTIME=podman), one binary: each module
 //! uses its own `--managed-by` name, so they run in parallel and touch
 //! nothing they did not create. `tests/support` starts nothing: the
 //! engine must answer (`scripts/engine-up`, which `.ci/run` runs).
@@ -16,6 +17,7 @@ mod health;
 mod real_hosts;
 mod restarts;
 mod rollback;
+mod runtimes;
 mod saved_plans;
 mod shell;
 mod tripleo;

@@ -45,6 +45,7 @@ fn an_interrupt_during_a_replacement_finishes_it() {
             .args(["apply", "--file", f, "--config-id", "c1"])
             .args(["--managed-by", &s.managed_by])
             .env("NO_COLOR", "1")
+            .envs(engine_env())
             .env("PAUNCH_LOCK_DIR", s.dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -169,7 +170,7 @@ fn debug_run_is_attached_and_leaves_nothing() {
         ])
         .code(3);
     assert!(run.stdout.contains("hello from debug"), "{run:?}");
-    let left = docker_ok(&[
+    let left = engine_ok(&[
         "ps",
         "-aq",
         "--filter",
@@ -253,6 +254,7 @@ fn relative_paths_in_a_saved_plan_keep_their_meaning() {
             .args(["--managed-by", &s.managed_by])
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .envs(engine_env())
             .env("PAUNCH_LOCK_DIR", s.dir.path())
             .output()
             .unwrap();
@@ -281,6 +283,7 @@ fn relative_paths_in_a_saved_plan_keep_their_meaning() {
         .args(["apply", "--plan", plan.to_str().unwrap()])
         .current_dir(&run_in)
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .output()
         .unwrap();
@@ -369,7 +372,10 @@ fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
     let shown = paunch(&["show".into(), "-v".into(), p.into()], &[]);
     assert_eq!(shown.code, 0, "{shown:?}");
     assert!(
-        shown.stdout.contains("$ docker run '--name=") && shown.stdout.contains("sleep 3600"),
+        shown
+            .stdout
+            .contains(&format!("$ {} run '--name=", runtime()))
+            && shown.stdout.contains("sleep 3600"),
         "{}",
         shown.stdout
     );
@@ -415,9 +421,9 @@ fn swapped_names_converge() {
     let (alpha, beta) = (s.name("alpha"), s.name("beta"));
     let (a, b) = (id_of(&alpha), id_of(&beta));
     let tmp = s.name("tmp");
-    docker_ok(&["rename", &alpha, &tmp]);
-    docker_ok(&["rename", &beta, &alpha]);
-    docker_ok(&["rename", &tmp, &beta]);
+    engine_ok(&["rename", &alpha, &tmp]);
+    engine_ok(&["rename", &beta, &alpha]);
+    engine_ok(&["rename", &tmp, &beta]);
     let run = s.apply(f, "c1").ok();
     assert!(run.stdout.contains("3 to rename"), "{}", run.stdout);
     assert_eq!((id_of(&alpha), id_of(&beta)), (a, b));
