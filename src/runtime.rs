@@ -416,8 +416,15 @@ mod tests {
             Runtime::Podman.run_args(&e, "web", &labels),
             Runtime::Docker.run_args(&e, "web", &labels)
         );
+        // A batch with a missing container stops (removes) the others, as
+        // docker's does.
         assert_eq!(
             Runtime::Podman.stop_args(Some(5), "x"),
+            ["stop", "--ignore", "--time=5", "x"]
+        );
+        assert_eq!(Runtime::Podman.rm_args("x"), ["rm", "--ignore", "x"]);
+        assert_eq!(
+            Runtime::Docker.stop_args(Some(5), "x"),
             ["stop", "--time=5", "x"]
         );
         assert_eq!(Runtime::Podman.rename_args("x", "y"), ["rename", "x", "y"]);
