@@ -111,3 +111,40 @@ fn a_present_short_image_name_is_not_pulled_beside_a_missing_one() {
     );
     assert!(!plan.contains(&format!("pull    {IMAGE}")), "{plan}");
 }
+
+#[test]
+fn the_originals_podman_only_keys_validate_and_apply() {
+    let s = Scope::new("podman-keys");
+    let file = s.config(
+        "k.yml",
+        &format!(
+            "{{p}}db:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 0
+{{p}}api:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 0
+  start_order: 1
+  depends_on: [{{p}}db]
+  systemd_exec_flags: {{RestartSec: 5, StartLimitBurst: 3}}
+  check_interval: 30
+  healthcheck: {{test: 'true'}}
+"
+        ),
+    );
+    let f = file.to_str().unwrap();
+    paunch(&["validate".into(), "--file".into(), f.into()], &[]).ok();
+    s.apply(f, "c1").ok();
+    let api = s.name("api");
+    assert!(running(&api));
+    // Kept in config_data as written; no engine flag of their own.
+    let data = label(&api, "config_data").unwrap();
+    assert!(
+        data.contains(r#""systemd_exec_flags": {"RestartSec": 5, "StartLimitBurst": 3}"#),
+        "{data}"
+    );
+    assert!(data.contains(r#""check_interval": 30"#), "{data}");
+    assert!(s.plan(f, "c1").ok().stdout.contains("No changes"));
+}
