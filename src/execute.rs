@@ -925,6 +925,9 @@ impl Run<'_> {
         // network, IPC or PID namespace), even when that one goes in the
         // same call: remove in rounds, dependents first, while each round
         // removes something.
+        // And a container whose storage a killed engine call left busy
+        // (podman has no daemon to finish it) gets two more tries.
+        let mut busy_tries = 2;
         loop {
             let removed = self.batched(&removes, "rm");
             let refused: Vec<usize> = removed
@@ -932,14 +935,24 @@ impl Run<'_> {
                 .filter(|(_, r)| matches!(r, Err(e) if e.contains("has dependent containers")))
                 .map(|(id, _)| *id)
                 .collect();
-            let progress = refused.len() < removed.len();
+            let busy: Vec<usize> = removed
+                .iter()
+                .filter(|(_, r)| matches!(r, Err(e) if e.contains("device or resource busy")))
+                .map(|(id, _)| *id)
+                .collect();
+            let progress = refused.len() + busy.len() < removed.len();
             for (id, r) in removed {
                 results.insert(id, r);
             }
-            if refused.is_empty() || !progress {
+            let retry_busy = !busy.is_empty() && busy_tries > 0;
+            if !(retry_busy || (!refused.is_empty() && progress)) {
                 break;
             }
-            removes.retain(|(id, _)| refused.contains(id));
+            if retry_busy {
+                busy_tries -= 1;
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            removes.retain(|(id, _)| refused.contains(id) || busy.contains(id));
         }
         results
             .into_iter()

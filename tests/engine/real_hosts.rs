@@ -51,14 +51,32 @@ fn an_interrupt_during_a_replacement_finishes_it() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // `sleep` as PID 1 ignores SIGTERM: the stop takes its full second.
-        std::thread::sleep(Duration::from_millis(400));
+        // The plan is printed when execution starts; `sleep` as PID 1
+        // ignores SIGTERM, so the old container's stop then takes its full
+        // second: the signal comes in the middle of it, however long
+        // observing took.
+        let mut child = child;
+        let mut lines =
+            std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        let mut stdout = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            stdout.push_str(&line);
+            stdout.push('\n');
+            if line.starts_with("Plan:") {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
         Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
             .unwrap();
+        for line in lines {
+            stdout.push_str(&line.unwrap());
+            stdout.push('\n');
+        }
         let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
         let svc = s.name("svc");
         assert!(exists(&svc), "{signal}: no container left:\n{stdout}");
         assert!(running(&svc), "{signal}: {stdout}");
