@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmarks paunch against the floors the engine sets, and against the
-original Python paunch 4.5.1. Prints medians and ratios; asserts nothing.
+"""Benchmarks paunch against the floors each engine sets (docker, then
+podman), against the original Python paunch 4.5.1 (docker), and how fast
+`apply --wait` notices containers turning healthy. Prints medians and
+ratios; asserts nothing.
 
-Run it with bench/run.sh (which starts the engine, builds paunch in release
-mode and installs the original into a throwaway venv). It needs a host with
-no other containers managed by "paunch": the original always uses that
-name.
+Run it with bench/run.sh (which starts the engines, builds paunch in
+release mode and installs the original into a throwaway venv). It needs a
+host with no other containers managed by "paunch": the original always
+uses that name. ENGINES=docker (or podman) runs one engine only.
 """
 
 import json
@@ -22,15 +24,28 @@ PAUNCH = os.path.join(ROOT, "target/release/paunch")
 ORIGINAL = os.environ.get("PAUNCH_ORIGINAL")
 IMAGE = "paunch-examples/busybox:1"
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
+# The engine under test; set by main() for each engine in turn.
+ENGINE = "docker"
+PODMAN_CONF = os.path.join(ROOT, "tests/podman/containers.conf")
+
+
+def engine_env():
+    """The environment of every engine and paunch call: paunch's runtime,
+    and podman's containers.conf for this machine's ulimits."""
+    env = dict(os.environ, PAUNCH_DEFAULT_RUNTIME=ENGINE)
+    if ENGINE == "podman":
+        env.setdefault("CONTAINERS_CONF", PODMAN_CONF)
+    return env
 
 
 def sh(cmd, check=True, **kw):
+    kw.setdefault("env", engine_env())
     return subprocess.run(cmd, check=check, capture_output=True, text=True, **kw)
 
 
 def timed(cmd, env=None):
     t = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env or engine_env())
     dt = time.perf_counter() - t
     if r.returncode != 0:
         sys.exit(f"failed: {cmd}\n{r.stdout}\n{r.stderr}")
@@ -54,12 +69,23 @@ def write(text):
 
 def remove(names):
     if names:
-        sh(["docker", "rm", "-f", *names], check=False)
+        extra = ["--time=0"] if ENGINE == "podman" else []
+        sh([ENGINE, "rm", "-f", *extra, *names], check=False)
 
 
 def managed(by):
-    out = sh(["docker", "ps", "-aq", "--filter", f"label=managed_by={by}"]).stdout.split()
-    return out
+    out = sh([ENGINE, "ps", "-aq", "--no-trunc", "--filter", f"label=managed_by={by}"]).stdout.split()
+    return sorted(out)
+
+
+def logging_wrapper(d, log):
+    """A wrapper of the engine CLI, first on PATH, that logs each call's
+    first two words; returns the environment that puts it there."""
+    real = sh(["sh", "-c", f"command -v {ENGINE}"]).stdout.strip()
+    with open(os.path.join(d, ENGINE), "w") as w:
+        w.write(f"#!/bin/sh\necho \"$1 $2\" >> {log}\nexec {real} \"$@\"\n")
+    os.chmod(os.path.join(d, ENGINE), 0o755)
+    return dict(engine_env(), PATH=f"{d}:{os.environ['PATH']}")
 
 
 def med(xs):
@@ -71,10 +97,21 @@ def line(label, value, unit="s"):
 
 
 def main():
+    global ENGINE
+    for engine in os.environ.get("ENGINES", "docker podman").split():
+        ENGINE = engine
+        version = sh([ENGINE, "version", "--format",
+                      "{{.Server.Version}}" if ENGINE == "docker" else "{{.Client.Version}}"]).stdout.strip()
+        print(f"=== {ENGINE} {version}")
+        if ENGINE == "podman":
+            sh(["scripts/busybox-image", IMAGE], env=dict(engine_env(), PAUNCH_IMAGE_ENGINE="podman"), cwd=ROOT)
+        bench_engine()
+
+
+def bench_engine():
     if managed("paunch"):
         sys.exit("this host has containers managed by \"paunch\"; the original paunch "
                  "cannot be confined to its own, so the benchmark would touch them")
-    results = {}
 
     # --- no-op apply of 50 containers ------------------------------------
     n = 50
@@ -82,12 +119,20 @@ def main():
     apply = [PAUNCH, "apply", "--file", f, "--config-id", "bench", "-q"]
     timed(apply)
     ids = managed("paunch")
-    floor_cmds = [
-        ["docker", "ps", "-a", "--no-trunc", "--format", "{{json .}}"],
-        ["docker", "inspect", "--type=container", *ids],
-    ]
+    if ENGINE == "docker":
+        floor_cmds = [
+            ["docker", "ps", "-a", "--no-trunc", "--format", "{{json .}}"],
+            ["docker", "inspect", "--type=container", *ids],
+        ]
+    else:
+        floor_cmds = [
+            ["podman", "ps", "-a", "--format", "json"],
+            ["podman", "inspect", *ids],
+        ]
+    # The original on podman pulls every image podman has (base.py:270):
+    # it is compared on docker only.
     orig = [ORIGINAL, "apply", "--file", f, "--config-id", "bench",
-            "--default-runtime", "docker"] if ORIGINAL else None
+            "--default-runtime", "docker"] if ORIGINAL and ENGINE == "docker" else None
     floor, ours, theirs = [], [], []
     for _ in range(ROUNDS):
         floor.append(sum(timed(c) for c in floor_cmds))
@@ -97,25 +142,21 @@ def main():
     if managed("paunch") != ids:
         sys.exit("the no-op changed containers")
     print(f"no-op apply of {n} unchanged containers ({ROUNDS} rounds, interleaved, medians):")
-    line("floor: docker ps -a + docker inspect of the 50", med(floor))
+    line(f"floor: {ENGINE} ps -a + {ENGINE} inspect of the 50", med(floor))
     line("paunch apply", med(ours))
-    line("ratio paunch / floor (target <= 1.5)", med(ours) / med(floor), "x")
+    target = "1.5" if ENGINE == "docker" else "1.2"
+    line(f"ratio paunch / floor (target <= {target})", med(ours) / med(floor), "x")
     if theirs:
         line("original paunch 4.5.1 apply", med(theirs))
         line("ratio original / paunch (target >= 20)", med(theirs) / med(ours), "x")
-    else:
+    elif ENGINE == "docker":
         print("  (original paunch not installed: PAUNCH_ORIGINAL unset)")
 
     # engine calls, counted by a logging wrapper first on PATH
     with tempfile.TemporaryDirectory() as d:
         log = os.path.join(d, "calls")
-        real = sh(["sh", "-c", "command -v docker"]).stdout.strip()
-        with open(os.path.join(d, "docker"), "w") as w:
-            w.write(f"#!/bin/sh\necho \"$1\" >> {log}\nexec {real} \"$@\"\n")
-        os.chmod(os.path.join(d, "docker"), 0o755)
-        env = dict(os.environ, PATH=f"{d}:{os.environ['PATH']}")
-        timed(apply, env=env)
-        calls = open(log).read().split()
+        timed(apply, env=logging_wrapper(d, log))
+        calls = [c.split()[0] for c in open(log).read().splitlines()]
         line(f"engine calls of one no-op apply ({', '.join(sorted(calls))})", len(calls), "calls")
     remove(managed("paunch"))
 
@@ -125,7 +166,7 @@ def main():
     plan = json.loads(sh([PAUNCH, "plan", "--file", f, "--config-id", "bench",
                           "--format", "json"]).stdout)
     script = write("".join(
-        "docker " + " ".join(shlex.quote(a) for a in s["argv"]) + " >/dev/null\n"
+        f"{ENGINE} " + " ".join(shlex.quote(a) for a in s["argv"]) + " >/dev/null\n"
         for s in plan["steps"] if s["action"] == "create"))
     names = [s["name"] for s in plan["steps"] if s["action"] == "create"]
     create = [PAUNCH, "apply", "--file", f, "--config-id", "bench", "-q"]
@@ -138,7 +179,7 @@ def main():
         par.append(timed(create + ["--parallel", "4"]))
         remove(names)
     print(f"creating {n} containers ({ROUNDS} rounds, interleaved, medians):")
-    line("bare shell loop of docker run -d, same arguments", med(bare))
+    line(f"bare shell loop of {ENGINE} run -d, same arguments", med(bare))
     line("paunch apply (one at a time, the default)", med(seq))
     line("ratio paunch / bare loop (target <= 1.10)", med(seq) / med(bare), "x")
     line("paunch apply --parallel 4", med(par))
@@ -155,12 +196,67 @@ def main():
         dele.append(timed([PAUNCH, "delete", "bench", "-q"]))
     timed([PAUNCH, "apply", "--file", f, "--config-id", "bench", "-q", "--parallel", "4"])
     ids = managed("paunch")
-    seq_stop = sum(timed(["docker", "stop", "-t", str(grace), i]) for i in ids)
+    seq_stop = sum(timed([ENGINE, "stop", "-t", str(grace), i]) for i in ids)
     remove(ids)
     print(f"deleting {n} containers that ignore SIGTERM, stop_grace_period {grace}s (3 rounds, median):")
     line("paunch delete (stops together, then removes together)", med(dele))
-    line(f"one docker stop -t {grace} after another (measured once)", seq_stop)
+    line(f"one {ENGINE} stop -t {grace} after another (measured once)", seq_stop)
     line(f"ratio paunch / {n} grace periods ({n * grace}s)", med(dele) / (n * grace), "x")
+
+    bench_wait()
+
+
+def bench_wait():
+    """apply --wait on 10 containers that turn healthy about 2 s after they
+    start: how long after the last one turned healthy the apply returns,
+    and how many engine calls it made while waiting."""
+    n = 10
+    f = write("".join(
+        f"bench-wait-{i:02d}:\n  image: {IMAGE}\n"
+        "  command: [sh, -c, 'sleep 2 && touch /tmp/ready && exec sleep 86400']\n"
+        "  stop_grace_period: 0\n"
+        "  healthcheck: {test: 'test -f /tmp/ready', interval: 250ms, retries: 1, start_period: 30s}\n"
+        for i in range(n)))
+    lags, waits = [], []
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "calls")
+            env = logging_wrapper(d, log)
+            r = subprocess.run([PAUNCH, "apply", "--file", f, "--config-id", "bench",
+                                "-q", "--wait", "--parallel", "4"],
+                               capture_output=True, text=True, env=env)
+            returned = time.time()
+            if r.returncode != 0:
+                sys.exit(f"apply --wait failed:\n{r.stdout}\n{r.stderr}")
+            calls = open(log).read().splitlines()
+        ids = managed("paunch")
+        inspected = json.loads(sh([ENGINE, "container", "inspect", *ids]).stdout)
+        healthy_at = []
+        for c in inspected:
+            ok = [h for h in (c["State"]["Health"]["Log"] or []) if h["ExitCode"] == 0]
+            healthy_at.append(min(parse_time(h["End"]) for h in ok))
+        lags.append(returned - max(healthy_at))
+        # Before the wait: ps, inspect, image inspect and the 10 runs.
+        waits.append(len(calls) - 3 - n)
+        remove(ids)
+    print(f"apply --wait of {n} containers turning healthy ~2 s after start (3 rounds, medians):")
+    line("apply returned after the last turned healthy", med(lags))
+    line("engine calls while waiting (looks of the whole group, logs, checks)", med(waits), "calls")
+
+
+def parse_time(t):
+    """An engine's RFC 3339 time (nanoseconds, Z or an offset) as epoch seconds."""
+    from datetime import datetime
+    t = t.replace("Z", "+00:00")
+    head, _, rest = t.partition(".")
+    frac, sign, tz = rest, "", ""
+    for s in "+-":
+        if s in rest:
+            frac, _, tz = rest.partition(s)
+            sign = s
+            break
+    frac = (frac + "000000")[:6]
+    return datetime.fromisoformat(f"{head}.{frac}{sign}{tz}").timestamp()
 
 
 if __name__ == "__main__":

@@ -18,5 +18,5 @@ if [ -x "$venv/bin/paunch" ]; then
 fi
 echo "== planner (cargo bench --bench planner)"
 cargo bench --quiet --bench planner 2>/dev/null | grep -v '^$'
-echo "== engine ($(docker version --format '{{.Server.Version}}'), $(nproc) cores)"
+echo "== engines ($(nproc) cores)"
 python3 bench/run.py

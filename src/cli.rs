@@ -44,8 +44,8 @@ pub struct Global {
     /// Also write every message, at debug level, to this file (appended).
     #[arg(long, value_name = "PATH", global = true)]
     pub log_file: Option<PathBuf>,
-    /// The container engine CLI to drive.
-    #[arg(long, value_name = "RUNTIME", default_value = "docker", global = true, value_parser = parse_runtime)]
+    /// The container engine CLI to drive (docker or podman).
+    #[arg(long, value_name = "RUNTIME", default_value = "docker", global = true, env = "PAUNCH_DEFAULT_RUNTIME", value_parser = parse_runtime)]
     pub default_runtime: Runtime,
 }
 

@@ -389,6 +389,9 @@ impl Run<'_> {
                 groups.push(n);
             }
         }
+        // Replacements of later groups whose old containers had to go
+        // before an earlier group's (podman), and how that went.
+        let mut removed_early: HashMap<usize, Result<(), Outcome>> = HashMap::new();
         for n in groups {
             let group: Vec<&Step> = steps
                 .iter()
@@ -398,11 +401,30 @@ impl Run<'_> {
                 .iter()
                 .copied()
                 .filter(|s| matches!(s.action, Action::Replace { .. }))
+                .filter(|s| !removed_early.contains_key(&s.id))
                 .collect();
+            let early = self.joining_later(&replaced, n);
             // Old containers go first, together; a replacement whose old
             // container could not be removed is not created.
-            let ids: Vec<usize> = group.iter().map(|s| s.id).collect();
-            let removed = self.stop_and_remove_replaced(&replaced, &ids);
+            let mut ids: Vec<usize> = group.iter().map(|s| s.id).collect();
+            ids.extend(
+                steps
+                    .iter()
+                    .filter(|s| matches!(s.phase, Phase::Group(m) if m > n))
+                    .map(|s| s.id),
+            );
+            let all_replaced: Vec<&Step> = replaced.iter().chain(&early).copied().collect();
+            let mut removed = self.stop_and_remove_replaced(&all_replaced, &ids);
+            for s in &early {
+                if let Some(r) = removed.remove(&s.id) {
+                    removed_early.insert(s.id, r);
+                }
+            }
+            for s in &group {
+                if let Some(r) = removed_early.remove(&s.id) {
+                    removed.insert(s.id, r);
+                }
+            }
             // A replacement is one step. Once its old container
             // is gone, its new one is created even after an interrupt, or
             // the interrupt would have deleted the service.
@@ -429,6 +451,46 @@ impl Run<'_> {
                 }
                 return;
             }
+        }
+    }
+
+    /// podman removes no container another one joined (a namespace): the
+    /// replacements of later groups whose old containers joined one that
+    /// `replaced` removes now (directly or through each other) have their
+    /// old containers removed first, with these; their new ones are still
+    /// created in their own group. Docker needs none of this: nothing.
+    fn joining_later(&self, replaced: &[&Step], n: i64) -> Vec<&'_ Step> {
+        if self.plan.runtime != crate::runtime::Runtime::Podman {
+            return Vec::new();
+        }
+        let old_id = |s: &Step| match &s.action {
+            Action::Replace { old, .. } => Some(old.id.clone()),
+            _ => None,
+        };
+        let mut going: HashSet<String> = replaced.iter().filter_map(|s| old_id(s)).collect();
+        let mut early: Vec<&Step> = Vec::new();
+        loop {
+            let more: Vec<&Step> = self
+                .plan
+                .steps
+                .iter()
+                .filter(|s| matches!(s.phase, Phase::Group(m) if m > n))
+                .filter(|s| !early.iter().any(|e| e.id == s.id))
+                .filter(|s| {
+                    let Some(id) = old_id(s) else { return false };
+                    self.plan.depends_on.containers.iter().any(|c| {
+                        c.id == id
+                            && c.joined
+                                .iter()
+                                .any(|j| j.key != "volumes_from" && going.contains(&j.container))
+                    })
+                })
+                .collect();
+            if more.is_empty() {
+                return early;
+            }
+            going.extend(more.iter().filter_map(|s| old_id(s)));
+            early.extend(more);
         }
     }
 
@@ -562,21 +624,59 @@ impl Run<'_> {
                 _ => None,
             })
             .collect();
-        let settled = Instant::now() + w.settle;
+        let began = Instant::now();
+        let settled = began + w.settle;
         let deadline = self.started + w.timeout;
         let runtime = self.plan.runtime;
         let mut failed = Vec::new();
+        // Podman health checks this paunch runs itself: when each last ran.
+        let mut checked: HashMap<String, Instant> = HashMap::new();
         while !pending.is_empty() && !self.interrupted() {
             let names: Vec<String> = pending.iter().map(|(_, n)| n.clone()).collect();
-            let seen = self
+            // One call for the whole group. A call that fails outright
+            // (the engine, not a container) tells nothing: look again.
+            let looked = self
                 .call(&runtime.inspect_args(&names), self.bounded())
-                .ok()
-                .and_then(|o| crate::observe::parse_inspect(&o.stdout).ok())
-                .unwrap_or_default();
+                .map_err(|e| e.to_string())
+                .and_then(|o| {
+                    let seen =
+                        crate::observe::parse_inspect(&o.stdout).map_err(|e| e.to_string())?;
+                    let checks = crate::observe::parse_health_checks(&o.stdout)
+                        .map_err(|e| e.to_string())?;
+                    if seen.is_empty() && !o.success() {
+                        return Err(o.error_text());
+                    }
+                    Ok((seen, checks))
+                });
+            let (seen, checks) = match looked {
+                Ok(x) => x,
+                Err(why) => {
+                    // An engine found gone does not come back in time.
+                    if Instant::now() >= deadline || self.gone().is_some() {
+                        for (step, name) in pending.drain(..) {
+                            self.finish(
+                                step,
+                                Outcome::failed(
+                                    format!(
+                                        "{name} could not be looked at within --wait-timeout {}s: {why}",
+                                        w.timeout.as_secs()
+                                    ),
+                                    None,
+                                ),
+                            );
+                            failed.push(name);
+                        }
+                        break;
+                    }
+                    std::thread::sleep(w.poll);
+                    continue;
+                }
+            };
             let now = Instant::now();
             let mut still = Vec::new();
             for (step, name) in pending {
                 let c = seen.iter().find(|c| c.name == name);
+                let check = checks.iter().find(|h| h.name == name);
                 let verdict = match c {
                     None => Some((format!("{name} is gone"), None)),
                     Some(c) if matches!(c.status(), State::Exited | State::Dead) => Some((
@@ -584,7 +684,18 @@ impl Run<'_> {
                         i32::try_from(c.exit_code).ok(),
                     )),
                     Some(c) if c.health == "unhealthy" => {
-                        Some((format!("{name} is unhealthy: its health check fails"), None))
+                        let output = check.map(|h| h.last_output.as_str()).unwrap_or_default();
+                        Some((
+                            if output.is_empty() {
+                                format!("{name} is unhealthy: its health check fails")
+                            } else {
+                                format!(
+                                    "{name} is unhealthy: its health check fails, printing:\n{}",
+                                    tail(output, 10)
+                                )
+                            },
+                            None,
+                        ))
                     }
                     Some(c)
                         if c.running()
@@ -609,7 +720,15 @@ impl Run<'_> {
                         ),
                         None,
                     )),
-                    Some(_) => None,
+                    Some(c) => {
+                        // No systemd runs podman's checks on a timer: run the
+                        // check at its interval (the engine's default, 30 s,
+                        // when none is given), the first one interval in.
+                        if c.running() && !c.health.is_empty() {
+                            self.run_health_check(&name, check, began, &mut checked);
+                        }
+                        None
+                    }
                 };
                 match verdict {
                     Some((message, code)) => {
@@ -634,6 +753,29 @@ impl Run<'_> {
             }
         }
         (!failed.is_empty()).then(|| failed.join(", "))
+    }
+
+    /// Runs a container's health check if the runtime leaves that to the
+    /// client (podman without systemd) and it is due.
+    fn run_health_check(
+        &self,
+        name: &str,
+        check: Option<&crate::observe::HealthCheck>,
+        began: Instant,
+        checked: &mut HashMap<String, Instant>,
+    ) {
+        let Some(argv) = self.plan.runtime.healthcheck_run_args(name) else {
+            return;
+        };
+        let interval = check
+            .and_then(|h| h.interval)
+            .unwrap_or(Duration::from_secs(30));
+        let last = checked.get(name).copied().unwrap_or(began);
+        if last.elapsed() >= interval {
+            // Its verdict is read back by the next look, like docker's.
+            let _ = self.call(&argv, self.bounded());
+            checked.insert(name.to_string(), Instant::now());
+        }
     }
 
     /// Runs a step that is one engine call.
@@ -819,22 +961,76 @@ impl Run<'_> {
         &self,
         items: &[(usize, Vec<String>, Vec<String>)],
     ) -> HashMap<usize, Result<(), String>> {
+        self.unpause_for_podman(items);
         let stops: Vec<(usize, &[String])> =
             items.iter().map(|(id, s, _)| (*id, s.as_slice())).collect();
         let mut results = self.batched(&stops, "stop");
-        let removes: Vec<(usize, &[String])> = items
+        let mut removes: Vec<(usize, &[String])> = items
             .iter()
             .filter(|(id, _, _)| matches!(results.get(id), Some(Ok(Gone::No))))
             .map(|(id, _, r)| (*id, r.as_slice()))
             .collect();
-        let removed = self.batched(&removes, "rm");
-        for (id, r) in removed {
-            results.insert(id, r);
+        // podman removes no container that another one joined (its
+        // network, IPC or PID namespace), even when that one goes in the
+        // same call: remove in rounds, dependents first, while each round
+        // removes something.
+        // And a container whose storage a killed engine call left busy
+        // (podman has no daemon to finish it) gets two more tries.
+        let mut busy_tries = 2;
+        loop {
+            let removed = self.batched(&removes, "rm");
+            let refused: Vec<usize> = removed
+                .iter()
+                .filter(|(_, r)| matches!(r, Err(e) if e.contains("has dependent containers")))
+                .map(|(id, _)| *id)
+                .collect();
+            let busy: Vec<usize> = removed
+                .iter()
+                .filter(|(_, r)| matches!(r, Err(e) if e.contains("device or resource busy")))
+                .map(|(id, _)| *id)
+                .collect();
+            let progress = refused.len() + busy.len() < removed.len();
+            for (id, r) in removed {
+                results.insert(id, r);
+            }
+            let retry_busy = !busy.is_empty() && busy_tries > 0;
+            if !(retry_busy || (!refused.is_empty() && progress)) {
+                break;
+            }
+            if retry_busy {
+                busy_tries -= 1;
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            removes.retain(|(id, _)| refused.contains(id) || busy.contains(id));
         }
         results
             .into_iter()
             .map(|(id, r)| (id, r.map(|_| ())))
             .collect()
+    }
+
+    /// podman stops no paused container: unpause those of `items` that
+    /// were paused when the plan was made, in one call, before stopping.
+    fn unpause_for_podman(&self, items: &[(usize, Vec<String>, Vec<String>)]) {
+        if self.plan.runtime != crate::runtime::Runtime::Podman {
+            return;
+        }
+        let paused: Vec<String> = items
+            .iter()
+            .filter_map(|(_, stop, _)| stop.last())
+            .filter(|id| {
+                self.plan
+                    .depends_on
+                    .containers
+                    .iter()
+                    .any(|c| &c.id == *id && c.status() == State::Paused)
+            })
+            .cloned()
+            .collect();
+        if !paused.is_empty() {
+            // A failure shows in the stop that follows.
+            let _ = self.call(&self.plan.runtime.unpause_args(&paused), self.bounded());
+        }
     }
 
     /// Runs commands that differ only in their last word (the container)

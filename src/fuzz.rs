@@ -72,6 +72,6 @@ pub fn engine_output(data: &[u8]) {
     let _ = observe::parse_ps(Runtime::Podman, &text, "paunch");
     let _ = observe::parse_inspect(&text);
     let refs = ["busybox", "a/b:1", "1234abcd"].map(str::to_string);
-    let _ = observe::parse_image_inspect(&text, &refs, false);
-    let _ = observe::parse_image_inspect(&text, &refs, true);
+    let _ = observe::parse_image_inspect(&text, &text, &refs, false);
+    let _ = observe::parse_image_inspect(&text, "", &refs, true);
 }

@@ -14,8 +14,9 @@
 //!   answer is kept in `DIR/engines/`, keyed by how the engine is reached
 //!   (the `DOCKER_HOST`-like variables, the user, docker's config file, and
 //!   for a local socket its inode and ctime, which a restarted daemon
-//!   renews); an answer about a remote address is asked again after
-//!   5 minutes. A no-op apply still makes 3 engine calls.
+//!   renews; local podman's is this user's storage, which does not move);
+//!   an answer about a remote address is asked again after 5 minutes. A
+//!   no-op apply still makes 3 engine calls.
 //! - **A killed holder never leaves it stuck**: the kernel releases a
 //!   `flock` when its holder dies, however it dies.
 //! - **Per managed-by name**: runs with different `--managed-by` names
@@ -177,7 +178,13 @@ fn reach_key(runtime: crate::runtime::Runtime) -> (String, bool) {
             ));
             (key, true)
         }
-        None => (key, false),
+        // Local podman has no daemon: its engine is this user's storage.
+        None => {
+            let local = runtime == crate::runtime::Runtime::Podman
+                && host.is_empty()
+                && var("CONTAINER_CONNECTION").is_empty();
+            (key, local)
+        }
     }
 }
 

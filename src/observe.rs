@@ -407,6 +407,82 @@ pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
         .collect())
 }
 
+/// What `--wait` reads of a container's health check besides its status:
+/// how often it runs and what its last run printed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// The container's name.
+    pub name: String,
+    /// Its interval (`None`: no health check, or the engine's default).
+    pub interval: Option<std::time::Duration>,
+    /// The output of its last run, trimmed (empty before the first).
+    pub last_output: String,
+}
+
+/// Reads each container's health check out of `inspect` output (the same
+/// output [`parse_inspect`] reads; both engines write `Config.Healthcheck`
+/// with nanoseconds and `State.Health.Log`).
+pub fn parse_health_checks(stdout: &str) -> Result<Vec<HealthCheck>> {
+    #[derive(Deserialize)]
+    struct Log {
+        #[serde(rename = "Output", default)]
+        output: String,
+    }
+    #[derive(Deserialize)]
+    struct State {
+        #[serde(rename = "Health", default)]
+        health: Option<HealthLog>,
+    }
+    #[derive(Deserialize)]
+    struct HealthLog {
+        #[serde(rename = "Log", default)]
+        log: Option<Vec<Log>>,
+    }
+    #[derive(Deserialize)]
+    struct Check {
+        #[serde(rename = "Interval", default)]
+        interval: Option<u64>,
+    }
+    #[derive(Deserialize)]
+    struct Conf {
+        #[serde(rename = "Healthcheck", default)]
+        healthcheck: Option<Check>,
+    }
+    #[derive(Deserialize)]
+    struct Item {
+        #[serde(rename = "Name", default)]
+        name: String,
+        #[serde(rename = "State")]
+        state: Option<State>,
+        #[serde(rename = "Config", default)]
+        config: Option<Conf>,
+    }
+    if stdout.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<Item> =
+        serde_json::from_str(stdout).map_err(|e| unexpected("inspect output".into(), e))?;
+    Ok(items
+        .into_iter()
+        .map(|i| HealthCheck {
+            name: i.name.trim_start_matches('/').to_string(),
+            interval: i
+                .config
+                .and_then(|c| c.healthcheck)
+                .and_then(|h| h.interval)
+                .filter(|n| *n > 0)
+                .map(std::time::Duration::from_nanos),
+            last_output: i
+                .state
+                .and_then(|s| s.health)
+                .and_then(|h| h.log)
+                .and_then(|mut l| l.pop())
+                .map(|l| l.output.trim().to_string())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
 /// Engine output this paunch cannot read, with the parser's own error as
 /// the source (line, column, what was expected).
 fn unexpected(what: String, e: serde_json::Error) -> Error {
@@ -422,10 +498,14 @@ pub fn volumes_from_container(item: &str) -> &str {
 
 /// Parses `image inspect` output and says which local image ID each
 /// reference names. The engine prints only the images it found, in the
-/// order asked; when all were found the order decides, otherwise each
-/// reference is matched against the tags, digests and IDs printed.
+/// order asked, and names each one it did not find on `stderr`. When all
+/// were found, or the missing ones are named, the order decides (the
+/// engine resolved each reference its own way: podman's short names
+/// resolve to `localhost/` or a search registry); otherwise each reference
+/// is matched against the tags, digests and IDs printed.
 pub fn parse_image_inspect(
     stdout: &str,
+    stderr: &str,
     refs: &[String],
     all_found: bool,
 ) -> Result<BTreeMap<String, Option<String>>> {
@@ -450,6 +530,20 @@ pub fn parse_image_inspect(
         }
         return Ok(out);
     }
+    let missing: Vec<bool> = refs.iter().map(|r| named_missing(stderr, r)).collect();
+    let found = missing.iter().filter(|m| !**m).count();
+    if !all_found && found == images.len() {
+        let mut printed = images.into_iter();
+        for (r, m) in refs.iter().zip(missing) {
+            let id = if m {
+                None
+            } else {
+                printed.next().map(|i| i.id)
+            };
+            out.insert(r.clone(), id);
+        }
+        return Ok(out);
+    }
     for r in refs {
         let want = normalize_ref(r);
         let found = images.iter().find(|i| {
@@ -460,6 +554,17 @@ pub fn parse_image_inspect(
         out.insert(r.clone(), found.map(|i| i.id.clone()));
     }
     Ok(out)
+}
+
+/// Whether the engine's `stderr` says it has no image `r`: docker's
+/// `no such image: REF: No such image: REF[:latest]` (older: `No such
+/// image: REF`), podman's `inspecting object: REF: image not known`.
+fn named_missing(stderr: &str, r: &str) -> bool {
+    stderr.lines().any(|l| {
+        l.contains(&format!("no such image: {r}: "))
+            || l.trim_end().ends_with(&format!("No such image: {r}"))
+            || l.contains(&format!(" {r}: image not known"))
+    })
 }
 
 /// Whether `r` is (a prefix of) the image ID `id`.
@@ -515,6 +620,25 @@ mod tests {
     }
 
     #[test]
+    fn image_inspect_reads_which_refs_the_engine_did_not_find() {
+        let refs: Vec<String> = ["paunch-test/busybox:1", "nope/missing:9", "nope2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // podman resolved the short name to localhost/...; docker would
+        // print it as asked. Either way the order decides.
+        let out = r#"[{"Id":"fc91","RepoTags":["localhost/paunch-test/busybox:1"]}]"#;
+        let podman = "error inspecting object: nope2: image not known\nError: inspecting object: nope/missing:9: image not known\n";
+        let docker = "Error response from daemon: no such image: nope/missing:9: No such image: nope/missing:9\nError response from daemon: no such image: nope2: No such image: nope2:latest\n";
+        for stderr in [podman, docker] {
+            let m = parse_image_inspect(out, stderr, &refs, false).unwrap();
+            assert_eq!(m["paunch-test/busybox:1"].as_deref(), Some("fc91"));
+            assert_eq!(m["nope/missing:9"], None);
+            assert_eq!(m["nope2"], None);
+        }
+    }
+
+    #[test]
     fn ps_podman_array() {
         let out = r#"[{"Id":"aaa","Names":["hello"],"Labels":{"managed_by":"paunch"}},{"Id":"bbb","Names":["x"],"Labels":null}]"#;
         let l = parse_ps(Runtime::Podman, out, "paunch").unwrap();
@@ -542,7 +666,7 @@ mod tests {
             "busybox".to_string(),
             "2222ab".to_string(),
         ];
-        let m = parse_image_inspect(out, &refs, false).unwrap();
+        let m = parse_image_inspect(out, "", &refs, false).unwrap();
         assert_eq!(m["nope:1"], None);
         assert_eq!(m["busybox"].as_deref(), Some("sha256:1111"));
         assert_eq!(m["2222ab"].as_deref(), Some("sha256:2222abcd"));

@@ -103,6 +103,11 @@ impl Runtime {
     /// differ only in the container into one call.
     pub fn stop_args(self, timeout: Option<u64>, id: &str) -> Vec<String> {
         let mut a = vec![s("stop")];
+        // podman stops nothing of a batch when one container is missing;
+        // with --ignore it stops the rest (docker does so by default).
+        if self == Runtime::Podman {
+            a.push(s("--ignore"));
+        }
         if let Some(t) = timeout {
             a.push(format!("--time={t}"));
         }
@@ -112,7 +117,18 @@ impl Runtime {
 
     /// Removes a (stopped) container.
     pub fn rm_args(self, id: &str) -> Vec<String> {
-        vec![s("rm"), s(id)]
+        match self {
+            Runtime::Docker => vec![s("rm"), s(id)],
+            // As for stop: a missing container does not fail the batch.
+            Runtime::Podman => vec![s("rm"), s("--ignore"), s(id)],
+        }
+    }
+
+    /// Unpauses containers (podman stops no paused container).
+    pub fn unpause_args(self, ids: &[String]) -> Vec<String> {
+        let mut a = vec![s("unpause")];
+        a.extend(ids.iter().cloned());
+        a
     }
 
     /// Renames a container.
@@ -128,6 +144,16 @@ impl Runtime {
     /// Starts an existing container.
     pub fn start_args(self, id: &str) -> Vec<String> {
         vec![s("start"), s(id)]
+    }
+
+    /// Runs a container's health check once (podman: with no systemd to
+    /// run them on a timer, `--wait` runs them itself); `None` for docker,
+    /// whose daemon runs them.
+    pub fn healthcheck_run_args(self, id: &str) -> Option<Vec<String>> {
+        match self {
+            Runtime::Docker => None,
+            Runtime::Podman => Some(vec![s("healthcheck"), s("run"), s(id)]),
+        }
     }
 
     /// Waits for a container to exit; prints its exit code.
@@ -390,8 +416,15 @@ mod tests {
             Runtime::Podman.run_args(&e, "web", &labels),
             Runtime::Docker.run_args(&e, "web", &labels)
         );
+        // A batch with a missing container stops (removes) the others, as
+        // docker's does.
         assert_eq!(
             Runtime::Podman.stop_args(Some(5), "x"),
+            ["stop", "--ignore", "--time=5", "x"]
+        );
+        assert_eq!(Runtime::Podman.rm_args("x"), ["rm", "--ignore", "x"]);
+        assert_eq!(
+            Runtime::Docker.stop_args(Some(5), "x"),
             ["stop", "--time=5", "x"]
         );
         assert_eq!(Runtime::Podman.rename_args("x", "y"), ["rename", "x", "y"]);

@@ -375,7 +375,7 @@ impl Engine {
                 return Err(e);
             }
         }
-        observe::parse_image_inspect(&out.stdout, images, out.success())
+        observe::parse_image_inspect(&out.stdout, &out.stderr, images, out.success())
     }
 }
 

@@ -78,7 +78,7 @@ fn changed_entry_is_replaced_and_neighbours_kept() {
     let ids = [id_of(&db), id_of(&init), id_of(&web)];
     assert!(running(&db) && running(&web));
     // The exec step ran in web.
-    docker_ok(&["exec", &web, "test", "-f", "/tmp/reloaded"]);
+    engine_ok(&["exec", &web, "test", "-f", "/tmp/reloaded"]);
 
     let f2 = s.config(
         "service2.yml",
@@ -99,7 +99,7 @@ fn changed_entry_is_replaced_and_neighbours_kept() {
     let env = inspect(&web)["Config"]["Env"].to_string();
     assert!(env.contains("LOG_LEVEL=info"), "{env}");
     // The new web got the exec too.
-    docker_ok(&["exec", &web, "test", "-f", "/tmp/reloaded"]);
+    engine_ok(&["exec", &web, "test", "-f", "/tmp/reloaded"]);
 
     // And again: nothing changes.
     let out = s
@@ -183,21 +183,9 @@ fn exec_runs_in_the_suffixed_container() {
         .find(|n| n.starts_with(&format!("{web}-")))
         .expect("web got a suffixed name");
     assert!(out.stdout.contains(&format!("in {mine}")), "{}", out.stdout);
-    docker_ok(&["exec", &mine, "test", "-f", "/tmp/reloaded"]);
+    engine_ok(&["exec", &mine, "test", "-f", "/tmp/reloaded"]);
     // The foreign web was not touched.
-    assert!(docker(&["exec", &web, "test", "-f", "/tmp/reloaded"]).is_err());
-}
-
-fn docker(args: &[&str]) -> Result<String, String> {
-    let out = std::process::Command::new("docker")
-        .args(args)
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    assert!(engine(&["exec", &web, "test", "-f", "/tmp/reloaded"]).is_err());
 }
 
 #[test]
@@ -266,7 +254,7 @@ fn retagged_image_replaces_once() {
     let tag = format!("paunch-test/retag-{}:1", s.prefix.trim_end_matches('-'));
     let other = "paunch-test/busybox-other:1";
     ensure_image(other, &[("marker", "other")]);
-    docker_ok(&["tag", IMAGE, &tag]);
+    engine_ok(&["tag", IMAGE, &tag]);
     let f = s.config(
         "retag.yml",
         &format!("{{p}}app:\n  image: {tag}\n  command: sleep 3600\n  stop_grace_period: 0\n"),
@@ -276,7 +264,7 @@ fn retagged_image_replaces_once() {
     let app = s.name("app");
     let first = id_of(&app);
 
-    docker_ok(&["tag", other, &tag]);
+    engine_ok(&["tag", other, &tag]);
     let out = s.apply(f, "v1").ok();
     assert!(out.stdout.contains("image updated"), "{}", out.stdout);
     let second = id_of(&app);
@@ -285,7 +273,7 @@ fn retagged_image_replaces_once() {
     assert!(out.stdout.contains("No changes"), "{}", out.stdout);
     assert_eq!(id_of(&app), second);
     s.cleanup();
-    let _ = docker(&["rmi", &tag]);
+    let _ = engine(&["rmi", &tag]);
 }
 
 #[test]
@@ -424,7 +412,7 @@ fn parallel_groups_keep_their_order_and_dependencies() {
         ])
         .ok();
     assert_eq!(s.managed().len(), 7, "{}", out.stdout);
-    docker_ok(&["exec", &s.name("g0-5"), "test", "-f", "/tmp/marked"]);
+    engine_ok(&["exec", &s.name("g0-5"), "test", "-f", "/tmp/marked"]);
     let started = |n: &str| {
         inspect(&s.name(n))["State"]["StartedAt"]
             .as_str()

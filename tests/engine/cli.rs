@@ -134,7 +134,7 @@ fn debug_print_cmd_can_be_pasted_into_a_shell() {
         .ok();
     let line = out.stdout.trim();
     let words = shlex::split(line).expect("shell words");
-    assert_eq!(words[0], "docker");
+    assert_eq!(words[0], runtime());
     assert_eq!(words[1], "run");
     assert!(
         words.contains(&"--label=config_id=debug".to_string()),
@@ -142,7 +142,11 @@ fn debug_print_cmd_can_be_pasted_into_a_shell() {
     );
     assert!(words.contains(&"--env=GREETING=a b".to_string()), "{line}");
     // Pasted into a shell, it runs.
-    let sh = Command::new("sh").args(["-c", line]).output().unwrap();
+    let sh = Command::new("sh")
+        .args(["-c", line])
+        .envs(engine_env())
+        .output()
+        .unwrap();
     assert!(
         sh.status.success(),
         "{}",
@@ -209,6 +213,7 @@ fn debug_run_interactive_with_piped_stdin_returns_the_exit_code() {
         ])
         .arg("--overrides")
         .arg("{\"command\": \"sh\"}")
+        .envs(engine_env())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -293,10 +298,16 @@ fn log_file_gets_every_engine_command() {
     ])
     .ok();
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains("$ docker ps --all"), "{text}");
+    assert!(
+        text.contains(&format!("$ {} ps --all", runtime())),
+        "{text}"
+    );
     assert!(text.contains("]   exit 0 after "), "{text}");
     assert!(!text.contains("Some("), "{text}");
-    assert!(text.contains("$ docker run '--name="), "{text}");
+    assert!(
+        text.contains(&format!("$ {} run '--name=", runtime())),
+        "{text}"
+    );
     assert!(text.contains("ok create"), "{text}");
     assert!(text.contains("Apply complete"), "{text}");
 }

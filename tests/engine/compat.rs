@@ -57,7 +57,7 @@ fn original(bin: &std::path::Path, args: &[&str]) {
 /// The original always labels `managed_by=paunch`; make sure no other
 /// container on this host has that label, or skip.
 fn host_has_other_paunch_containers(prefix: &str) -> bool {
-    let out = docker_ok(&[
+    let out = engine_ok(&[
         "ps",
         "-a",
         "--filter",
@@ -70,6 +70,11 @@ fn host_has_other_paunch_containers(prefix: &str) -> bool {
 
 #[test]
 fn switching_tools_recreates_nothing() {
+    if docker_only(
+        "the original 4.5.1 on podman pulls every image podman already has (base.py:270 compares a bool with 0), which needs a registry serving the test image",
+    ) {
+        return;
+    }
     let orig = match original_paunch() {
         Ok(b) => b,
         Err(why) => {

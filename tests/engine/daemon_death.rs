@@ -111,6 +111,9 @@ fn output(child: Child) -> (Option<i32>, String) {
 
 #[test]
 fn the_daemon_killed_mid_apply_fails_it_within_seconds_and_the_next_apply_converges() {
+    if docker_only("a private dockerd") {
+        return;
+    }
     let d = Daemon::start("kill");
     let s = Scope::new("daemon-kill");
     let file = s.config("d.yml", &config(11, 3));
@@ -141,6 +144,9 @@ fn the_daemon_killed_mid_apply_fails_it_within_seconds_and_the_next_apply_conver
 
 #[test]
 fn a_frozen_daemon_fails_the_step_after_step_timeout_and_starts_no_more() {
+    if docker_only("a private dockerd") {
+        return;
+    }
     let d = Daemon::start("freeze");
     let s = Scope::new("daemon-freeze");
     let file = s.config("f.yml", &config(11, 1));

@@ -104,17 +104,17 @@ impl Fixture {
     /// name (so it is suffixed), then the name freed.
     fn reset(&self) {
         for name in self.s.managed() {
-            docker_ok(&["rm", "-f", &name]);
+            engine_ok(&["rm", "-f", &name]);
         }
         let holder = self.s.name("dd");
         self.s.foreign(&holder, &[]);
         self.apply(&self.before, &[]).ok();
-        docker_ok(&["rm", "-f", &holder]);
+        engine_ok(&["rm", "-f", &holder]);
     }
 
     fn reset_empty(&self) {
         for name in self.s.managed() {
-            docker_ok(&["rm", "-f", &name]);
+            engine_ok(&["rm", "-f", &name]);
         }
     }
 
@@ -133,7 +133,7 @@ impl Fixture {
         for n in DETACHED {
             assert!(running(&s.name(n)), "{context}: {n} not running");
         }
-        docker_ok(&["exec", &s.name("ee"), "test", "-f", "/tmp/marked"]);
+        engine_ok(&["exec", &s.name("ee"), "test", "-f", "/tmp/marked"]);
         let plan = s.paunch(&[
             "plan",
             "--file",
@@ -227,6 +227,7 @@ fn killed_at_random_moments_converges() {
                 &f.s.managed_by,
             ])
             .env("PAUNCH_LOCK_DIR", f.s.dir.path())
+            .envs(engine_env())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -274,6 +275,7 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
             &s.managed_by,
         ])
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -325,6 +327,7 @@ fn spawn_apply(s: &Scope, file: &str, lock_dir: &str, extra: &[&str]) -> std::pr
         .args(extra)
         .env("PAUNCH_LOCK_DIR", lock_dir)
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -370,7 +373,7 @@ fn lock_timeout_names_the_holder() {
     );
     let dir = s.dir.path().join("locks");
     std::fs::create_dir_all(&dir).unwrap();
-    let engine = paunch::Engine::new(paunch::Runtime::Docker)
+    let engine = paunch::Engine::new(runtime().parse::<paunch::Runtime>().unwrap())
         .identity()
         .unwrap();
     let path = paunch::lock::lock_path(&dir, &engine, &s.managed_by);
@@ -438,14 +441,16 @@ fn an_unreachable_engine_is_one_clear_error() {
     let s = Scope::new("unreachable");
     let file = s.config("u.yml", "{p}one:\n  image: paunch-test/busybox:1\n");
     let f = file.to_str().unwrap().to_string();
-    let cases: [(&str, &str, &str); 2] = [
-        (
+    let mut cases: Vec<(&str, &str, &str)> = vec![("PATH", "/nonexistent", "not found on PATH")];
+    // podman has no daemon to be unreachable (its CONTAINER_HOST is for
+    // podman --remote only).
+    if !is_podman() {
+        cases.push((
             "DOCKER_HOST",
             "unix:///nonexistent.sock",
             "docker is unreachable",
-        ),
-        ("PATH", "/nonexistent", "not found on PATH"),
-    ];
+        ));
+    }
     for (key, value, want) in cases {
         for args in [
             vec!["apply", "--file", &f, "--config-id", "c1"],
@@ -520,8 +525,14 @@ fn engine_errors_mid_apply_fail_those_steps_only() {
         "{}",
         out.stdout
     );
+    // docker: "port is already allocated"; podman: "address already in use".
+    let port_taken = if is_podman() {
+        "already in use"
+    } else {
+        "already allocated"
+    };
     for (name, engine_says) in [
-        ("port-b", "already allocated"),
+        ("port-b", port_taken),
         ("badvol", "absolute"),
         ("badcmd", "/nonexistent"),
     ] {
@@ -539,7 +550,5 @@ fn engine_errors_mid_apply_fail_those_steps_only() {
         running(&s.name("good")),
         "an independent later step did not run"
     );
-    let _ = Command::new("docker")
-        .args(["volume", "rm", &s.name("vol")])
-        .output();
+    let _ = engine(&["volume", "rm", &s.name("vol")]);
 }

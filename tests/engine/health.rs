@@ -31,6 +31,7 @@ fn list_shows_health_and_a_plan_notes_an_unhealthy_container() {
             .to_string()
     };
     wait_until(30, "the health checks to settle", || {
+        run_health_checks(&[&fine, &sick]);
         health(&fine) == "healthy" && health(&sick) == "unhealthy"
     });
 

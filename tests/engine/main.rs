@@ -1,4 +1,5 @@
-//! The tests that need a real engine (docker), one binary: each module
+//! The tests that need a real engine (docker, or podman with
+//! PAUNCH_TEST_RUNTIME=podman), one binary: each module
 //! uses its own `--managed-by` name, so they run in parallel and touch
 //! nothing they did not create. `tests/support` starts nothing: the
 //! engine must answer (`scripts/engine-up`, which `.ci/run` runs).
@@ -19,6 +20,7 @@ mod real_hosts;
 mod registry;
 mod restarts;
 mod rollback;
+mod runtimes;
 mod save_faults;
 mod saved_plans;
 mod shell;

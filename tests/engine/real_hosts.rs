@@ -45,19 +45,38 @@ fn an_interrupt_during_a_replacement_finishes_it() {
             .args(["apply", "--file", f, "--config-id", "c1"])
             .args(["--managed-by", &s.managed_by])
             .env("NO_COLOR", "1")
+            .envs(engine_env())
             .env("PAUNCH_LOCK_DIR", s.dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // `sleep` as PID 1 ignores SIGTERM: the stop takes its full second.
-        std::thread::sleep(Duration::from_millis(400));
+        // The plan is printed when execution starts; `sleep` as PID 1
+        // ignores SIGTERM, so the old container's stop then takes its full
+        // second: the signal comes in the middle of it, however long
+        // observing took.
+        let mut child = child;
+        let mut lines =
+            std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        let mut stdout = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            stdout.push_str(&line);
+            stdout.push('\n');
+            if line.starts_with("Plan:") {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
         Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
             .unwrap();
+        for line in lines {
+            stdout.push_str(&line.unwrap());
+            stdout.push('\n');
+        }
         let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
         let svc = s.name("svc");
         assert!(exists(&svc), "{signal}: no container left:\n{stdout}");
         assert!(running(&svc), "{signal}: {stdout}");
@@ -169,7 +188,7 @@ fn debug_run_is_attached_and_leaves_nothing() {
         ])
         .code(3);
     assert!(run.stdout.contains("hello from debug"), "{run:?}");
-    let left = docker_ok(&[
+    let left = engine_ok(&[
         "ps",
         "-aq",
         "--filter",
@@ -253,6 +272,7 @@ fn relative_paths_in_a_saved_plan_keep_their_meaning() {
             .args(["--managed-by", &s.managed_by])
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .envs(engine_env())
             .env("PAUNCH_LOCK_DIR", s.dir.path())
             .output()
             .unwrap();
@@ -281,6 +301,7 @@ fn relative_paths_in_a_saved_plan_keep_their_meaning() {
         .args(["apply", "--plan", plan.to_str().unwrap()])
         .current_dir(&run_in)
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .output()
         .unwrap();
@@ -369,7 +390,10 @@ fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
     let shown = paunch(&["show".into(), "-v".into(), p.into()], &[]);
     assert_eq!(shown.code, 0, "{shown:?}");
     assert!(
-        shown.stdout.contains("$ docker run '--name=") && shown.stdout.contains("sleep 3600"),
+        shown
+            .stdout
+            .contains(&format!("$ {} run '--name=", runtime()))
+            && shown.stdout.contains("sleep 3600"),
         "{}",
         shown.stdout
     );
@@ -415,9 +439,9 @@ fn swapped_names_converge() {
     let (alpha, beta) = (s.name("alpha"), s.name("beta"));
     let (a, b) = (id_of(&alpha), id_of(&beta));
     let tmp = s.name("tmp");
-    docker_ok(&["rename", &alpha, &tmp]);
-    docker_ok(&["rename", &beta, &alpha]);
-    docker_ok(&["rename", &tmp, &beta]);
+    engine_ok(&["rename", &alpha, &tmp]);
+    engine_ok(&["rename", &beta, &alpha]);
+    engine_ok(&["rename", &tmp, &beta]);
     let run = s.apply(f, "c1").ok();
     assert!(run.stdout.contains("3 to rename"), "{}", run.stdout);
     assert_eq!((id_of(&alpha), id_of(&beta)), (a, b));

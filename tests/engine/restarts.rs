@@ -30,7 +30,7 @@ fn an_exited_detached_container_is_started_and_a_blocking_one_is_not() {
     let (once, web) = (s.name("once"), s.name("web"));
     let (once_id, web_id) = (id_of(&once), id_of(&web));
     // What a daemon restart does to a container without a restart policy.
-    docker_ok(&["kill", &web]);
+    engine_ok(&["kill", &web]);
     assert!(!running(&web));
     let plan = s.plan(&file, "c1").ok();
     assert!(

@@ -114,9 +114,9 @@ fn rollback_recreates_from_the_old_image_once_untagged() {
     let shared = format!("paunch-test/rollback-{pid}:1");
     ensure_image(&tag_a, &[("etc/variant", "a")]);
     ensure_image(&tag_b, &[("etc/variant", "b")]);
-    let id_a = docker_ok(&["image", "inspect", "--format", "{{.Id}}", &tag_a]);
-    docker_ok(&["tag", &tag_a, &shared]);
-    docker_ok(&["rmi", &tag_a]);
+    let id_a = engine_ok(&["image", "inspect", "--format", "{{.Id}}", &tag_a]);
+    engine_ok(&["tag", &tag_a, &shared]);
+    engine_ok(&["rmi", &tag_a]);
 
     let yaml = |command: &str| {
         format!(
@@ -133,8 +133,8 @@ fn rollback_recreates_from_the_old_image_once_untagged() {
     assert_eq!(inspect(&app)["Image"], id_a.as_str());
 
     // The tag moves to image b: image a has no tag left.
-    docker_ok(&["tag", &tag_b, &shared]);
-    let tags = docker_ok(&["image", "inspect", "--format", "{{json .RepoTags}}", &id_a]);
+    engine_ok(&["tag", &tag_b, &shared]);
+    let tags = engine_ok(&["image", "inspect", "--format", "{{json .RepoTags}}", &id_a]);
     assert_eq!(tags, "[]", "image a is untagged");
 
     let v2 = s.config("v2.yml", &yaml("[sh, -c, 'exit 4']"));
@@ -149,7 +149,7 @@ fn rollback_recreates_from_the_old_image_once_untagged() {
 
     s.cleanup();
     for image in [&shared, &tag_b, &id_a] {
-        let _ = Command::new("docker").args(["rmi", image]).output();
+        let _ = engine(&["rmi", image]);
     }
 }
 
@@ -265,6 +265,7 @@ fn sigterm_during_a_rollback_finishes_the_step_in_flight() {
             &s.managed_by,
         ])
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .env(
             "PAUNCH_LOCK_DIR",
             std::env::temp_dir().join("paunch-test-locks"),

@@ -17,7 +17,7 @@ const CONFIG: &str = "{p}db:
 /// managed or not: other tests run in parallel on the same host.
 fn all_container_ids(s: &Scope) -> Vec<String> {
     let mut v: Vec<String> =
-        docker_ok(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"])
+        engine_ok(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"])
             .lines()
             .filter(|l| {
                 l.split(' ')
@@ -209,7 +209,7 @@ fn stale_when_a_managed_container_is_removed() {
     ])
     .ok();
     let db = s.name("db");
-    docker_ok(&["rm", "-f", &db]);
+    engine_ok(&["rm", "-f", &db]);
     let web_id = id_of(&s.name("web"));
     let out = s.paunch(&["apply", "--plan", p]).code(4);
     assert!(

@@ -67,7 +67,7 @@ fn an_interrupt_while_waiting_for_the_lock_stops_at_once() {
     .unwrap();
     let locks = dir.path().join("locks");
     std::fs::create_dir_all(&locks).unwrap();
-    let engine = paunch::Engine::new(paunch::Runtime::Docker)
+    let engine = paunch::Engine::new(runtime().parse::<paunch::Runtime>().unwrap())
         .identity()
         .unwrap();
     let path = paunch::lock::lock_path(&locks, &engine, &managed_by);
@@ -93,6 +93,7 @@ fn an_interrupt_while_waiting_for_the_lock_stops_at_once() {
             .args(command)
             .args(["--managed-by", &managed_by])
             .env("NO_COLOR", "1")
+            .envs(engine_env())
             .env("PAUNCH_LOCK_DIR", &locks)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -145,6 +146,7 @@ fn a_second_interrupt_exits_at_once_naming_the_steps_in_flight() {
         ])
         .args(["--managed-by", &s.managed_by])
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -238,6 +240,7 @@ fn paunch_in(dir: &std::path::Path, args: &[&str]) -> Run {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", dir)
         .output()
         .unwrap();
@@ -316,6 +319,7 @@ fn on_a_terminal_the_progress_bar_is_gone_before_the_summary() {
         .args(["-qfec", &command])
         .arg(&typescript)
         .env("NO_COLOR", "1")
+        .envs(engine_env())
         .env("TERM", "xterm")
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdin(Stdio::null())
@@ -376,16 +380,27 @@ fn apply_plan_refuses_another_managed_by_or_runtime_given_explicitly() {
         "{}",
         out.stderr
     );
-    let out = run(&["--default-runtime", "podman"]).code(3);
+    let other = if is_podman() { "docker" } else { "podman" };
+    let out = run(&["--default-runtime", other]).code(3);
     assert!(
-        out.stderr.contains("--default-runtime podman"),
+        out.stderr.contains(&format!("--default-runtime {other}")),
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("runtime \"docker\""), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("runtime \"{}\"", runtime())),
+        "{}",
+        out.stderr
+    );
     assert!(s.managed().is_empty(), "a refused plan touched something");
     // The same values, given explicitly, are fine.
-    run(&["--managed-by", &s.managed_by, "--default-runtime", "docker"]).ok();
+    run(&[
+        "--managed-by",
+        &s.managed_by,
+        "--default-runtime",
+        runtime(),
+    ])
+    .ok();
     assert_eq!(s.managed(), [s.name("one")]);
 }
 

@@ -1,6 +1,11 @@
-//! What every engine test needs: a Docker engine that answers, the test
-//! image (built once, locally, from a static busybox), a unique
-//! `--managed-by` name per test with cleanup on drop, and the paunch binary.
+//! What every engine test needs: an engine that answers, the test image
+//! (built once, locally, from a static busybox), a unique `--managed-by`
+//! name per test with cleanup on drop, and the paunch binary.
+//!
+//! The engine is a parameter of the whole run: docker by default,
+//! podman with `PAUNCH_TEST_RUNTIME=podman` (`scripts/test` runs the engine
+//! tests once on each). Every engine command of the tests goes through
+//! [`engine`]; paunch gets the runtime through `PAUNCH_DEFAULT_RUNTIME`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,30 +22,78 @@ pub const IMAGE: &str = "paunch-test/busybox:1";
 
 static ENGINE: Once = Once::new();
 
-/// Panics with the set-up instruction unless `docker info` answers.
+/// The engine CLI this run tests: `docker` (default) or `podman`
+/// (`PAUNCH_TEST_RUNTIME=podman`).
+pub fn runtime() -> &'static str {
+    match std::env::var("PAUNCH_TEST_RUNTIME").as_deref() {
+        Ok("podman") => "podman",
+        Ok("docker") | Err(_) => "docker",
+        Ok(other) => panic!("PAUNCH_TEST_RUNTIME={other}: docker or podman"),
+    }
+}
+
+/// Whether this run tests podman.
+pub fn is_podman() -> bool {
+    runtime() == "podman"
+}
+
+/// The environment every engine command and paunch run of the tests gets:
+/// the runtime for paunch, and for podman the `containers.conf` this
+/// machine needs (see tests/podman/containers.conf), unless one is set.
+pub fn engine_env() -> Vec<(&'static str, String)> {
+    let mut env = vec![("PAUNCH_DEFAULT_RUNTIME", runtime().to_string())];
+    if is_podman() && std::env::var_os("CONTAINERS_CONF").is_none() {
+        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/podman/containers.conf");
+        env.push(("CONTAINERS_CONF", conf.display().to_string()));
+    }
+    env
+}
+
+/// Skips the rest of a test on podman, saying why on stderr: for what
+/// only docker has (the original paunch's docker runtime, `DOCKER_HOST`).
+/// Returns true when the test should stop.
+pub fn docker_only(why: &str) -> bool {
+    if is_podman() {
+        eprintln!("docker only, skipped on podman: {why}");
+    }
+    is_podman()
+}
+
+/// Panics with the set-up instruction unless the engine answers.
 pub fn require_engine() {
     ENGINE.call_once(|| {
-        let ok = Command::new("docker")
-            .args(["info", "--format", "{{.ServerVersion}}"])
+        let ok = engine_command()
+            .arg("info")
             .output()
             .map(|o| o.status.success())
             .unwrap_or(false);
         assert!(
             ok,
-            "no Docker engine answers `docker info`. Install and start one:\n  \
-             apt-get update && apt-get install -y docker.io\n  \
+            "no {0} engine answers `{0} info`. Install and start one:\n  \
+             apt-get update && apt-get install -y docker.io podman catatonit\n  \
              dockerd >/tmp/dockerd.log 2>&1 &\n\
-             then wait until `docker info` answers (or run .ci/run, which does this)."
+             then wait until `docker info` answers (or run .ci/run, which does this).",
+            runtime()
         );
+        eprintln!("engine tests on {}", runtime());
         ensure_image(IMAGE, &[]);
     });
 }
 
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker")
+/// The engine CLI with the tests' environment.
+pub fn engine_command() -> Command {
+    let mut cmd = Command::new(runtime());
+    for (k, v) in engine_env() {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn engine_raw(args: &[&str]) -> Output {
+    engine_command()
         .args(args)
         .output()
-        .expect("docker runs")
+        .unwrap_or_else(|e| panic!("{} runs: {e}", runtime()))
 }
 
 /// Builds `tag` with `scripts/busybox-image` (a static busybox, plus
@@ -52,6 +105,8 @@ pub fn ensure_image(tag: &str, extra: &[(&str, &str)]) {
     lock.lock().expect("image lock");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/busybox-image");
     let out = Command::new(script)
+        .env("PAUNCH_IMAGE_ENGINE", runtime())
+        .envs(engine_env())
         .arg(tag)
         .args(
             extra
@@ -140,7 +195,7 @@ impl Scope {
             args.push(l);
         }
         args.extend([IMAGE, "sleep", "3600"]);
-        let out = docker(&args);
+        let out = engine_raw(&args);
         assert!(
             out.status.success(),
             "{}",
@@ -152,7 +207,7 @@ impl Scope {
 
     /// Names of this scope's managed containers.
     pub fn managed(&self) -> Vec<String> {
-        let out = docker(&[
+        let out = engine_raw(&[
             "ps",
             "-a",
             "--filter",
@@ -169,7 +224,7 @@ impl Scope {
     }
 
     pub fn cleanup(&self) {
-        let out = docker(&[
+        let out = engine_raw(&[
             "ps",
             "-aq",
             "--filter",
@@ -180,10 +235,24 @@ impl Scope {
             .map(str::to_string)
             .collect();
         ids.extend(self.foreign.lock().unwrap().drain(..));
-        if !ids.is_empty() {
-            let mut args = vec!["rm", "-f"];
-            args.extend(ids.iter().map(String::as_str));
-            let _ = docker(&args);
+        if ids.is_empty() {
+            return;
+        }
+        let mut args = vec!["rm", "-f"];
+        if is_podman() {
+            // podman waits out each container's stop timeout even with -f,
+            // and removes no container another one joined (a namespace)
+            // unless its dependents go too (all of them are ours).
+            args.extend(["--time=0", "--depend"]);
+        }
+        args.extend(ids.iter().map(String::as_str));
+        let _ = engine_raw(&args);
+        if is_podman() {
+            // podman 4.3's `rm -f` of a batch removes nothing when one of
+            // them vanished meanwhile: one at a time what is left.
+            for id in &ids {
+                let _ = engine_raw(&["rm", "-f", "--time=0", "--depend", "--ignore", id]);
+            }
         }
     }
 }
@@ -236,6 +305,7 @@ pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
         "PAUNCH_LOCK_DIR",
         std::env::temp_dir().join("paunch-test-locks"),
     );
+    cmd.envs(engine_env());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -247,18 +317,16 @@ pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// `docker inspect` of one container as JSON.
+/// The engine's `inspect` of one container as JSON.
 pub fn inspect(name: &str) -> serde_json::Value {
-    let out = docker(&["inspect", "--type", "container", name]);
+    let out = engine_raw(&["container", "inspect", name]);
     assert!(out.status.success(), "no container {name}");
     let mut v: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     v.remove(0)
 }
 
 pub fn exists(name: &str) -> bool {
-    docker(&["inspect", "--type", "container", name])
-        .status
-        .success()
+    engine_raw(&["container", "inspect", name]).status.success()
 }
 
 pub fn id_of(name: &str) -> String {
@@ -275,15 +343,37 @@ pub fn label(name: &str, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Runs a docker command, asserting success; returns stdout.
-pub fn docker_ok(args: &[&str]) -> String {
-    let out = docker(args);
+/// Runs an engine command, asserting success; returns stdout.
+pub fn engine_ok(args: &[&str]) -> String {
+    let out = engine_raw(args);
     assert!(
         out.status.success(),
-        "docker {args:?} failed: {}",
+        "{} {args:?} failed: {}",
+        runtime(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Runs an engine command; its stdout, or its stderr as the error.
+pub fn engine(args: &[&str]) -> Result<String, String> {
+    let out = engine_raw(args);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// On podman, runs the containers' health checks once: with no systemd on
+/// this machine nothing else runs them (podman's own timer is a systemd
+/// unit). Docker's daemon runs its own: nothing to do.
+pub fn run_health_checks(names: &[&str]) {
+    if is_podman() {
+        for n in names {
+            let _ = engine_raw(&["healthcheck", "run", n]);
+        }
+    }
 }
 
 /// Waits until `cond` holds, polling every 50 ms, for at most `secs`

@@ -1,7 +1,8 @@
 //! A real registry for pull tests: Debian's `docker-registry`
 //! (distribution 2.8) serving on a free loopback port, its storage in a
 //! temporary directory. Docker pushes to and pulls from a loopback
-//! registry without TLS. Each test that needs one starts its own (it
+//! registry without TLS (podman would need `--tls-verify=false` or a
+//! `registries.conf` entry: the pull tests run on docker only). Each test that needs one starts its own (it
 //! takes a fraction of a second), so a test that stops it disturbs no
 //! other; on drop it is stopped and every image of its address is removed
 //! from the engine.
@@ -63,9 +64,9 @@ impl Registry {
     /// local tag, so the engine has to pull it. Returns the reference.
     pub fn push(&self, local: &str, name: &str) -> String {
         let remote = self.image(name);
-        super::docker_ok(&["tag", local, &remote]);
-        super::docker_ok(&["push", &remote]);
-        super::docker_ok(&["rmi", &remote]);
+        super::engine_ok(&["tag", local, &remote]);
+        super::engine_ok(&["push", &remote]);
+        super::engine_ok(&["rmi", &remote]);
         remote
     }
 
@@ -74,17 +75,17 @@ impl Registry {
     /// image under the tag, the engine does not know yet.
     pub fn push_behind_the_engines_back(&self, local: &str, name: &str) -> String {
         let remote = self.image(name);
-        let before = Command::new("docker")
+        let before = super::engine_command()
             .args(["image", "inspect", "--format", "{{.Id}}", &remote])
             .output()
             .expect("docker runs");
-        super::docker_ok(&["tag", local, &remote]);
-        super::docker_ok(&["push", &remote]);
+        super::engine_ok(&["tag", local, &remote]);
+        super::engine_ok(&["push", &remote]);
         if before.status.success() {
             let id = String::from_utf8_lossy(&before.stdout).trim().to_string();
-            super::docker_ok(&["tag", &id, &remote]);
+            super::engine_ok(&["tag", &id, &remote]);
         } else {
-            super::docker_ok(&["rmi", &remote]);
+            super::engine_ok(&["rmi", &remote]);
         }
         remote
     }
@@ -133,7 +134,7 @@ impl Registry {
     /// (`HOST/x:1`) or by digest (an image a newer pull of its tag left
     /// dangling). Removing these removes nothing else's tags.
     pub fn local_images(&self) -> Vec<String> {
-        let out = super::docker_ok(&[
+        let out = super::engine_ok(&[
             "image",
             "ls",
             "--digests",
@@ -165,7 +166,7 @@ impl Drop for Registry {
     fn drop(&mut self) {
         self.stop();
         for image in self.local_images() {
-            let _ = Command::new("docker").args(["rmi", &image]).output();
+            let _ = super::engine_command().args(["rmi", &image]).output();
         }
     }
 }
