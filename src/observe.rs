@@ -159,7 +159,10 @@ impl Container {
             State::Running | State::Paused if !self.health.is_empty() => {
                 format!("{} ({})", self.state, self.health)
             }
-            State::Exited | State::Dead => format!("{} ({})", self.state, self.exit_code),
+            // podman says `stopped` for a moment before `exited`: one word
+            // for one state.
+            State::Exited => format!("exited ({})", self.exit_code),
+            State::Dead => format!("{} ({})", self.state, self.exit_code),
             _ => self.state.clone(),
         }
     }

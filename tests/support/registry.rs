@@ -1,8 +1,10 @@
 //! A real registry for pull tests: Debian's `docker-registry`
 //! (distribution 2.8) serving on a free loopback port, its storage in a
 //! temporary directory. Docker pushes to and pulls from a loopback
-//! registry without TLS (podman would need `--tls-verify=false` or a
-//! `registries.conf` entry: the pull tests run on docker only). Each test that needs one starts its own (it
+//! registry without TLS; podman needs `--tls-verify=false` for its pushes
+//! here, and for its pulls the [`Registry::registries_conf`] file (as
+//! `CONTAINERS_REGISTRIES_CONF`; the pull tests run on docker only, the
+//! original's podman compatibility test uses it). Each test that needs one starts its own (it
 //! takes a fraction of a second), so a test that stops it disturbs no
 //! other; on drop it is stopped and every image of its address is removed
 //! from the engine.
@@ -65,9 +67,30 @@ impl Registry {
     pub fn push(&self, local: &str, name: &str) -> String {
         let remote = self.image(name);
         super::engine_ok(&["tag", local, &remote]);
-        super::engine_ok(&["push", &remote]);
+        self.push_tag(&remote);
         super::engine_ok(&["rmi", &remote]);
         remote
+    }
+
+    /// Pushes a local tag of this registry (podman: without TLS).
+    fn push_tag(&self, remote: &str) {
+        if super::is_podman() {
+            super::engine_ok(&["push", "--tls-verify=false", remote]);
+        } else {
+            super::engine_ok(&["push", remote]);
+        }
+    }
+
+    /// A `registries.conf` that lets podman pull from this registry
+    /// without TLS (give it as `CONTAINERS_REGISTRIES_CONF`).
+    pub fn registries_conf(&self) -> PathBuf {
+        let path = self.dir.path().join("registries.conf");
+        let text = format!(
+            "[[registry]]\nlocation = \"{}\"\ninsecure = true\n",
+            self.host()
+        );
+        std::fs::write(&path, text).expect("registries.conf");
+        path
     }
 
     /// Pushes the local image `local` as `name` (`x:1`), leaving the
@@ -80,7 +103,7 @@ impl Registry {
             .output()
             .expect("docker runs");
         super::engine_ok(&["tag", local, &remote]);
-        super::engine_ok(&["push", &remote]);
+        self.push_tag(&remote);
         if before.status.success() {
             let id = String::from_utf8_lossy(&before.stdout).trim().to_string();
             super::engine_ok(&["tag", &id, &remote]);
