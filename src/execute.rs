@@ -1197,11 +1197,15 @@ mod tests {
                     .cloned()
                     .collect::<Vec<_>>()
                     .join("\n"),
-                Some("inspect") => {
+                Some("inspect" | "container") => {
                     let state = self.inspect_state.unwrap_or(r#"{"Status": "running"}"#);
                     let items: Vec<String> = argv[2..]
                         .iter()
-                        .map(|n| format!(r#"{{"Id": "x", "Name": "/{n}", "State": {state}}}"#))
+                        .map(|n| {
+                            format!(
+                                r#"{{"Id": "x", "Name": "/{n}", "State": {state}, "Config": {{"Healthcheck": {{"Interval": 20000000}}}}}}"#
+                            )
+                        })
                         .collect();
                     format!("[{}]", items.join(","))
                 }
@@ -1232,9 +1236,14 @@ mod tests {
     }
 
     fn plan(yaml: &str, observed: &Observed) -> Plan {
+        plan_on(crate::runtime::Runtime::Docker, yaml, observed)
+    }
+
+    fn plan_on(runtime: crate::runtime::Runtime, yaml: &str, observed: &Observed) -> Plan {
         let config = Config::parse(yaml, "t.yml").unwrap();
         let opts = PlanOptions {
             config_id: "c".into(),
+            runtime,
             ..Default::default()
         };
         plan_apply(&config, observed, &opts)
@@ -1334,6 +1343,76 @@ mod tests {
         ));
         assert_eq!(report.skipped().count(), 1);
         assert!(!r.calls().iter().any(|c| c.contains("--name=bb")));
+    }
+
+    #[test]
+    fn on_podman_wait_runs_the_health_checks_at_their_interval() {
+        let yaml = "aa:\n  image: app:1\n  healthcheck: {test: 'true', interval: 20ms}\n";
+        let starting = Some(r#"{"Status": "running", "Health": {"Status": "starting"}}"#);
+        let opts = ExecuteOptions {
+            wait: Some(WaitOptions {
+                timeout: Duration::from_millis(300),
+                settle: Duration::from_millis(10),
+                poll: Duration::from_millis(10),
+            }),
+            ..Default::default()
+        };
+        let checks = |runtime| {
+            let p = plan_on(runtime, yaml, &observed(vec![]));
+            let r = Recorder {
+                inspect_state: starting,
+                ..Default::default()
+            };
+            let report = execute(&p, &r, &opts, &Silent);
+            // Never healthy: late, and said so.
+            assert!(
+                report.failed().any(|(_, m)| m.contains("not ready within")),
+                "{report:?}"
+            );
+            r.calls()
+                .iter()
+                .filter(|c| c.as_str() == "healthcheck run aa")
+                .count()
+        };
+        // No systemd runs podman's checks: paunch does, one per interval.
+        assert!(checks(crate::runtime::Runtime::Podman) >= 3);
+        // docker's daemon runs its own.
+        assert_eq!(checks(crate::runtime::Runtime::Docker), 0);
+    }
+
+    #[test]
+    fn on_podman_a_later_groups_joiner_goes_with_the_container_it_joined() {
+        let old = "hub:\n  image: app:1\n  environment: [V=1]\nspoke:\n  image: app:1\n  start_order: 1\n  net: container:hub\n  environment: [V=1]\n";
+        let hub = existing("1111", "hub", old);
+        let mut spoke = existing("2222", "spoke", old);
+        spoke.joined = vec![crate::observe::Joined {
+            key: "net".into(),
+            container: "1111".into(),
+        }];
+        let new = old.replace("V=1", "V=2");
+        let seen = observed(vec![hub, spoke]);
+        let order = |runtime| {
+            let p = plan_on(runtime, &new, &seen);
+            let r = Recorder::default();
+            assert!(run(&p, &r, 1, None).success());
+            r.calls()
+        };
+        let calls = order(crate::runtime::Runtime::Podman);
+        // Both old containers go before the new hub is created.
+        let rm_spoke = calls
+            .iter()
+            .position(|c| c.starts_with("rm") && c.contains("2222"));
+        let new_hub = calls.iter().position(|c| c.contains("--name=hub"));
+        assert!(rm_spoke < new_hub, "{calls:?}");
+        let new_spoke = calls.iter().position(|c| c.contains("--name=spoke"));
+        assert!(new_hub < new_spoke, "{calls:?}");
+        // On docker the joiner keeps running until its own group.
+        let calls = order(crate::runtime::Runtime::Docker);
+        let rm_spoke = calls
+            .iter()
+            .position(|c| c.starts_with("rm") && c.contains("2222"));
+        let new_hub = calls.iter().position(|c| c.contains("--name=hub"));
+        assert!(rm_spoke > new_hub, "{calls:?}");
     }
 
     #[test]
