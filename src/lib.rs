@@ -37,6 +37,7 @@ pub mod lock;
 pub mod log;
 pub mod observe;
 pub mod ops;
+pub mod pause;
 pub mod plan;
 pub mod planfile;
 pub mod pyjson;
