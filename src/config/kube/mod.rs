@@ -100,3 +100,23 @@ fn tar_header(name: &str, size: usize, mode: u32) -> [u8; 512] {
     h[148..156].copy_from_slice(s.as_bytes());
     h
 }
+
+/// A manifest of `pods` Pods of three containers each (with the infra
+/// containers, `4 * pods` entries), for the benchmark.
+#[doc(hidden)]
+pub fn bench_manifest(pods: usize) -> String {
+    let mut s = String::new();
+    for i in 0..pods {
+        s.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pod{i}\n  labels: {{app: bench, tier: t{t}}}\nspec:\n  restartPolicy: Always\n  containers:\n"
+            , t = i % 7
+        ));
+        for c in ["web", "worker", "cache"] {
+            s.push_str(&format!(
+                "  - name: {c}\n    image: registry.example.com/{c}:1.{i}\n    args: [serve, --port, \"80{i}\"]\n    env:\n    - {{name: POD, value: pod{i}}}\n    - {{name: ROLE, value: {c}}}\n    resources:\n      limits: {{memory: 128Mi, cpu: 500m}}\n    volumeMounts:\n    - {{name: scratch, mountPath: /scratch}}\n"
+            ));
+        }
+        s.push_str("  volumes:\n  - {name: scratch, emptyDir: {}}\n");
+    }
+    s
+}

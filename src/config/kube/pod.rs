@@ -126,9 +126,17 @@ struct Mount {
 }
 
 enum Volume {
-    HostPath { path: String, pos: Pos },
+    /// Refused (already reported): mounts of it say nothing more.
+    Invalid,
+    HostPath {
+        path: String,
+        pos: Pos,
+    },
     EmptyDir,
-    Claim { name: String, read_only: bool },
+    Claim {
+        name: String,
+        read_only: bool,
+    },
 }
 
 fn pos_of(n: &Node) -> Pos {
@@ -290,7 +298,11 @@ impl Cx<'_> {
                 Treat::Note => self.note(at, format!("{path}.{} is ignored: {}", f.name, f.doc)),
                 Treat::Cluster => self.error(
                     at,
-                    format!("{path}.{} needs a Kubernetes cluster: {}", f.name, f.doc),
+                    format!(
+                        "{path}.{} needs a Kubernetes cluster: {}",
+                        f.name,
+                        f.doc.replace("; an error", "")
+                    ),
                     None,
                 ),
                 Treat::Refused(why) => self.error(
@@ -862,17 +874,25 @@ impl Cx<'_> {
             self.error(at, format!("two volumes are named \"{name}\""), None);
             return;
         }
+        let refused = node.as_map().is_some_and(|m| {
+            m.iter().any(|e| {
+                table::field("Volume", &e.key)
+                    .is_some_and(|f| matches!(f.treat, Treat::Cluster | Treat::Refused(_)))
+            })
+        });
         match source {
             Some(v) => {
                 pod.volumes.insert(name, v);
+                return;
             }
-            None if sources == 0 => self.error(
+            None if sources == 0 && !refused => self.error(
                 at,
                 format!("volume \"{name}\" has no source"),
                 Some("paunch reads hostPath, emptyDir and persistentVolumeClaim volumes".into()),
             ),
             None => {}
         }
+        pod.volumes.insert(name, Volume::Invalid);
     }
 
     /// Checks (and, for the `OrCreate` types, creates) a host path as the
@@ -1149,13 +1169,6 @@ impl Cx<'_> {
                 _ => {}
             }
         }
-        if !c.keys.iter().any(|(k, _)| *k == "image") {
-            self.error(
-                c.pos,
-                format!("container \"{}\" has no image", c.name),
-                None,
-            );
-        }
         // Liveness first; a readiness probe when there is none.
         probes.sort_by_key(|(k, _)| match *k {
             "livenessProbe" => 0,
@@ -1401,7 +1414,14 @@ impl Cx<'_> {
                 }
             }
         }
+        let other_kind = node.as_map().is_some_and(|m| {
+            m.iter()
+                .any(|e| matches!(e.key.as_str(), "httpGet" | "tcpSocket" | "grpc"))
+        });
         let Some(test) = test else {
+            if other_kind {
+                return None;
+            }
             self.error(
                 pos_of(node),
                 format!("{path} has no exec command"),
@@ -1590,7 +1610,7 @@ impl Cx<'_> {
                     empty_ro = Some(m.read_only);
                     let _ = empty;
                 }
-                None => {}
+                Some(Volume::Invalid) | None => {}
             }
         }
         if !volumes.is_empty() {
