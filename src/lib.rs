@@ -29,6 +29,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod execute;
+pub mod export;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod hash;

@@ -269,3 +269,60 @@ fn a_thousand_containers_read_quickly() {
     assert_eq!(config.entries.len(), 1000);
     assert!(started.elapsed().as_secs() < 5);
 }
+
+fn owner() -> paunch::export::Owner<'static> {
+    paunch::export::Owner {
+        config_id: "v1",
+        managed_by: "paunch",
+    }
+}
+
+/// A configuration read from a Pod exports as that Pod, which reads back
+/// as the same entries.
+#[test]
+fn a_pod_round_trips_through_export() {
+    // lifecycle.stopSignal is Kubernetes 1.33's: exported as a warning.
+    let pod = POD.replace("    lifecycle: {stopSignal: SIGQUIT}\n", "");
+    let config = Config::parse(&pod, "shop.yaml").unwrap();
+    let out = paunch::export::kubernetes(&config, &owner());
+    let warnings: Vec<String> = out.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let back = Config::parse(&out.text, "back.yaml").unwrap();
+    assert_eq!(
+        paunch::yaml::dump(&back.to_value()),
+        paunch::yaml::dump(&config.to_value())
+    );
+}
+
+/// paunch YAML exports as one Pod per entry (restartPolicy Never for a
+/// blocking one), with warnings naming entry and key, and reads back.
+#[test]
+fn paunch_yaml_exports_as_pods_and_compose() {
+    let config = Config::load(Path::new("examples/web-service.yml")).unwrap();
+    let k8s = paunch::export::kubernetes(&config, &owner());
+    assert_eq!(k8s.text.matches("kind: Pod").count(), 4);
+    assert!(k8s.text.contains("restartPolicy: Never"));
+    assert!(k8s.text.contains("config_data:"));
+    let warned: Vec<_> = k8s
+        .warnings
+        .iter()
+        .map(|w| (w.entry.clone().unwrap(), w.key.clone().unwrap()))
+        .collect();
+    assert!(
+        warned.contains(&("demo-reload".into(), "action".into())),
+        "{warned:?}"
+    );
+    assert!(
+        warned.contains(&("demo-web-1".into(), "start_order".into())),
+        "{warned:?}"
+    );
+    let back = Config::parse(&k8s.text, "back.yaml").unwrap();
+    assert_eq!(back.entries.len(), 8, "an infra container per Pod");
+    let compose = paunch::export::compose(&config, &owner());
+    assert!(
+        compose
+            .text
+            .contains("condition: service_completed_successfully")
+    );
+    assert!(compose.text.contains("container_name: demo-db"));
+}

@@ -582,6 +582,17 @@ impl Cx<'_> {
                 }
                 "labels" => {
                     for l in e.value.as_map().unwrap_or_default() {
+                        if crate::labels::RESERVED.contains(&l.key.as_str()) {
+                            // An export's: apply writes its own.
+                            self.note(
+                                (l.key_line, l.key_column),
+                                format!(
+                                    "{path}.labels.{} is paunch's own label; apply sets it",
+                                    l.key
+                                ),
+                            );
+                            continue;
+                        }
                         if let Some(v) = self.string(&format!("{path}.labels.{}", l.key), &l.value)
                         {
                             labels.push((l.key.clone(), s(&v, pos_of(&l.value))));
@@ -1429,6 +1440,10 @@ impl Cx<'_> {
             );
             return None;
         };
+        // One order whatever the probe's, so that config_data does not
+        // change with it.
+        let rank = ["interval", "timeout", "start_period", "retries"];
+        pairs.sort_by_key(|(k, _)| rank.iter().position(|r| r == k));
         let mut all = vec![("test".to_string(), test)];
         all.extend(pairs);
         Some(map(all, pos_of(node)))
