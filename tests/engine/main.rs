@@ -13,6 +13,7 @@ mod compat;
 mod engine_calls;
 mod faults;
 mod health;
+mod kube;
 mod real_hosts;
 mod restarts;
 mod rollback;
