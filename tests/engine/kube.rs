@@ -201,27 +201,25 @@ fn exports_pass_their_consumers() {
     let s = Scope::new("kube-export");
     let file = s.config(
         "app.yml",
-        &format!(
-            "{{p}}db:
+        "{p}db:
   image: localhost/paunch-kube/busybox:1
   command: [/bin/sleep, '100000']
-  environment: {{DB_NAME: shop, PRICE: '$5'}}
+  environment: {DB_NAME: shop, PRICE: '$5'}
   restart: always
   stop_grace_period: 1
-{{p}}migrate:
+{p}migrate:
   image: localhost/paunch-kube/busybox:1
   command: [/bin/sh, -c, 'echo migrated']
   detach: false
   start_order: 1
-{{p}}web:
+{p}web:
   image: localhost/paunch-kube/busybox:1
   command: [/bin/sleep, '100000']
-  environment: {{GREETING: hello}}
+  environment: {GREETING: hello}
   ulimit: [nofile=1024]
   start_order: 2
   stop_grace_period: 1
-"
-        ),
+",
     );
     docker_ok(&["tag", IMAGE, "localhost/paunch-kube/busybox:1"]);
     let path = file.to_str().unwrap();
