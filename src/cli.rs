@@ -110,6 +110,14 @@ and the exit code is 1 with every failure listed.")]
         after_help = "Examples:\n  paunch validate --file web.yml\n  paunch validate --file web.yml --format json"
     )]
     Validate(ValidateArgs),
+    /// Write a configuration as Kubernetes Pods or a compose file.
+    #[command(after_help = "Examples:
+  paunch export --file web.yml --config-id v2 --format kubernetes --out web-pods.yaml
+  paunch export --file pod.yaml --config-id v2 --format compose --strict
+
+What the target cannot express is a warning naming entry and key (an error,
+exit 3, with --strict). See docs/kubernetes.md.")]
+    Export(ExportArgs),
     /// Print the JSON Schema of the configuration format.
     #[command(after_help = "Example:\n  paunch schema > paunch.schema.json")]
     Schema,
@@ -382,6 +390,38 @@ pub struct ValidateArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,
+    #[command(flatten)]
+    pub reading: Reading,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `v1 Pod` documents.
+    Kubernetes,
+    /// A compose-spec file.
+    Compose,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The configuration: paunch YAML/JSON, a hashed-*.json directory, or
+    /// Kubernetes Pods.
+    #[arg(long, value_name = "FILE")]
+    pub file: PathBuf,
+    /// The config ID written into paunch's labels.
+    #[arg(long, value_name = "ID", value_parser = non_empty)]
+    pub config_id: String,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Refuse (exit 3, nothing written) when anything cannot be expressed.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub reading: Reading,
 }

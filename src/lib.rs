@@ -29,6 +29,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod execute;
+pub mod export;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod hash;
@@ -37,6 +38,7 @@ pub mod lock;
 pub mod log;
 pub mod observe;
 pub mod ops;
+pub mod pause;
 pub mod plan;
 pub mod planfile;
 pub mod pull;

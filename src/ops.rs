@@ -14,8 +14,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-/// Observes what an apply of `config` depends on and plans it. Changes nothing.
+/// Observes what an apply of `config` depends on and plans it. Changes
+/// nothing, except that a Pod's infra image is built if missing.
 pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
+    crate::pause::ensure(engine, &config.images())?;
     let observed = engine.observe(&opts.managed_by, &config.images())?;
     Ok(plan::plan_apply(config, &observed, opts))
 }

@@ -6,6 +6,7 @@ mod apply;
 mod cleanup;
 mod debug;
 pub mod exit;
+mod export;
 mod list;
 mod plan;
 mod report;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::List(a) => list::run(a, g),
         Command::Debug(a) => debug::run(a, g),
         Command::Validate(a) => validate::run(a),
+        Command::Export(a) => export::run(a),
         Command::Schema => validate::schema(),
         Command::Completions { shell } => validate::completions(shell),
     }

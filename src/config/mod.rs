@@ -6,6 +6,7 @@ mod decode;
 pub mod duration;
 pub mod entry;
 pub mod keys;
+pub mod kube;
 pub mod schema;
 
 pub use decode::{is_relative_host_path, python_split};
@@ -127,6 +128,9 @@ impl Config {
     }
 
     fn read(text: &str, source: &str, opts: &LoadOptions) -> Read {
+        if let Some(docs) = kube::manifest(text) {
+            return Config::read_pods(&docs, source, opts);
+        }
         let root = match yaml::load(text) {
             Ok(Some(root)) => root,
             Ok(None) => {
@@ -171,6 +175,27 @@ impl Config {
         if map.is_empty() {
             read.errors
                 .push(diag(source, None, "the configuration has no entries", None));
+        }
+        read
+    }
+
+    /// Entries from the documents of a Kubernetes manifest ([`kube`]);
+    /// host paths are checked (and created, for the `OrCreate` types) when
+    /// the file is loaded, not when text is parsed.
+    fn read_pods(docs: &[Node], source: &str, opts: &LoadOptions) -> Read {
+        let pods = kube::read_nodes(docs, source, opts.base_dir.is_some());
+        let mut read = Read {
+            entries: Vec::new(),
+            errors: pods.errors,
+            warnings: pods.warnings,
+        };
+        let src = entry::Source { file: source, opts };
+        for (name, pos, node) in &pods.entries {
+            if let Some(entry) =
+                Entry::decode(name, *pos, node, &src, &mut read.errors, &mut read.warnings)
+            {
+                read.entries.push(entry);
+            }
         }
         read
     }

@@ -371,6 +371,17 @@ fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Opti
     None
 }
 
+/// Removes a container; one read from a Kubernetes Pod takes its anonymous
+/// volumes with it (`--volumes`), so that the Pod's emptyDirs, which its
+/// infra container holds and the others share, go with the last of them.
+pub(super) fn remove_args(runtime: Runtime, c: &Container) -> Vec<String> {
+    let mut a = runtime.rm_args(&c.id);
+    if crate::config::kube::removes_volumes(&c.labels) {
+        a.insert(1, "--volumes".to_string());
+    }
+    a
+}
+
 /// The grace period recorded in a container's own `config_data`.
 pub(super) fn stop_timeout(c: &Container) -> Option<u64> {
     let data = labels::decode_config_data(c.config_data()?)?;
@@ -451,7 +462,7 @@ impl<'a> Builder<'a> {
             Action::Delete {
                 container: Target::of(c),
                 stop: self.runtime.stop_args(stop_timeout(c), &c.id),
-                remove: self.runtime.rm_args(&c.id),
+                remove: remove_args(self.runtime, c),
             },
             reason,
             vec![],
@@ -855,7 +866,7 @@ impl<'a> Builder<'a> {
                     entry: e.name.clone(),
                     old: Target::of(old),
                     stop: self.runtime.stop_args(timeout, &old.id),
-                    remove: self.runtime.rm_args(&old.id),
+                    remove: remove_args(self.runtime, old),
                     create,
                     diff,
                 };

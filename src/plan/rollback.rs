@@ -135,7 +135,7 @@ impl<'a> Rollback<'a> {
                 Action::Delete {
                     container: Target::of(c),
                     stop: runtime.stop_args(stop_timeout(c), &c.id),
-                    remove: runtime.rm_args(&c.id),
+                    remove: super::planner::remove_args(runtime, c),
                 },
                 step,
                 vec![],
@@ -277,7 +277,7 @@ impl<'a> Rollback<'a> {
                     entry: entry_name,
                     old: Target::of(m),
                     stop: runtime.stop_args(stop_timeout(m), &m.id),
-                    remove: runtime.rm_args(&m.id),
+                    remove: super::planner::remove_args(runtime, m),
                     diff: m
                         .config_data()
                         .and_then(|label| config_diff(label, &entry.data)),

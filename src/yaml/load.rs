@@ -33,24 +33,43 @@ enum Frame {
 /// Loads a single-document YAML (or JSON) text. `Ok(None)` for an empty
 /// document.
 pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
-    let mut loader = Loader {
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        budget: MAX_NODES,
-        root: None,
-        documents: 0,
-    };
+    let mut loader = Loader::new(false);
     for event in Parser::new_from_str(src) {
-        let (event, span) = event.map_err(|e| LoadError {
-            line: e.marker().line(),
-            column: e.marker().col() + 1,
-            message: e.info().to_string(),
-        })?;
+        let (event, span) = event.map_err(parse_error)?;
         if let Some((node, anchor)) = loader.event(event, span)? {
             loader.attach(node, anchor);
         }
     }
     Ok(loader.root)
+}
+
+/// Loads every document of a multi-document YAML text (`---` between
+/// them, as Kubernetes manifests are written), within one node budget;
+/// empty documents are skipped. Anchors do not cross documents.
+pub fn load_all(src: &str) -> Result<Vec<Node>, LoadError> {
+    let mut loader = Loader::new(true);
+    let mut docs = Vec::new();
+    for event in Parser::new_from_str(src) {
+        let (event, span) = event.map_err(parse_error)?;
+        if matches!(event, Event::DocumentEnd) {
+            docs.extend(loader.root.take());
+            loader.anchors.clear();
+            continue;
+        }
+        if let Some((node, anchor)) = loader.event(event, span)? {
+            loader.attach(node, anchor);
+        }
+    }
+    docs.extend(loader.root.take());
+    Ok(docs)
+}
+
+fn parse_error(e: saphyr_parser::ScanError) -> LoadError {
+    LoadError {
+        line: e.marker().line(),
+        column: e.marker().col() + 1,
+        message: e.info().to_string(),
+    }
 }
 
 /// The state of one load: the collections open, the anchors seen, what
@@ -61,6 +80,8 @@ struct Loader {
     budget: usize,
     root: Option<Node>,
     documents: usize,
+    /// Whether more than one document is allowed ([`load_all`]).
+    multi: bool,
 }
 
 fn node_at(span: &Span, data: NodeData) -> Node {
@@ -72,13 +93,24 @@ fn node_at(span: &Span, data: NodeData) -> Node {
 }
 
 impl Loader {
+    fn new(multi: bool) -> Loader {
+        Loader {
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            budget: MAX_NODES,
+            root: None,
+            documents: 0,
+            multi,
+        }
+    }
+
     /// Takes one event; returns a node it completed, with its anchor.
     fn event(&mut self, event: Event, span: Span) -> Result<Option<(Node, usize)>, LoadError> {
         Ok(match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
                 self.documents += 1;
-                if self.documents > 1 {
+                if self.documents > 1 && !self.multi {
                     return Err(err(
                         &span,
                         "more than one YAML document; a configuration is a single document",

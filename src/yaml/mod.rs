@@ -19,7 +19,7 @@ mod load;
 mod resolve;
 
 pub use dump::{canonical_text, dump, dump_node};
-pub use load::load;
+pub use load::{load, load_all};
 pub use resolve::{construct_float, construct_int, resolve_plain};
 
 use crate::value::{Map, Value};

@@ -16,6 +16,7 @@ mod engine_calls;
 mod engine_lock;
 mod faults;
 mod health;
+mod kube;
 mod real_hosts;
 mod registry;
 mod restarts;

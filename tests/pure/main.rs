@@ -9,6 +9,7 @@ mod architecture;
 mod bad_configs;
 mod fuzz_corpus;
 mod keys;
+mod kube;
 mod original_argv;
 mod plans;
 mod systemd;

@@ -1,0 +1,715 @@
+//! A configuration as `v1 Pod`s.
+
+use super::{
+    Export, Owner, docker_bytes, health_argv, i, obj, pairs, s, seconds, unexpressed, warn,
+};
+use crate::config::kube::{POD_LABEL, ROLE_LABEL};
+use crate::config::{Config, Entry, EntryAction, Setting};
+use crate::error::Diagnostic;
+use crate::labels;
+use crate::value::{Map, Value};
+
+/// A Pod being written.
+#[derive(Default)]
+struct Pod {
+    name: String,
+    /// Read from a Pod (its entries carry `paunch.pod`).
+    grouped: bool,
+    labels: Map,
+    annotations: Map,
+    init: Vec<Value>,
+    containers: Vec<Value>,
+    volumes: Vec<Value>,
+    /// emptyDirs held by the infra container: (volume name, path).
+    empty: Vec<(String, String)>,
+    /// Ports the infra container published, for the first app container.
+    ports: Vec<Value>,
+    spec: Map,
+    security: Map,
+}
+
+/// Writes every run entry of `config` as Pods; what cannot be said is a
+/// warning.
+///
+/// ```
+/// use paunch::export::{kubernetes, Owner};
+/// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  restart: always\n", "x")?;
+/// let out = kubernetes(&config, &Owner { config_id: "v1", managed_by: "paunch" });
+/// assert!(out.text.contains("kind: Pod"));
+/// assert!(out.text.contains("restartPolicy: Always"));
+/// assert!(out.warnings.is_empty());
+/// # Ok::<(), paunch::Error>(())
+/// ```
+pub fn kubernetes(config: &Config, owner: &Owner) -> Export {
+    let mut warnings = Vec::new();
+    let mut pods: Vec<Pod> = Vec::new();
+    let runs = config
+        .entries
+        .iter()
+        .filter(|e| e.action() == EntryAction::Run)
+        .count();
+    // Infra containers first: their volumes are mounted by the others.
+    let mut order: Vec<&Entry> = config
+        .entries
+        .iter()
+        .filter(|e| role(e).is_some_and(|(_, r)| r == "infra"))
+        .collect();
+    order.extend(
+        config
+            .entries
+            .iter()
+            .filter(|e| role(e).is_none_or(|(_, r)| r != "infra")),
+    );
+    for e in order {
+        if e.action() == EntryAction::Exec {
+            warn(
+                &mut warnings,
+                e,
+                "action",
+                "an exec entry has no Kubernetes equivalent (a Pod cannot run a command in another); left out".into(),
+            );
+            continue;
+        }
+        let w = &mut warnings;
+        match role(e) {
+            Some((pod, r)) => {
+                let at = match pods.iter().position(|p| p.grouped && p.name == pod) {
+                    Some(at) => at,
+                    None => {
+                        pods.push(Pod {
+                            name: pod.to_string(),
+                            grouped: true,
+                            ..Pod::default()
+                        });
+                        pods.len() - 1
+                    }
+                };
+                let p = &mut pods[at];
+                if r == "infra" {
+                    infra(e, p, w);
+                } else {
+                    let short = e
+                        .name
+                        .strip_prefix(&format!("{pod}-"))
+                        .unwrap_or(&e.name)
+                        .to_string();
+                    let c = container(e, &short, p, w, r == "app");
+                    p.annotations
+                        .insert(format!("config_data.{short}"), s(e.config_data()));
+                    if r == "init" {
+                        p.init.push(c);
+                    } else {
+                        p.containers.push(c);
+                    }
+                }
+            }
+            None => {
+                let name = k8s_name(&e.name, true);
+                if name != e.name {
+                    warn(
+                        w,
+                        e,
+                        "image",
+                        format!(
+                            "the Pod of \"{}\" is named \"{name}\" (Kubernetes names are lowercase letters, digits and -)",
+                            e.name
+                        ),
+                    );
+                }
+                let mut p = Pod {
+                    name: name.clone(),
+                    ..Pod::default()
+                };
+                if runs > 1 && e.setting("start_order").is_some() {
+                    warn(
+                        w,
+                        e,
+                        "start_order",
+                        "Pods start independently: the order across Pods is lost".into(),
+                    );
+                }
+                let cname = k8s_name(&e.name, false);
+                let c = container(e, &cname, &mut p, w, true);
+                p.containers.push(c);
+                p.labels.insert("container_name".into(), s(e.name.clone()));
+                p.annotations
+                    .insert("config_data".into(), s(e.config_data()));
+                pods.push(p);
+            }
+        }
+    }
+    let mut docs = Vec::new();
+    for mut p in pods {
+        p.labels.insert("managed_by".into(), s(owner.managed_by));
+        p.labels.insert("config_id".into(), s(owner.config_id));
+        if let (false, Some(Value::Map(first))) = (p.ports.is_empty(), p.containers.first_mut()) {
+            let mut ports = match first.remove("ports") {
+                Some(Value::List(l)) => l,
+                _ => Vec::new(),
+            };
+            ports.extend(std::mem::take(&mut p.ports));
+            first.insert("ports".into(), Value::List(ports));
+        }
+        let mut spec = Map::new();
+        if !p.init.is_empty() {
+            spec.insert("initContainers".into(), Value::List(p.init));
+        }
+        spec.insert("containers".into(), Value::List(p.containers));
+        for (k, v) in p.spec.iter() {
+            spec.insert(k.clone(), v.clone());
+        }
+        if !p.security.is_empty() {
+            spec.insert("securityContext".into(), Value::Map(p.security));
+        }
+        if !p.volumes.is_empty() {
+            spec.insert("volumes".into(), Value::List(p.volumes));
+        }
+        let mut meta = Map::new();
+        meta.insert("name".into(), s(p.name));
+        meta.insert("labels".into(), Value::Map(p.labels));
+        meta.insert("annotations".into(), Value::Map(p.annotations));
+        docs.push(obj(vec![
+            ("apiVersion", s("v1")),
+            ("kind", s("Pod")),
+            ("metadata", Value::Map(meta)),
+            ("spec", Value::Map(spec)),
+        ]));
+    }
+    let text = docs
+        .iter()
+        .map(crate::yaml::dump)
+        .collect::<Vec<_>>()
+        .join("---\n");
+    Export { text, warnings }
+}
+
+/// The Pod and role (`infra`, `init`, `app`) of an entry read from a Pod.
+fn role(e: &Entry) -> Option<(&str, &str)> {
+    let l = e.strings("labels");
+    let get = |k: &str| {
+        l.iter()
+            .find_map(|x| x.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
+    };
+    Some((get(POD_LABEL)?, get(ROLE_LABEL)?))
+}
+
+/// A name Kubernetes accepts: lowercase, `-` for what it does not allow
+/// (and `.` too for a container name).
+fn k8s_name(name: &str, dots: bool) -> String {
+    let n: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || (dots && c == '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let n = n.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    let n: String = n.chars().take(63).collect();
+    let n = n
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string();
+    if n.is_empty() { "c".into() } else { n }
+}
+
+/// The infra container's settings become the Pod's.
+fn infra(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
+    pod_level(e, p, w);
+    for v in e.strings("volumes") {
+        if !v.contains(':') {
+            let name = format!("empty-{}", p.empty.len());
+            p.volumes
+                .push(obj(vec![("name", s(&name)), ("emptyDir", obj(vec![]))]));
+            p.empty.push((name, v.clone()));
+        }
+    }
+    p.ports.extend(ports(e, w));
+}
+
+/// Settings of an entry that Kubernetes puts on the Pod.
+fn pod_level(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
+    if let Some(h) = e.string("hostname") {
+        p.spec.insert("hostname".into(), s(h));
+    }
+    if e.string("net") == Some("host") {
+        p.spec.insert("hostNetwork".into(), Value::Bool(true));
+    }
+    if e.string("ipc") == Some("host") {
+        p.spec.insert("hostIPC".into(), Value::Bool(true));
+    }
+    if e.string("pid") == Some("host") {
+        p.spec.insert("hostPID".into(), Value::Bool(true));
+    }
+    let mut aliases: Vec<(String, Vec<Value>)> = Vec::new();
+    for h in e.strings("extra_hosts") {
+        match h.split_once(':') {
+            Some((host, ip)) => match aliases.iter_mut().find(|(i, _)| i == ip) {
+                Some((_, names)) => names.push(s(host)),
+                None => aliases.push((ip.to_string(), vec![s(host)])),
+            },
+            None => warn(
+                w,
+                e,
+                "extra_hosts",
+                format!("\"{h}\" is not HOST:IP; left out"),
+            ),
+        }
+    }
+    if !aliases.is_empty() {
+        p.spec.insert(
+            "hostAliases".into(),
+            Value::List(
+                aliases
+                    .into_iter()
+                    .map(|(ip, names)| obj(vec![("ip", s(ip)), ("hostnames", Value::List(names))]))
+                    .collect(),
+            ),
+        );
+    }
+    let mut dns = Map::new();
+    let list = |k: &str| Value::List(e.strings(k).iter().map(s).collect());
+    if !e.strings("dns").is_empty() {
+        dns.insert("nameservers".into(), list("dns"));
+    }
+    if !e.strings("dns_search").is_empty() {
+        dns.insert("searches".into(), list("dns_search"));
+    }
+    if !dns.is_empty() {
+        p.spec.insert("dnsConfig".into(), Value::Map(dns));
+    }
+    let sysctls: Vec<Value> = pairs(e.strings("sysctls"))
+        .into_iter()
+        .map(|(k, v)| obj(vec![("name", s(k)), ("value", s(v.unwrap_or_default()))]))
+        .collect();
+    if !sysctls.is_empty() {
+        p.security.insert("sysctls".into(), Value::List(sysctls));
+    }
+    let mut groups = Vec::new();
+    for g in e.strings("group_add") {
+        match g.parse::<i64>() {
+            Ok(n) => groups.push(i(n)),
+            Err(_) => warn(
+                w,
+                e,
+                "group_add",
+                format!("group \"{g}\" is not numeric: Kubernetes takes group IDs; left out"),
+            ),
+        }
+    }
+    if !groups.is_empty() {
+        p.security
+            .insert("supplementalGroups".into(), Value::List(groups));
+    }
+}
+
+fn ports(e: &Entry, w: &mut Vec<Diagnostic>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for spec in e.strings("ports") {
+        let (spec_, proto) = match spec.rsplit_once('/') {
+            Some((a, p)) => (a, p.to_ascii_uppercase()),
+            None => (spec.as_str(), "TCP".to_string()),
+        };
+        let parts: Vec<&str> = spec_.rsplitn(3, ':').collect();
+        let num = |x: &str| x.parse::<i64>().ok().filter(|p| (1..=65535).contains(p));
+        let (cont, host, ip) = match parts.as_slice() {
+            [c] => (num(c), None, None),
+            [c, h] => (num(c), num(h), None),
+            [c, h, ip] => (num(c), num(h), Some(ip.trim_matches(['[', ']']))),
+            _ => (None, None, None),
+        };
+        let Some(cont) = cont else {
+            warn(
+                w,
+                e,
+                "ports",
+                format!("port \"{spec}\" (a range?) cannot be written; left out"),
+            );
+            continue;
+        };
+        let mut m = vec![("containerPort", i(cont))];
+        if let Some(h) = host {
+            m.push(("hostPort", i(h)));
+        } else if parts.len() > 1 {
+            warn(
+                w,
+                e,
+                "ports",
+                format!("port \"{spec}\": a random host port cannot be written; published on none"),
+            );
+        }
+        if let Some(ip) = ip.filter(|ip| !ip.is_empty()) {
+            m.push(("hostIP", s(ip)));
+        }
+        if proto != "TCP" {
+            m.push(("protocol", s(proto)));
+        }
+        out.push(obj(m));
+    }
+    out
+}
+
+/// One container of a Pod.
+fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: bool) -> Value {
+    let mut handled: Vec<&str> = vec!["action"];
+    let mut c = Map::new();
+    c.insert("name".into(), s(name));
+    if let Some(img) = e.image() {
+        c.insert("image".into(), s(img));
+    }
+    let ep = e.strings("entrypoint");
+    if !ep.is_empty() {
+        c.insert("command".into(), Value::List(ep.iter().map(s).collect()));
+    }
+    if e.setting("command").is_some() {
+        c.insert(
+            "args".into(),
+            Value::List(e.command().iter().map(s).collect()),
+        );
+    }
+    if let Some(wd) = e.string("working_dir") {
+        c.insert("workingDir".into(), s(wd));
+    }
+    let mut env = Vec::new();
+    for (k, v) in pairs(e.strings("environment")) {
+        match v {
+            Some(v) => env.push(obj(vec![("name", s(k)), ("value", s(v))])),
+            None => warn(
+                w,
+                e,
+                "environment",
+                format!(
+                    "\"{k}\" is passed through from the engine's environment, which a Pod cannot do; left out"
+                ),
+            ),
+        }
+    }
+    if !env.is_empty() {
+        c.insert("env".into(), Value::List(env));
+    }
+    let own_ports = if p.grouped { Vec::new() } else { ports(e, w) };
+    if !own_ports.is_empty() {
+        c.insert("ports".into(), Value::List(own_ports));
+    }
+    // Mounts.
+    let mut mounts = Vec::new();
+    for v in e.strings("volumes") {
+        let parts: Vec<&str> = v.splitn(3, ':').collect();
+        let (src, dst, opts) = match parts.as_slice() {
+            [d] => (None, *d, ""),
+            [src, d] => (Some(*src), *d, ""),
+            [src, d, o] => (Some(*src), *d, *o),
+            _ => continue,
+        };
+        let vname = format!("vol-{}", p.volumes.len());
+        let source = match src {
+            None => ("emptyDir", obj(vec![])),
+            Some(src) if src.starts_with('/') => ("hostPath", obj(vec![("path", s(src))])),
+            Some(claim) => ("persistentVolumeClaim", obj(vec![("claimName", s(claim))])),
+        };
+        p.volumes.push(obj(vec![("name", s(&vname)), source]));
+        let mut m = vec![("name", s(&vname)), ("mountPath", s(dst))];
+        for o in opts.split(',').filter(|o| !o.is_empty()) {
+            match o {
+                "ro" => m.push(("readOnly", Value::Bool(true))),
+                "rw" => {}
+                "rslave" => m.push(("mountPropagation", s("HostToContainer"))),
+                "rshared" => m.push(("mountPropagation", s("Bidirectional"))),
+                other => warn(
+                    w,
+                    e,
+                    "volumes",
+                    format!(
+                        "volume option \"{other}\" of \"{v}\" has no Kubernetes equivalent; left out"
+                    ),
+                ),
+            }
+        }
+        mounts.push(obj(m));
+    }
+    for from in e.strings("volumes_from") {
+        let (x, ro) = match from.strip_suffix(":ro") {
+            Some(x) => (x, true),
+            None => (from.strip_suffix(":rw").unwrap_or(from), false),
+        };
+        if p.grouped && x == format!("{}-infra", p.name) {
+            for (vname, path) in &p.empty {
+                let mut m = vec![("name", s(vname)), ("mountPath", s(path))];
+                if ro {
+                    m.push(("readOnly", Value::Bool(true)));
+                }
+                mounts.push(obj(m));
+            }
+        } else {
+            warn(
+                w,
+                e,
+                "volumes_from",
+                format!(
+                    "the volumes of container \"{x}\" cannot be mounted from another Pod; left out"
+                ),
+            );
+        }
+    }
+    handled.push("volumes_from");
+    if !mounts.is_empty() {
+        c.insert("volumeMounts".into(), Value::List(mounts));
+    }
+    // Namespaces.
+    let infra = format!("container:{}-infra", p.name);
+    for key in ["net", "ipc", "pid"] {
+        handled.push(key);
+        let Some(mode) = e.string(key) else { continue };
+        let fine = match (key, mode) {
+            (_, "host") => {
+                if !p.grouped {
+                    pod_level_mode(p, key);
+                }
+                true
+            }
+            ("net", "bridge" | "default") | ("ipc", "private" | "shareable") => true,
+            ("pid", m) if p.grouped && m == infra => {
+                p.spec
+                    .insert("shareProcessNamespace".into(), Value::Bool(true));
+                true
+            }
+            (_, m) => p.grouped && m == infra,
+        };
+        if !fine {
+            warn(
+                w,
+                e,
+                key,
+                format!(
+                    "{key}: {mode} cannot be said of a Pod's container (its Pod shares its own namespaces); left out"
+                ),
+            );
+        }
+    }
+    // Identity and privileges.
+    let mut sc = Map::new();
+    if let Some(u) = e.string("user") {
+        let (uid, gid) = match u.split_once(':') {
+            Some((a, b)) => (a, Some(b)),
+            None => (u, None),
+        };
+        match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
+            (Ok(uid), None) => {
+                sc.insert("runAsUser".into(), i(uid));
+            }
+            (Ok(uid), Some(Ok(gid))) => {
+                sc.insert("runAsUser".into(), i(uid));
+                sc.insert("runAsGroup".into(), i(gid));
+            }
+            _ => warn(
+                w,
+                e,
+                "user",
+                format!("user \"{u}\" is not numeric: Kubernetes takes IDs; left out"),
+            ),
+        }
+    }
+    if let Some(b) = e.bool("privileged") {
+        sc.insert("privileged".into(), Value::Bool(b));
+    }
+    if let Some(b) = e.bool("read_only") {
+        sc.insert("readOnlyRootFilesystem".into(), Value::Bool(b));
+    }
+    let mut caps = Map::new();
+    for (k, to) in [("cap_add", "add"), ("cap_drop", "drop")] {
+        if !e.strings(k).is_empty() {
+            caps.insert(to.into(), Value::List(e.strings(k).iter().map(s).collect()));
+        }
+    }
+    if !caps.is_empty() {
+        sc.insert("capabilities".into(), Value::Map(caps));
+    }
+    for o in e.strings("security_opt") {
+        if o == "no-new-privileges" || o == "no-new-privileges:true" {
+            sc.insert("allowPrivilegeEscalation".into(), Value::Bool(false));
+        } else {
+            warn(
+                w,
+                e,
+                "security_opt",
+                format!("security option \"{o}\" has no Kubernetes equivalent; left out"),
+            );
+        }
+    }
+    if !sc.is_empty() {
+        c.insert("securityContext".into(), Value::Map(sc));
+    }
+    // Resources.
+    let mut limits = Map::new();
+    let mut requests = Map::new();
+    let bytes = |k: &str, w: &mut Vec<Diagnostic>| {
+        let v = e.string(k)?;
+        let b = docker_bytes(v);
+        if b.is_none() {
+            warn(w, e, k, format!("\"{v}\" is not a size; left out"));
+        }
+        b
+    };
+    if let Some(b) = bytes("mem_limit", w) {
+        limits.insert("memory".into(), s(b.to_string()));
+    }
+    if let Some(b) = bytes("memory_reservation", w) {
+        requests.insert("memory".into(), s(b.to_string()));
+    }
+    if let Some(q) = e.int("cpu_quota").filter(|q| *q > 0) {
+        let period = e.int("cpu_period").filter(|p| *p > 0).unwrap_or(100_000);
+        limits.insert("cpu".into(), s(format!("{}m", (q * 1000 / period).max(1))));
+    } else if e.int("cpu_period").is_some() {
+        warn(
+            w,
+            e,
+            "cpu_period",
+            "a cpu_period without cpu_quota limits nothing; left out".into(),
+        );
+    }
+    if let Some(sh) = e.int("cpu_shares").filter(|s| *s > 0) {
+        requests.insert("cpu".into(), s(format!("{}m", (sh * 1000 / 1024).max(1))));
+    }
+    let mut res = Map::new();
+    if !limits.is_empty() {
+        res.insert("limits".into(), Value::Map(limits));
+    }
+    if !requests.is_empty() {
+        res.insert("requests".into(), Value::Map(requests));
+    }
+    if !res.is_empty() {
+        c.insert("resources".into(), Value::Map(res));
+    }
+    // Health.
+    if let Some(Setting::Healthcheck(h)) = e.setting("healthcheck")
+        && !h.disable
+    {
+        match health_argv(e) {
+            Some(argv) => {
+                let mut probe = vec![(
+                    "exec",
+                    obj(vec![("command", Value::List(argv.iter().map(s).collect()))]),
+                )];
+                let secs = |x: &Option<String>| x.as_deref().and_then(seconds).map(|n| i(n.max(1)));
+                if let Some(v) = secs(&h.interval) {
+                    probe.push(("periodSeconds", v));
+                }
+                if let Some(v) = secs(&h.timeout) {
+                    probe.push(("timeoutSeconds", v));
+                }
+                if let Some(v) = secs(&h.start_period) {
+                    probe.push(("initialDelaySeconds", v));
+                }
+                if let Some(r) = h.retries {
+                    probe.push(("failureThreshold", i(r.max(1))));
+                }
+                c.insert("livenessProbe".into(), obj(probe));
+            }
+            None => warn(
+                w,
+                e,
+                "healthcheck",
+                "the healthcheck test cannot be written as an exec probe; left out".into(),
+            ),
+        }
+    }
+    if let Some(b) = e.bool("interactive").or(e.bool("stdin_open")) {
+        c.insert("stdin".into(), Value::Bool(b));
+    }
+    if let Some(b) = e.bool("tty") {
+        c.insert("tty".into(), Value::Bool(b));
+    }
+    // The Pod's.
+    if !p.grouped {
+        pod_level(e, p, w);
+    }
+    if app && p.spec.get("restartPolicy").is_none() {
+        let policy = if !e.detach() {
+            "Never"
+        } else {
+            match e.string("restart") {
+                Some("always" | "unless-stopped") => "Always",
+                Some(r) if r.starts_with("on-failure") => {
+                    if r.contains(':') {
+                        warn(
+                            w,
+                            e,
+                            "restart",
+                            format!("restart \"{r}\": a Pod cannot limit its restarts; OnFailure"),
+                        );
+                    }
+                    "OnFailure"
+                }
+                _ => "Never",
+            }
+        };
+        p.spec.insert("restartPolicy".into(), s(policy));
+    }
+    if let Some(g) = e
+        .string("stop_grace_period")
+        .and_then(|g| g.parse::<i64>().ok())
+        && p.spec.get("terminationGracePeriodSeconds").is_none()
+    {
+        p.spec.insert("terminationGracePeriodSeconds".into(), i(g));
+    }
+    // Labels: the user's on the Pod; paunch's own are added by the caller.
+    for (k, v) in pairs(e.strings("labels")) {
+        if k == POD_LABEL || k == ROLE_LABEL {
+            continue;
+        }
+        let v = v.unwrap_or_default();
+        if valid_label(&k, &v) {
+            p.labels.insert(k, s(v));
+        } else {
+            warn(
+                w,
+                e,
+                "labels",
+                format!("label \"{k}={v}\" is not a valid Kubernetes label; left out"),
+            );
+        }
+    }
+    if p.grouped {
+        handled.extend(["start_order", "detach", "restart", "stop_grace_period"]);
+    }
+    if !e.detach() {
+        handled.push("exit_codes");
+        if e.exit_codes() != [0] {
+            warn(
+                w,
+                e,
+                "exit_codes",
+                "a Pod succeeds with exit code 0 only; other exit codes are left out".into(),
+            );
+        }
+    }
+    handled.push("start_order");
+    unexpressed(w, e, 0, &handled);
+    let _ = labels::RESERVED;
+    Value::Map(c)
+}
+
+fn pod_level_mode(p: &mut Pod, key: &str) {
+    let field = match key {
+        "net" => "hostNetwork",
+        "ipc" => "hostIPC",
+        _ => "hostPID",
+    };
+    p.spec.insert(field.into(), Value::Bool(true));
+}
+
+/// A Kubernetes label: `[prefix/]name` of letters, digits, `-_.` (63 at
+/// most), and a value of the same.
+fn valid_label(key: &str, value: &str) -> bool {
+    let part = |x: &str| {
+        x.len() <= 63
+            && x.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && x.chars().next().is_none_or(|c| c.is_ascii_alphanumeric())
+            && x.chars().last().is_none_or(|c| c.is_ascii_alphanumeric())
+    };
+    let name = key.rsplit_once('/').map_or(key, |(_, n)| n);
+    !name.is_empty() && part(name) && part(value)
+}

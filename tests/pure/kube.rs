@@ -1,0 +1,328 @@
+//! The Kubernetes Pod format without an engine: what a Pod reads as, the
+//! bad-manifest corpus (tests/kube-bad/, messages snapshotted), what
+//! `podman kube generate` writes, the generated reference, and exports
+//! reading back.
+
+use paunch::Config;
+use paunch::config::kube::table;
+use paunch::runtime::{LabelSet, Runtime};
+use std::path::Path;
+
+const POD: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: shop
+  labels: {app: shop}
+spec:
+  restartPolicy: OnFailure
+  terminationGracePeriodSeconds: 5
+  hostAliases:
+  - {ip: 10.0.0.1, hostnames: [db.local]}
+  initContainers:
+  - name: migrate
+    image: shop:1
+    args: [migrate]
+    volumeMounts:
+    - {name: cache, mountPath: /cache}
+  containers:
+  - name: web
+    image: shop:1
+    command: [/bin/shop]
+    args: [serve, --port, "8080"]
+    workingDir: /srv
+    env:
+    - {name: MODE, value: prod}
+    - {name: EMPTY}
+    ports:
+    - {containerPort: 8080, hostPort: 18080}
+    - {containerPort: 53, hostPort: 1053, protocol: UDP}
+    volumeMounts:
+    - {name: cache, mountPath: /cache}
+    - {name: conf, mountPath: /etc/shop, readOnly: true}
+    - {name: data, mountPath: /data}
+    resources:
+      limits: {memory: 128Mi, cpu: 500m}
+      requests: {memory: 64Mi, cpu: "0.25"}
+    securityContext:
+      runAsUser: 1000
+      runAsGroup: 1000
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {add: [NET_BIND_SERVICE], drop: [ALL]}
+    livenessProbe:
+      exec: {command: [/bin/shop, health]}
+      periodSeconds: 10
+      timeoutSeconds: 2
+      failureThreshold: 3
+      initialDelaySeconds: 5
+    lifecycle: {stopSignal: SIGQUIT}
+  - name: sidecar
+    image: shop:1
+    args: [tail]
+  volumes:
+  - {name: cache, emptyDir: {}}
+  - {name: conf, hostPath: {path: /etc, type: Directory}}
+  - {name: data, persistentVolumeClaim: {claimName: shop-data}}
+"#;
+
+#[test]
+fn a_pod_reads_as_paunch_entries() {
+    let config = Config::parse(POD, "shop.yaml").unwrap();
+    let names: Vec<_> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["shop-infra", "shop-migrate", "shop-web", "shop-sidecar"]
+    );
+    let dump = paunch::yaml::dump(&config.to_value());
+    crate::plans::snapshot_settings().bind(|| {
+        insta::assert_snapshot!("kube-shop-entries", dump);
+    });
+    let web = config.entry("shop-web").unwrap();
+    let argv = Runtime::Docker.run_args(web, "shop-web", &LabelSet::default());
+    for a in [
+        "--entrypoint=/bin/shop",
+        "--net=container:shop-infra",
+        "--ipc=container:shop-infra",
+        "--volumes-from=shop-infra",
+        "--volume=/etc:/etc/shop:ro",
+        "--volume=shop-data:/data",
+        "--restart=on-failure",
+        "--user=1000:1000",
+        "--memory=134217728",
+        "--cpu-quota=50000",
+        "--cpu-shares=256",
+        "--env=MODE=prod",
+        "--env=EMPTY=",
+        "--stop-timeout=5",
+        "--stop-signal=SIGQUIT",
+        "--security-opt=no-new-privileges",
+        "--label=paunch.pod=shop",
+    ] {
+        assert!(argv.iter().any(|x| x == a), "{a} not in {argv:?}");
+    }
+    assert_eq!(
+        &argv[argv.len() - 4..],
+        ["shop:1", "serve", "--port", "8080"]
+    );
+    let infra = config.entry("shop-infra").unwrap();
+    let argv = Runtime::Docker.run_args(infra, "shop-infra", &LabelSet::default());
+    for a in [
+        "--publish=18080:8080",
+        "--publish=1053:53/udp",
+        "--volume=/cache",
+        "--hostname=shop",
+        "--ipc=shareable",
+        "--add-host=db.local:10.0.0.1",
+    ] {
+        assert!(argv.iter().any(|x| x == a), "{a} not in {argv:?}");
+    }
+    let migrate = config.entry("shop-migrate").unwrap();
+    assert!(!migrate.detach());
+    assert_eq!(migrate.start_order(), 1);
+    assert_eq!(web.start_order(), 2);
+    assert_eq!(infra.start_order(), 0);
+}
+
+/// Each container's config_data is the paunch entry it was read as: read
+/// back from the label, it builds the same argv.
+#[test]
+fn config_data_round_trips() {
+    let config = Config::parse(POD, "shop.yaml").unwrap();
+    let labels = LabelSet::default();
+    for e in &config.entries {
+        let back = paunch::config::Entry::from_config_data(&e.name, e.config_data()).unwrap();
+        assert_eq!(
+            Runtime::Docker.run_args(&back, &e.name, &labels),
+            Runtime::Docker.run_args(e, &e.name, &labels),
+            "{}",
+            e.name
+        );
+    }
+    // ...and the dump of the whole configuration is a paunch --file.
+    let dump = paunch::yaml::dump(&config.to_value());
+    let again = Config::parse(&dump, "dump.yml").unwrap();
+    assert_eq!(again.to_value(), config.to_value());
+}
+
+#[test]
+fn a_deployment_of_one_replica_is_its_pod() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n      - {name: app, image: api:2}\n";
+    let config = Config::parse(text, "d.yaml").unwrap();
+    let names: Vec<_> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["api-pod-infra", "api-pod-app"]);
+    assert!(config.warnings[0].message.contains("selector"));
+}
+
+/// Fields with no meaning on one host are notes, with their position.
+#[test]
+fn single_host_fields_are_notes() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a1\n  namespace: prod\nspec:\n  nodeSelector: {disk: ssd}\n  tolerations: []\n  containers:\n  - {name: c1, image: x:1}\n";
+    let config = Config::parse(text, "n.yaml").unwrap();
+    let notes: Vec<String> = config.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(
+        notes[0].starts_with("n.yaml:5:3: metadata.namespace is ignored"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].starts_with("n.yaml:7:3: Pod \"a1\": spec.nodeSelector is ignored"),
+        "{notes:?}"
+    );
+}
+
+/// What `podman kube generate` wrote (podman 4.3, a pod of two
+/// containers) is read without an error.
+#[test]
+fn podman_kube_generate_output_is_accepted() {
+    let config = Config::load(Path::new("tests/kube/podman-generate.yaml")).unwrap();
+    let names: Vec<_> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["k15gen-infra", "k15gen-web", "k15gen-side"]);
+    let web = config.entry("k15gen-web").unwrap();
+    assert_eq!(web.string("restart"), Some("no"));
+    assert_eq!(web.strings("cap_add"), ["CAP_NET_ADMIN"]);
+}
+
+fn bad_corpus_len() -> usize {
+    std::fs::read_dir("tests/kube-bad").unwrap().count()
+}
+
+/// Every bad manifest is refused, its message (with line:column)
+/// snapshotted.
+#[test]
+fn every_bad_manifest_is_refused_with_a_clear_message() {
+    assert!(bad_corpus_len() >= 15);
+    insta::glob!("../kube-bad", "*.yaml", |path| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let file = path.strip_prefix(root).unwrap_or(path);
+        let err = match Config::load(file) {
+            Ok(_) => panic!("{} was accepted", file.display()),
+            Err(e) => e,
+        };
+        assert_eq!(err.kind(), paunch::ErrorKind::Config, "{}", file.display());
+        let text = err.to_string();
+        assert!(text.lines().skip(1).all(|l| l.contains(".yaml:")), "{text}");
+        let name = file.file_stem().unwrap().to_string_lossy();
+        crate::plans::snapshot_settings().bind(|| {
+            insta::assert_snapshot!(format!("kube-bad-{name}"), text);
+        });
+    });
+}
+
+/// `DirectoryOrCreate` and `FileOrCreate` host paths are created when the
+/// manifest is loaded; an existing path of the wrong kind is an error.
+#[test]
+fn or_create_host_paths_are_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("made/dir");
+    let f = dir.path().join("made/file");
+    let text = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p1}}\nspec:\n  containers:\n  - name: c1\n    image: x:1\n    volumeMounts:\n    - {{name: d, mountPath: /d}}\n    - {{name: f, mountPath: /f}}\n  volumes:\n  - {{name: d, hostPath: {{path: {}, type: DirectoryOrCreate}}}}\n  - {{name: f, hostPath: {{path: {}, type: FileOrCreate}}}}\n",
+        d.display(),
+        f.display()
+    );
+    let path = dir.path().join("p.yaml");
+    std::fs::write(&path, &text).unwrap();
+    // Parsing text touches nothing...
+    Config::parse(&text, "p.yaml").unwrap();
+    assert!(!d.exists());
+    // ...loading the file creates them, as the kubelet does.
+    Config::load(&path).unwrap();
+    assert!(d.is_dir());
+    assert!(f.is_file());
+    let wrong = text.replace("type: FileOrCreate", "type: Directory");
+    std::fs::write(&path, wrong).unwrap();
+    let e = Config::load(&path).unwrap_err().to_string();
+    assert!(e.contains("is not a Directory"), "{e}");
+}
+
+#[test]
+fn the_kubernetes_reference_is_generated_from_the_table() {
+    let path = "docs/kubernetes.md";
+    let doc = std::fs::read_to_string(path).unwrap();
+    let (start_tag, end_tag) = ("<!-- table:start -->\n", "<!-- table:end -->");
+    let start = doc.find(start_tag).unwrap() + start_tag.len();
+    let end = doc.find(end_tag).unwrap();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let updated = format!(
+            "{}{}{}",
+            &doc[..start],
+            table::markdown_tables(),
+            &doc[end..]
+        );
+        std::fs::write(path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        &doc[start..end],
+        table::markdown_tables(),
+        "docs/kubernetes.md is out of date: run this test with UPDATE_DOCS=1"
+    );
+}
+
+/// Reading and planning 1000 containers from Pod manifests: the check
+/// behind the benchmark's line, loose enough for a busy machine.
+#[test]
+fn a_thousand_containers_read_quickly() {
+    let text = paunch::config::kube::bench_manifest(250);
+    let started = std::time::Instant::now();
+    let config = Config::parse(&text, "bench.yaml").unwrap();
+    assert_eq!(config.entries.len(), 1000);
+    assert!(started.elapsed().as_secs() < 5);
+}
+
+fn owner() -> paunch::export::Owner<'static> {
+    paunch::export::Owner {
+        config_id: "v1",
+        managed_by: "paunch",
+    }
+}
+
+/// A configuration read from a Pod exports as that Pod, which reads back
+/// as the same entries.
+#[test]
+fn a_pod_round_trips_through_export() {
+    // lifecycle.stopSignal is Kubernetes 1.33's: exported as a warning.
+    let pod = POD.replace("    lifecycle: {stopSignal: SIGQUIT}\n", "");
+    let config = Config::parse(&pod, "shop.yaml").unwrap();
+    let out = paunch::export::kubernetes(&config, &owner());
+    let warnings: Vec<String> = out.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let back = Config::parse(&out.text, "back.yaml").unwrap();
+    assert_eq!(
+        paunch::yaml::dump(&back.to_value()),
+        paunch::yaml::dump(&config.to_value())
+    );
+}
+
+/// paunch YAML exports as one Pod per entry (restartPolicy Never for a
+/// blocking one), with warnings naming entry and key, and reads back.
+#[test]
+fn paunch_yaml_exports_as_pods_and_compose() {
+    let config = Config::load(Path::new("examples/web-service.yml")).unwrap();
+    let k8s = paunch::export::kubernetes(&config, &owner());
+    assert_eq!(k8s.text.matches("kind: Pod").count(), 4);
+    assert!(k8s.text.contains("restartPolicy: Never"));
+    assert!(k8s.text.contains("config_data:"));
+    let warned: Vec<_> = k8s
+        .warnings
+        .iter()
+        .map(|w| (w.entry.clone().unwrap(), w.key.clone().unwrap()))
+        .collect();
+    assert!(
+        warned.contains(&("demo-reload".into(), "action".into())),
+        "{warned:?}"
+    );
+    assert!(
+        warned.contains(&("demo-web-1".into(), "start_order".into())),
+        "{warned:?}"
+    );
+    let back = Config::parse(&k8s.text, "back.yaml").unwrap();
+    assert_eq!(back.entries.len(), 8, "an infra container per Pod");
+    let compose = paunch::export::compose(&config, &owner());
+    assert!(
+        compose
+            .text
+            .contains("condition: service_completed_successfully")
+    );
+    assert!(compose.text.contains("container_name: demo-db"));
+}
