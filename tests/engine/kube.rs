@@ -52,7 +52,7 @@ spec:
 }
 
 fn exec(name: &str, args: &[&str]) -> std::process::Output {
-    Command::new("docker")
+    engine_command()
         .arg("exec")
         .arg(name)
         .args(args)
@@ -131,7 +131,7 @@ fn a_pod_runs_shares_localhost_and_converges() {
         .unwrap()
         .to_string();
     s.paunch(&["delete", "k1"]).ok();
-    let left = docker_ok(&["volume", "ls", "-q"]);
+    let left = engine_ok(&["volume", "ls", "-q"]);
     assert!(!left.lines().any(|v| v == volume), "volume {volume} left");
 }
 
@@ -140,7 +140,7 @@ fn a_pod_runs_shares_localhost_and_converges() {
 #[test]
 fn podman_kube_generate_output_applies_on_docker() {
     let s = Scope::new("kube-gen");
-    docker_ok(&["tag", IMAGE, "localhost/paunch-kube/busybox:1"]);
+    engine_ok(&["tag", IMAGE, "localhost/paunch-kube/busybox:1"]);
     let port = 20000 + std::process::id() % 20000;
     let text = std::fs::read_to_string("tests/kube/podman-generate.yaml")
         .unwrap()
@@ -221,7 +221,7 @@ fn exports_pass_their_consumers() {
   stop_grace_period: 1
 ",
     );
-    docker_ok(&["tag", IMAGE, "localhost/paunch-kube/busybox:1"]);
+    engine_ok(&["tag", IMAGE, "localhost/paunch-kube/busybox:1"]);
     let path = file.to_str().unwrap();
     let k8s = s.dir.path().join("pods.yaml");
     let run = paunch(
