@@ -358,11 +358,7 @@ struct Item {
 /// Parses `inspect` output of containers (a JSON array; partial when some
 /// vanished between listing and inspecting).
 pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
-    if stdout.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    let items: Vec<Item> =
-        serde_json::from_str(stdout).map_err(|e| unexpected("inspect output".into(), e))?;
+    let items: Vec<Item> = inspect_items(stdout)?;
     Ok(items
         .into_iter()
         .map(|i| {
@@ -460,11 +456,7 @@ pub fn parse_health_checks(stdout: &str) -> Result<Vec<HealthCheck>> {
         #[serde(rename = "Config", default)]
         config: Option<Conf>,
     }
-    if stdout.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    let items: Vec<Item> =
-        serde_json::from_str(stdout).map_err(|e| unexpected("inspect output".into(), e))?;
+    let items: Vec<Item> = inspect_items(stdout)?;
     Ok(items
         .into_iter()
         .map(|i| HealthCheck {
@@ -484,6 +476,15 @@ pub fn parse_health_checks(stdout: &str) -> Result<Vec<HealthCheck>> {
                 .unwrap_or_default(),
         })
         .collect())
+}
+
+/// The items of container `inspect` output: a JSON array, empty when
+/// nothing was found.
+fn inspect_items<T: serde::de::DeserializeOwned>(stdout: &str) -> Result<Vec<T>> {
+    if stdout.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(stdout).map_err(|e| unexpected("inspect output".into(), e))
 }
 
 /// Engine output this paunch cannot read, with the parser's own error as

@@ -5,7 +5,7 @@ use super::{Interrupts, Printer, finish, interrupts};
 use crate::cli::{ApplyArgs, Cli, Global, Target};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory};
-use paunch::config::{Config, LoadOptions};
+use paunch::config::Config;
 use paunch::engine::Engine;
 use paunch::error::{Error, Result};
 use paunch::execute::{ExecuteOptions, WaitOptions};
@@ -134,14 +134,7 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         .config_id
         .clone()
         .ok_or_else(|| Error::usage("--config-id is required").with_hint("e.g. --config-id v1"))?;
-    let config = Config::load_with(
-        file,
-        &LoadOptions {
-            unknown_keys: t.reading.unknown_keys,
-            base_dir: None,
-        },
-    )?;
-    super::print_warnings(&config);
+    let config = super::load_config(file, &t.reading)?;
     let opts = PlanOptions {
         runtime: g.default_runtime,
         managed_by: t.scope.managed_by.clone(),

@@ -5,7 +5,7 @@ use super::Status;
 use super::out;
 use crate::cli::{DebugAction, DebugArgs, Global};
 use paunch::config::keys::did_you_mean;
-use paunch::config::{Config, EntryAction, LoadOptions};
+use paunch::config::{Config, EntryAction};
 use paunch::engine::Engine;
 use paunch::error::{Error, ErrorKind, Result};
 use paunch::plan::NameBook;
@@ -15,14 +15,7 @@ use paunch::value::Value;
 use paunch::yaml::{MapEntry, Node, NodeData};
 
 pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
-    let config = Config::load_with(
-        &args.file,
-        &LoadOptions {
-            unknown_keys: args.reading.unknown_keys,
-            base_dir: None,
-        },
-    )?;
-    super::print_warnings(&config);
+    let config = super::load_config(&args.file, &args.reading)?;
     let name = args.container.as_str();
     let entry = config.entry(name).ok_or_else(|| {
         let mut e = Error::usage(format!("{} has no entry \"{name}\"", args.file.display()));

@@ -2,19 +2,11 @@
 
 use super::{Status, out};
 use crate::cli::{ExportArgs, ExportFormat};
-use paunch::config::{Config, LoadOptions};
 use paunch::error::{Error, ErrorKind, Result};
 use paunch::export::{self, Owner};
 
 pub fn run(args: ExportArgs) -> Result<Status> {
-    let config = Config::load_with(
-        &args.file,
-        &LoadOptions {
-            unknown_keys: args.reading.unknown_keys,
-            base_dir: None,
-        },
-    )?;
-    super::print_warnings(&config);
+    let config = super::load_config(&args.file, &args.reading)?;
     let owner = Owner {
         config_id: &args.config_id,
         managed_by: &args.scope.managed_by,

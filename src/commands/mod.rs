@@ -79,6 +79,23 @@ pub fn print_error(e: &Error) {
     log::to_file(|| format!("error: {e}"));
 }
 
+/// Reads a `--file` as the command line says (`--unknown-keys`), and
+/// prints its warnings: what every command that reads one does first.
+pub fn load_config(
+    file: &std::path::Path,
+    reading: &crate::cli::Reading,
+) -> Result<paunch::Config> {
+    let config = paunch::Config::load_with(
+        file,
+        &paunch::config::LoadOptions {
+            unknown_keys: reading.unknown_keys,
+            base_dir: None,
+        },
+    )?;
+    print_warnings(&config);
+    Ok(config)
+}
+
 /// Prints a configuration's warnings to stderr (and the log file).
 pub fn print_warnings(config: &paunch::config::Config) {
     let paint = Paint {

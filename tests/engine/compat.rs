@@ -4,6 +4,7 @@
 
 use crate::support::registry::Registry;
 use crate::support::*;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Keys of the original's format whose engine arguments the engine accepts
@@ -40,11 +41,14 @@ const CONFIG: &str = "{p}svc:
   tty: false
 ";
 
-fn original(bin: &std::path::Path, args: &[&str]) {
+/// The original, on `runtime`, with `env`; its stdout.
+fn original(bin: &Path, runtime: &str, env: &[(&str, String)], args: &[&str]) -> String {
     // The original takes --default-runtime per command, after it.
     let out = Command::new(bin)
         .args(args)
-        .args(["--default-runtime", "docker"])
+        .args(["--default-runtime", runtime])
+        .envs(engine_env())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("original paunch runs");
     assert!(
@@ -53,6 +57,89 @@ fn original(bin: &std::path::Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Both ways on the engine under test: the original creates and paunch
+/// changes nothing; paunch creates, with byte-identical labels, and the
+/// original changes nothing and lists them as its own.
+fn switch_both_ways(orig: &Path, s: &Scope, file: &Path, env: &[(&str, String)]) {
+    let f = file.to_str().unwrap();
+    let (svc, job) = (s.name("svc"), s.name("job"));
+    let original = |args: &[&str]| original(orig, runtime(), env, args);
+    let ours = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.extend(["--managed-by".into(), "paunch".into()]);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        paunch(&all, &env)
+    };
+    // The original labels them managed_by=paunch, which the scope does
+    // not clean up: removed here, even when an assertion fails.
+    let _guard = RemoveOnDrop(vec![svc.clone(), job.clone()]);
+    let cleanup = || remove(&[&svc, &job]);
+
+    // The original creates; we converge without recreating.
+    original(&["apply", "--file", f, "--config-id", "c1"]);
+    let ids = (id_of(&svc), id_of(&job));
+    let out = ours(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    assert!(out.stdout.contains("No changes"), "{}", out.stdout);
+    assert_eq!((id_of(&svc), id_of(&job)), ids);
+    assert!(running(&svc));
+
+    // Our labels are byte-identical to the original's.
+    let original_label = label(&svc, "config_data").unwrap();
+    cleanup();
+    ours(&["apply", "--file", f, "--config-id", "c1"]).ok();
+    assert_eq!(label(&svc, "config_data").unwrap(), original_label);
+
+    // We create; the original converges without recreating.
+    let ids = (id_of(&svc), id_of(&job));
+    original(&["apply", "--file", f, "--config-id", "c1"]);
+    assert_eq!((id_of(&svc), id_of(&job)), ids);
+    assert!(running(&svc));
+
+    // The original lists ours as its own.
+    let listed = original(&["list", "-f", "json"]);
+    assert!(listed.contains(&svc), "{listed}");
+
+    ours(&["delete", "c1"]).ok();
+    assert!(!exists(&svc) && !exists(&job));
+    cleanup();
+}
+
+fn remove(names: &[&str]) {
+    let mut rm = vec!["rm", "-f"];
+    if is_podman() {
+        rm.push("--time=0");
+    }
+    let _ = engine(&[rm.as_slice(), names].concat());
+}
+
+struct RemoveOnDrop(Vec<String>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        remove(&self.0.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+}
+
+/// The original, or `None` (said on stderr) where it cannot be installed
+/// or cannot be confined to this test's containers.
+fn original_for(s: &Scope) -> Option<PathBuf> {
+    let orig = match original_paunch() {
+        Ok(b) => b,
+        Err(why) => {
+            eprintln!("SKIPPED: the original paunch 4.5.1 cannot be installed here: {why}");
+            return None;
+        }
+    };
+    if host_has_other_paunch_containers(&s.prefix) {
+        eprintln!(
+            "SKIPPED: this host has other containers managed by \"paunch\"; the original cannot be confined to its own"
+        );
+        return None;
+    }
+    Some(orig)
 }
 
 /// The original always labels `managed_by=paunch`; make sure no other
@@ -76,63 +163,10 @@ fn switching_tools_recreates_nothing() {
     ) {
         return;
     }
-    let orig = match original_paunch() {
-        Ok(b) => b,
-        Err(why) => {
-            eprintln!("SKIPPED: the original paunch 4.5.1 cannot be installed here: {why}");
-            return;
-        }
-    };
     let s = Scope::new("compat");
-    if host_has_other_paunch_containers(&s.prefix) {
-        eprintln!(
-            "SKIPPED: this host has other containers managed by \"paunch\"; the original cannot be confined to its own"
-        );
-        return;
-    }
+    let Some(orig) = original_for(&s) else { return };
     let file = s.config("compat.yml", CONFIG);
-    let f = file.to_str().unwrap();
-    let (svc, job) = (s.name("svc"), s.name("job"));
-    let ours = |args: &[&str]| {
-        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        all.extend(["--managed-by".into(), "paunch".into()]);
-        paunch(&all, &[])
-    };
-    let cleanup = || {
-        let _ = engine(&["rm", "-f", &svc, &job]);
-    };
-
-    // The original creates; we converge without recreating.
-    original(&orig, &["apply", "--file", f, "--config-id", "c1"]);
-    let ids = (id_of(&svc), id_of(&job));
-    let out = ours(&["apply", "--file", f, "--config-id", "c1"]).ok();
-    assert!(out.stdout.contains("No changes"), "{}", out.stdout);
-    assert_eq!((id_of(&svc), id_of(&job)), ids);
-    assert!(running(&svc));
-
-    // Our labels are byte-identical to the original's.
-    let original_label = label(&svc, "config_data").unwrap();
-    cleanup();
-    ours(&["apply", "--file", f, "--config-id", "c1"]).ok();
-    assert_eq!(label(&svc, "config_data").unwrap(), original_label);
-
-    // We create; the original converges without recreating.
-    let ids = (id_of(&svc), id_of(&job));
-    original(&orig, &["apply", "--file", f, "--config-id", "c1"]);
-    assert_eq!((id_of(&svc), id_of(&job)), ids);
-    assert!(running(&svc));
-
-    // The original lists ours as its own.
-    let out = Command::new(&orig)
-        .args(["list", "-f", "json", "--default-runtime", "docker"])
-        .output()
-        .unwrap();
-    let listed = String::from_utf8_lossy(&out.stdout);
-    assert!(listed.contains(&svc), "{listed}");
-
-    ours(&["delete", "c1"]).ok();
-    assert!(!exists(&svc) && !exists(&job));
-    cleanup();
+    switch_both_ways(&orig, &s, &file, &[]);
 }
 
 /// The same on podman, the original's own runtime. Its podman path pulls
@@ -150,20 +184,8 @@ fn switching_tools_on_podman_recreates_nothing() {
         );
         return;
     }
-    let orig = match original_paunch() {
-        Ok(b) => b,
-        Err(why) => {
-            eprintln!("SKIPPED: the original paunch 4.5.1 cannot be installed here: {why}");
-            return;
-        }
-    };
     let s = Scope::new("compat-podman");
-    if host_has_other_paunch_containers(&s.prefix) {
-        eprintln!(
-            "SKIPPED: this host has other containers managed by \"paunch\"; the original cannot be confined to its own"
-        );
-        return;
-    }
+    let Some(orig) = original_for(&s) else { return };
     let registry = Registry::start();
     let image = registry.push(IMAGE, "paunch-test/busybox:1");
     let conf = registry.registries_conf();
@@ -202,61 +224,6 @@ fn switching_tools_on_podman_recreates_nothing() {
 "
         ),
     );
-    let f = file.to_str().unwrap();
-    let (svc, job) = (s.name("svc"), s.name("job"));
-    let env: Vec<(&str, String)> = engine_env()
-        .into_iter()
-        .chain([("CONTAINERS_REGISTRIES_CONF", conf.to_string())])
-        .collect();
-    let original = |args: &[&str]| {
-        let out = Command::new(&orig)
-            .args(args)
-            .args(["--default-runtime", "podman"])
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .output()
-            .expect("original paunch runs");
-        assert!(
-            out.status.success(),
-            "original paunch {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let ours = |args: &[&str]| {
-        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        all.extend(["--managed-by".into(), "paunch".into()]);
-        paunch(&all, &[("CONTAINERS_REGISTRIES_CONF", conf)])
-    };
-    let cleanup = || {
-        let _ = engine(&["rm", "-f", "--time=0", &svc, &job]);
-    };
-
-    // The original creates; we converge without recreating.
-    original(&["apply", "--file", f, "--config-id", "c1"]);
-    let ids = (id_of(&svc), id_of(&job));
-    let out = ours(&["apply", "--file", f, "--config-id", "c1"]).ok();
-    assert!(out.stdout.contains("No changes"), "{}", out.stdout);
-    assert_eq!((id_of(&svc), id_of(&job)), ids);
-    assert!(running(&svc));
-
-    // Our labels are byte-identical to the original's.
-    let original_label = label(&svc, "config_data").unwrap();
-    cleanup();
-    ours(&["apply", "--file", f, "--config-id", "c1"]).ok();
-    assert_eq!(label(&svc, "config_data").unwrap(), original_label);
-
-    // We create; the original converges without recreating.
-    let ids = (id_of(&svc), id_of(&job));
-    original(&["apply", "--file", f, "--config-id", "c1"]);
-    assert_eq!((id_of(&svc), id_of(&job)), ids);
-    assert!(running(&svc));
-
-    // The original lists ours as its own.
-    let listed = original(&["list", "-f", "json"]);
-    assert!(listed.contains(&svc), "{listed}");
-
-    ours(&["delete", "c1"]).ok();
-    assert!(!exists(&svc) && !exists(&job));
-    cleanup();
+    let env = [("CONTAINERS_REGISTRIES_CONF", conf.to_string())];
+    switch_both_ways(&orig, &s, &file, &env);
 }
