@@ -238,7 +238,8 @@ impl Scope {
         if ids.is_empty() {
             return;
         }
-        let mut args = vec!["rm", "-f"];
+        // -v: anonymous volumes (a Pod's emptyDir) go with their containers.
+        let mut args = vec!["rm", "-f", "-v"];
         if is_podman() {
             // podman waits out each container's stop timeout even with -f,
             // and removes no container another one joined (a namespace)
@@ -251,7 +252,7 @@ impl Scope {
             // podman 4.3's `rm -f` of a batch removes nothing when one of
             // them vanished meanwhile: one at a time what is left.
             for id in &ids {
-                let _ = engine_raw(&["rm", "-f", "--time=0", "--depend", "--ignore", id]);
+                let _ = engine_raw(&["rm", "-f", "-v", "--time=0", "--depend", "--ignore", id]);
             }
         }
     }
