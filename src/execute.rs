@@ -83,6 +83,32 @@ impl Default for ExecuteOptions {
     }
 }
 
+/// Creates the host paths an apply's configuration lists for it (a Pod's
+/// missing `DirectoryOrCreate`/`FileOrCreate` hostPaths, see
+/// [`crate::config::HostPath`]), before any container: directories with
+/// their parents, files empty. One that cannot be made stops the apply
+/// before anything else is touched.
+pub fn create_host_paths(paths: &[crate::config::HostPath]) -> crate::error::Result<()> {
+    for h in paths {
+        let made = if h.file {
+            h.path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&h.path)
+                        .map(|_| ())
+                })
+        } else {
+            std::fs::create_dir_all(&h.path)
+        };
+        made.map_err(|e| crate::error::Error::io("create the host path", &h.path, e))?;
+    }
+    Ok(())
+}
+
 /// How a step ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -316,7 +316,10 @@ fn rollback(engine: &Engine, failed: &Plan, report: &Report, opts: &Options) -> 
 /// ```
 pub fn apply(engine: &Engine, config: &Config, opts: &Options) -> Result<Applied> {
     locked(engine, &opts.plan.managed_by, "apply", opts, || {
-        plan_for_apply_pulling(engine, config, &opts.plan, opts.pull, &opts.execute)
+        let plan = plan_for_apply_pulling(engine, config, &opts.plan, opts.pull, &opts.execute)?;
+        // A Pod's missing DirectoryOrCreate/FileOrCreate host paths.
+        execute::create_host_paths(&config.host_paths)?;
+        Ok(plan)
     })
 }
 

@@ -69,6 +69,19 @@ pub struct Config {
     pub warnings: Vec<Diagnostic>,
     /// How it was read (a saved plan records this, to re-derive its steps).
     pub options: LoadOptions,
+    /// Host paths an apply creates before its containers (see [`HostPath`]).
+    pub host_paths: Vec<HostPath>,
+}
+
+/// A host path an apply creates before its containers: a Pod's missing
+/// `hostPath` of type `DirectoryOrCreate` (or none) or `FileOrCreate`, as
+/// the kubelet would. Reading a file creates nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPath {
+    /// The absolute path.
+    pub path: PathBuf,
+    /// An empty file (`FileOrCreate`), else a directory.
+    pub file: bool,
 }
 
 /// Entries read from one source, with every problem found.
@@ -76,6 +89,7 @@ struct Read {
     entries: Vec<Entry>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    create: Vec<HostPath>,
 }
 
 impl Read {
@@ -89,6 +103,7 @@ impl Read {
             entries: Vec::new(),
             errors: vec![diag(source, pos, message, hint)],
             warnings: Vec::new(),
+            create: Vec::new(),
         }
     }
 }
@@ -158,6 +173,7 @@ impl Config {
             entries: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            create: Vec::new(),
         };
         let src = entry::Source { file: source, opts };
         for e in map {
@@ -180,14 +196,16 @@ impl Config {
     }
 
     /// Entries from the documents of a Kubernetes manifest ([`kube`]);
-    /// host paths are checked (and created, for the `OrCreate` types) when
-    /// the file is loaded, not when text is parsed.
+    /// host paths are checked when the file is loaded, not when text is
+    /// parsed (missing ones of the `OrCreate` types are listed for an
+    /// apply to create).
     fn read_pods(docs: &[Node], source: &str, opts: &LoadOptions) -> Read {
         let pods = kube::read_nodes(docs, source, opts.base_dir.is_some());
         let mut read = Read {
             entries: Vec::new(),
             errors: pods.errors,
             warnings: pods.warnings,
+            create: pods.create,
         };
         let src = entry::Source { file: source, opts };
         for (name, pos, node) in &pods.entries {
@@ -210,13 +228,15 @@ impl Config {
         check_paths: bool,
     ) -> Result<Config> {
         if check_paths {
-            read.errors.extend(missing_paths(&read.entries));
+            read.errors
+                .extend(missing_paths(&read.entries, &read.create));
         }
         let config = Config {
             source: source.to_string(),
             entries: read.entries.into_iter().filter(|e| !e.failed).collect(),
             warnings: read.warnings,
             options: opts.clone(),
+            host_paths: read.create,
         };
         if read.errors.is_empty() {
             Ok(config)
@@ -278,6 +298,7 @@ impl Config {
             entries: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            create: Vec::new(),
         };
         for (name, path) in files {
             let source = path.display().to_string();
@@ -316,7 +337,7 @@ impl Config {
     /// `env_file`s (relative ones were resolved when the configuration was
     /// read).
     pub fn check_paths(&self) -> Vec<Diagnostic> {
-        missing_paths(&self.entries)
+        missing_paths(&self.entries, &self.host_paths)
     }
 
     /// The entry named `name`.
@@ -384,6 +405,7 @@ impl Config {
             entries: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            create: Vec::new(),
         };
         let src = entry::Source { file: source, opts };
         for (name, v) in m.iter() {
@@ -402,7 +424,7 @@ impl Config {
     }
 }
 
-fn missing_paths(entries: &[Entry]) -> Vec<Diagnostic> {
+fn missing_paths(entries: &[Entry], created: &[HostPath]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut missing = |e: &Entry, key: &str, message: String, hint: Option<&str>| {
         let (line, column) = e.position(key);
@@ -421,7 +443,8 @@ fn missing_paths(entries: &[Entry]) -> Vec<Diagnostic> {
             let Some((source, _)) = v.split_once(':') else {
                 continue;
             };
-            if source.contains('/') && !Path::new(source).exists() {
+            let to_create = created.iter().any(|h| Path::new(source).starts_with(&h.path));
+            if source.contains('/') && !Path::new(source).exists() && !to_create {
                 missing(
                     e,
                     "volumes",

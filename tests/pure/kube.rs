@@ -208,10 +208,12 @@ fn every_bad_manifest_is_refused_with_a_clear_message() {
     });
 }
 
-/// `DirectoryOrCreate` and `FileOrCreate` host paths are created when the
-/// manifest is loaded; an existing path of the wrong kind is an error.
+/// Missing `DirectoryOrCreate` and `FileOrCreate` host paths are listed
+/// when the manifest is loaded (reading creates nothing: `validate` and
+/// `plan` leave the host alone) and created by the apply, before its
+/// containers; an existing path of the wrong kind is an error.
 #[test]
-fn or_create_host_paths_are_created() {
+fn or_create_host_paths_are_created_by_the_apply() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("made/dir");
     let f = dir.path().join("made/file");
@@ -225,8 +227,17 @@ fn or_create_host_paths_are_created() {
     // Parsing text touches nothing...
     Config::parse(&text, "p.yaml").unwrap();
     assert!(!d.exists());
-    // ...loading the file creates them, as the kubelet does.
-    Config::load(&path).unwrap();
+    // ...nor does loading the file: it lists them for the apply...
+    let config = Config::load(&path).unwrap();
+    assert!(!d.exists() && !f.exists());
+    let listed: Vec<(&std::path::Path, bool)> = config
+        .host_paths
+        .iter()
+        .map(|h| (h.path.as_path(), h.file))
+        .collect();
+    assert_eq!(listed, [(d.as_path(), false), (f.as_path(), true)]);
+    // ...which creates them, as the kubelet does.
+    paunch::execute::create_host_paths(&config.host_paths).unwrap();
     assert!(d.is_dir());
     assert!(f.is_file());
     let wrong = text.replace("type: FileOrCreate", "type: Directory");

@@ -21,15 +21,20 @@ pub struct Pods {
     pub errors: Vec<Diagnostic>,
     /// Notes: fields accepted with no meaning on one host.
     pub warnings: Vec<Diagnostic>,
+    /// Missing `DirectoryOrCreate`/`FileOrCreate` host paths, which an
+    /// apply creates before its containers.
+    pub create: Vec<crate::config::HostPath>,
 }
 
 /// Reads the documents of a manifest. `host` says whether host paths are
-/// checked (and `DirectoryOrCreate`/`FileOrCreate` ones created): when
-/// loading a file, not when parsing text.
+/// checked (and missing `DirectoryOrCreate`/`FileOrCreate` ones listed for
+/// an apply to create): when loading a file, not when parsing text.
+/// Reading creates nothing.
 pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
     let mut cx = Cx {
         file,
         host,
+        create: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
         pod: String::new(),
@@ -61,12 +66,14 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
         entries,
         errors: cx.errors,
         warnings: cx.warnings,
+        create: cx.create,
     }
 }
 
 struct Cx<'a> {
     file: &'a str,
     host: bool,
+    create: Vec<crate::config::HostPath>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
     /// The Pod being read, for messages.
@@ -906,8 +913,9 @@ impl Cx<'_> {
         pod.volumes.insert(name, Volume::Invalid);
     }
 
-    /// Checks (and, for the `OrCreate` types, creates) a host path as the
-    /// kubelet does; whether it may be used.
+    /// Checks a host path as the kubelet does (a missing one of an
+    /// `OrCreate` type, or of no type, is listed for the apply to create);
+    /// whether it may be used.
     fn host_path(&mut self, path: &str, at: Pos, kind: &str, kind_pos: Pos) -> bool {
         if !path.starts_with('/') {
             self.error(at, format!("hostPath \"{path}\" is not absolute"), None);
@@ -964,20 +972,12 @@ impl Cx<'_> {
         };
         match kind {
             "" | "DirectoryOrCreate" | "FileOrCreate" if meta.is_err() => {
-                let made = if kind == "FileOrCreate" {
-                    p.parent()
-                        .map_or(Ok(()), std::fs::create_dir_all)
-                        .and_then(|()| std::fs::File::create(p).map(|_| ()))
-                } else {
-                    std::fs::create_dir_all(p)
+                let host_path = crate::config::HostPath {
+                    path: p.to_path_buf(),
+                    file: kind == "FileOrCreate",
                 };
-                if let Err(e) = made {
-                    self.error(
-                        at,
-                        format!("cannot create hostPath \"{path}\" ({kind}): {e}"),
-                        None,
-                    );
-                    return false;
+                if !self.create.contains(&host_path) {
+                    self.create.push(host_path);
                 }
                 true
             }

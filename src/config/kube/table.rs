@@ -881,7 +881,7 @@ pub static FIELDS: &[Field] = &[
         "HostPathVolumeSource",
         "type",
         Read("—"),
-        "Checked when the file is loaded: `Directory`, `File`, `Socket`, `CharDevice`, `BlockDevice` must exist as such; `DirectoryOrCreate` (and no type) create a directory, `FileOrCreate` an empty file.",
+        "Checked when the file is loaded: `Directory`, `File`, `Socket`, `CharDevice`, `BlockDevice` must exist as such; a missing `DirectoryOrCreate` (or no type) is created as a directory, `FileOrCreate` as an empty file, by `apply`, before its containers (`validate` and `plan` create nothing).",
     ),
     f(
         "EmptyDirVolumeSource",
