@@ -59,6 +59,12 @@ fn apply(
         return Ok(finish(printer, "Apply", &applied, g));
     }
     let (config, opts) = load(&args.target, g)?;
+    if args.rollback && opts.systemd.is_some() {
+        return Err(Error::usage(
+            "--rollback does not undo systemd units yet: it cannot be given with --systemd",
+        )
+        .with_hint("drop --rollback (a failed apply converges when run again), or --systemd"));
+    }
     let engine = Engine::new(g.default_runtime);
     let applied = ops::apply(&engine, &config, &run(opts))?;
     Ok(finish(printer, "Apply", &applied, g))
@@ -145,6 +151,7 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         managed_by: t.scope.managed_by.clone(),
         config_id,
         labels: t.labels.iter().cloned().collect(),
+        systemd: super::systemd_options(&t.systemd, g)?,
     };
     Ok((config, opts))
 }

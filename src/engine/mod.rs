@@ -56,12 +56,64 @@ pub trait Runner: Sync {
     /// Runs `argv` (without the program name); `Err` only when the call
     /// could not be made at all.
     fn run_step(&self, argv: &[String]) -> Result<Output>;
+
+    /// Runs `systemctl argv` (`apply --systemd`); `Err` only when it could
+    /// not be run at all.
+    fn run_systemctl(&self, argv: &[String]) -> Result<Output>;
 }
 
 impl Runner for Engine {
     fn run_step(&self, argv: &[String]) -> Result<Output> {
         Engine::run_step(self, argv)
     }
+
+    fn run_systemctl(&self, argv: &[String]) -> Result<Output> {
+        systemctl(argv)
+    }
+}
+
+/// Runs `systemctl ARGS`, found on PATH like the engine CLI, its output
+/// captured, as long as it takes (`enable --now` waits for the unit's
+/// start, which is the container's).
+pub fn systemctl(args: &[String]) -> Result<Output> {
+    log::verbose(|| {
+        let mut words = vec!["systemctl"];
+        words.extend(args.iter().map(String::as_str));
+        format!("$ {}", crate::runtime::shell_join(&words))
+    });
+    let out = duct::cmd("systemctl", args)
+        .unchecked()
+        .stdin_null()
+        .stdout_capture()
+        .stderr_capture()
+        .before_spawn(|cmd| {
+            detach_from_terminal_signals(cmd);
+            Ok(())
+        })
+        .run()
+        .map_err(|e| {
+            let what = if e.kind() == std::io::ErrorKind::NotFound {
+                "cannot run systemctl: not found on PATH".to_string()
+            } else {
+                format!("cannot run systemctl: {e}")
+            };
+            Error::new(ErrorKind::Engine, what)
+                .with_hint("--systemd needs systemd on this host (drop --systemd otherwise)")
+                .with_source(e)
+        })?;
+    let output = Output {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    log::debug(|| {
+        format!(
+            "  systemctl exit {:?}: {}",
+            output.code,
+            output.error_text()
+        )
+    });
+    Ok(output)
 }
 
 /// A container engine CLI.
@@ -263,6 +315,7 @@ impl Engine {
             containers,
             foreign,
             images: image_ids?,
+            units: BTreeMap::new(),
         };
         observed.normalize();
         Ok(observed)
