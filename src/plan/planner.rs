@@ -1187,7 +1187,11 @@ impl<'a> Builder<'a> {
             self.notes.push(Note::Paused {
                 container: Target::of(c),
             });
-        } else if e.detach() && !matches!(c.status(), State::Running | State::Exited) {
+        } else if e.detach()
+            && !matches!(c.status(), State::Running | State::Exited)
+            // A units step starts a `created` one.
+            && !(by_units(self.systemd.as_ref(), e) && c.status() == State::Created)
+        {
             // Exited ones are started; dead, restarting or unknown ones are
             // the engine's or the operator's.
             self.notes.push(Note::NotRunning {
