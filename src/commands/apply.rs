@@ -138,6 +138,7 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         .config_id
         .clone()
         .ok_or_else(|| Error::usage("--config-id is required").with_hint("e.g. --config-id v1"))?;
+    let systemd = super::systemd_options(&t.systemd, g)?;
     let config = Config::load_with(
         file,
         &LoadOptions {
@@ -151,7 +152,7 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         managed_by: t.scope.managed_by.clone(),
         config_id,
         labels: t.labels.iter().cloned().collect(),
-        systemd: super::systemd_options(&t.systemd, g)?,
+        systemd,
     };
     Ok((config, opts))
 }

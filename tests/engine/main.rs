@@ -20,5 +20,6 @@ mod rollback;
 mod runtimes;
 mod saved_plans;
 mod shell;
+mod systemd;
 mod tripleo;
 mod wait;
