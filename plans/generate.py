@@ -19,7 +19,7 @@ def container(n, name, config_id, entry_name, data, state="running", image_id=IM
     if health: c["health"] = health
     if joined: c["joined"] = [{"key": k, "container": v} for k, v in joined]
     return c
-def write(scn, config_text, containers, foreign=(), images=None, options=None, after=None):
+def write(scn, config_text, containers, foreign=(), images=None, options=None, after=None, units=None):
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), scn); os.makedirs(d, exist_ok=True)
     if after is not None:
         open(os.path.join(d, "after.json"), "w").write(json.dumps({"containers": after, "foreign": [{"id": cid(i), "name": n} for i, n in foreign]}, indent=2) + "\n")
@@ -27,6 +27,7 @@ def write(scn, config_text, containers, foreign=(), images=None, options=None, a
         open(os.path.join(d, "config.yaml"), "w").write(config_text)
     obs = {"containers": containers, "foreign": [{"id": cid(i), "name": n} for i, n in foreign],
            "images": images if images is not None else {"paunch-test/busybox:1": IMG}}
+    if units: obs["units"] = units
     open(os.path.join(d, "observed.json"), "w").write(json.dumps(obs, indent=2) + "\n")
     open(os.path.join(d, "options.json"), "w").write(json.dumps(options or {"config_id": "v1"}, indent=2) + "\n")
 def entries(text): return yaml.safe_load(text)
@@ -213,3 +214,74 @@ after = [container(1, "db", "v1", "db", E["db"]),
 write("rollback-failed-apply", ROLLBACK, before, options={"config_id": "v1", "operation": "rollback"}, after=after)
 # Nothing had changed when the apply failed (its first pull failed): nothing to roll back.
 write("rollback-nothing-changed", ROLLBACK, before, images={"paunch-test/busybox:1": None}, options={"config_id": "v1", "operation": "rollback", "ran": [1]}, after=before)
+# apply --systemd (podman): containers of entries with a `restart` key are
+# `podman create`d and started by their units (paunch::systemd).
+import hashlib
+SYSTEMD = {"dir": "/etc/systemd/system", "prefix": "paunch_", "program": "/usr/bin/podman"}
+def sd_options(**kw):
+    o = {"config_id": "v1", "runtime": "podman", "systemd": dict(SYSTEMD, **kw.pop("systemd", {}))}
+    o.update(kw); return o
+def sha(text): return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+def service_unit(name, restart="always", grace=10):
+    """The service paunch writes for a plain entry (no depends_on, no flags)."""
+    return ("[Unit]\nDescription=%s container\nAfter=paunch-container-shutdown.service\nWants=\n"
+            "[Service]\nRestart=%s\nExecStart=/usr/bin/podman start %s\nExecStop=/usr/bin/podman stop -t %d %s\n"
+            "TimeoutStopSec=%d\nKillMode=control-group\nType=forking\nPIDFile=/run/%s.pid\n\n"
+            "[Install]\nWantedBy=multi-user.target\n") % (name, restart, name, grace, name, grace + 60, name)
+UNITS = """\
+# db and web are started by systemd units; init runs to completion (no
+# restart key, and blocking); reload execs into web.
+db:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  restart: always
+  stop_grace_period: 2
+  check_interval: 30
+  healthcheck:
+    test: /bin/true
+init:
+  image: paunch-test/busybox:1
+  command: [sh, -c, "echo migrating"]
+  detach: false
+  start_order: 1
+web:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  restart: unless-stopped
+  start_order: 2
+reload:
+  action: exec
+  command: [web, sh, -c, "echo reloaded"]
+  start_order: 3
+"""
+U = entries(UNITS)
+def usvc(states=None, text=UNITS):
+    states = states or {}
+    es = entries(text)
+    return [container(i + 1, k, "v1", k, es[k], state=states.get(k, "exited" if k == "init" else "running")) for i, k in enumerate(["db", "init", "web"])]
+# The units of the running containers as paunch wrote them: db's service and
+# healthcheck pair (their text is in snapshots/systemd-*.snap; only web's is
+# hashed here, db's are stand-ins that differ), web's service.
+WEB_UNIT = {"paunch_web.service": sha(service_unit("web"))}
+write("systemd-fresh-host", UNITS, [], options=sd_options())
+# db has units whose text differs (a hand edit): rewritten; web's match: kept.
+write("systemd-units-differ", UNITS, usvc(), options=sd_options(), units=dict(WEB_UNIT, **{
+    "paunch_db.service": sha("edited by hand\n"), "paunch_db_healthcheck.service": sha("x\n"), "paunch_db_healthcheck.timer": sha("y\n")}))
+# web changed: its service is stopped before its old container, and its units
+# rewritten and enabled after the new one is created; db has no units at all
+# (created by a paunch apply without --systemd): replaced, to be created for them.
+write("systemd-changed-entry", UNITS.replace("sleep 3600\n  restart: unless", "sleep 3601\n  restart: unless"), usvc(), options=sd_options(), units=WEB_UNIT)
+# web is `created` (systemd did not start it: its enable failed) with its
+# units in place: a units step enables them, which starts it; not a
+# never-started replacement. db is gone from the configuration: its units go with it.
+write("systemd-created-not-replaced", UNITS.replace("db:\n", "dbx:\n", 1), usvc(states={"web": "created"}), options=sd_options(), units=dict(WEB_UNIT, **{
+    "paunch_db.service": sha("a\n"), "paunch_db_healthcheck.service": sha("b\n"), "paunch_db_healthcheck.timer": sha("c\n")}))
+# --systemd-prefix tripleo_ adopts the original's units: web's differs
+# (the original's KillMode=none, PIDFile=/var/run): rewritten and enabled.
+ORIG_WEB = service_unit("web").replace("KillMode=control-group", "KillMode=none").replace("PIDFile=/run/", "PIDFile=/var/run/").replace("\nTimeoutStopSec=70", "")
+NOHC = UNITS.replace("  check_interval: 30\n  healthcheck:\n    test: /bin/true\n", "")
+write("systemd-adopt-tripleo-units", NOHC, usvc(text=NOHC), options=sd_options(systemd={"prefix": "tripleo_"}),
+      units={"tripleo_web.service": sha(ORIG_WEB), "tripleo_db.service": sha(service_unit("db", grace=2).replace("KillMode=control-group", "KillMode=none")), "tripleo_unrelated.service": sha("z\n")})
+# cleanup and delete stop, disable and remove the units of what they delete.
+write("systemd-delete-config-id", None, usvc(), options=sd_options(operation="delete", config_ids=["v1"]), units=dict(WEB_UNIT, **{"paunch_db.service": sha("a\n"), "paunch_db_healthcheck.timer": sha("c\n")}))
+write("systemd-cleanup-all", None, usvc(), options=sd_options(operation="cleanup", config_ids=[]), units=WEB_UNIT)

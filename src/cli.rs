@@ -189,6 +189,27 @@ pub struct Target {
     pub labels: Vec<(String, String)>,
     #[command(flatten)]
     pub reading: Reading,
+    #[command(flatten)]
+    pub systemd: SystemdArgs,
+}
+
+/// `--systemd` and its settings (podman only).
+#[derive(Debug, Args, Clone)]
+pub struct SystemdArgs {
+    /// podman only: give each container of an entry with a `restart` key
+    /// the systemd units the original paunch wrote (it is `podman
+    /// create`d, and its unit starts it, now and at boot); units are
+    /// kept across a replacement and stopped, disabled and removed with
+    /// their container. Give it to apply, plan, cleanup and delete alike.
+    #[arg(long)]
+    pub systemd: bool,
+    /// Where the unit files are (with --systemd).
+    #[arg(long, value_name = "DIR", default_value = paunch::plan::DEFAULT_SYSTEMD_DIR)]
+    pub systemd_dir: PathBuf,
+    /// What every unit name starts with (with --systemd): PREFIXNAME.service;
+    /// `tripleo_` adopts the original paunch's units.
+    #[arg(long, value_name = "PREFIX", default_value = paunch::plan::DEFAULT_SYSTEMD_PREFIX)]
+    pub systemd_prefix: String,
 }
 
 #[derive(Debug, Args)]
@@ -197,7 +218,7 @@ pub struct ApplyArgs {
     pub target: Target,
     /// Execute exactly this saved plan (from `paunch plan --out`), after
     /// checking that the world it depends on has not changed.
-    #[arg(long, value_name = "PLAN", conflicts_with_all = ["file", "config_id", "labels"])]
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["file", "config_id", "labels", "systemd"])]
     pub plan: Option<PathBuf>,
     /// text for people; json for machines: JSON lines, the plan, each step
     /// as it ends, then the summary (human progress off).
@@ -310,6 +331,8 @@ pub struct DeleteArgs {
 pub struct Removal {
     #[command(flatten)]
     pub scope: Scope,
+    #[command(flatten)]
+    pub systemd: SystemdArgs,
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -8,7 +8,7 @@
 
 use crate::engine::{Output, Runner};
 use crate::observe::State;
-use crate::plan::{Action, Create, Phase, Plan, Step};
+use crate::plan::{Action, Create, Phase, Plan, Step, UnitOp};
 use crate::pull::Pulled;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -461,7 +461,7 @@ impl Run<'_> {
                 .collect();
             self.pool_committed(&group, &committed, |s| match &s.action {
                 Action::Replace { create, .. } => match removed.get(&s.id) {
-                    Some(Ok(())) => self.create(create),
+                    Some(Ok(())) => self.create_with_units(create),
                     Some(Err(outcome)) => outcome.clone(),
                     None => Outcome::NotRun,
                 },
@@ -646,7 +646,9 @@ impl Run<'_> {
                 Action::Create { create, .. } | Action::Replace { create, .. } if create.detach => {
                     Some((*s, create.name.clone()))
                 }
-                Action::Start { container, .. } => Some((*s, container.name.clone())),
+                Action::Start { container, .. } | Action::Units { container, .. } => {
+                    Some((*s, container.name.clone()))
+                }
                 _ => None,
             })
             .collect();
@@ -813,7 +815,13 @@ impl Run<'_> {
                 Ok(o) => Outcome::engine(&o),
                 Err(e) => Outcome::error(e),
             },
-            Action::Create { create, .. } => self.create(create),
+            Action::Create { create, .. } => self.create_with_units(create),
+            Action::Units { ops, container, .. } => match self.unit_ops(ops) {
+                Ok(()) => {
+                    Outcome::Done(format!("wrote and enabled the units of {}", container.name))
+                }
+                Err(e) => Outcome::error(e),
+            },
             Action::Exec {
                 argv,
                 exit_codes,
@@ -868,6 +876,80 @@ impl Run<'_> {
             // Deletions and replacements run in batches, not here.
             Action::Delete { .. } | Action::Replace { .. } => Outcome::NotRun,
         }
+    }
+
+    /// Creates a container, then (`--systemd`) writes and enables its
+    /// units, which start it.
+    fn create_with_units(&self, c: &Create) -> Outcome {
+        let outcome = self.create(c);
+        if c.units.is_empty() || !outcome.is_done() {
+            return outcome;
+        }
+        match self.unit_ops(&c.units) {
+            Ok(()) => Outcome::Done(format!(
+                "created {} and started it with its systemd units",
+                c.name
+            )),
+            Err(e) => Outcome::error(format!("created {}, but {e}", c.name)),
+        }
+    }
+
+    /// Runs unit operations in order: files written atomically (a
+    /// temporary file renamed over the old one) or removed, in the plan's
+    /// systemd directory, and `systemctl` calls. The first failure stops
+    /// them and says what failed.
+    fn unit_ops(&self, ops: &[UnitOp]) -> Result<(), String> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let Some(sd) = &self.plan.systemd else {
+            return Err("the plan has systemd unit steps but no systemd directory".into());
+        };
+        let dir = std::path::Path::new(&sd.dir);
+        let path = |file: &str| {
+            if file.is_empty() || file.contains('/') || file == "." || file == ".." {
+                Err(format!("{file:?} is not a unit file name"))
+            } else {
+                Ok(dir.join(file))
+            }
+        };
+        for op in ops {
+            match op {
+                UnitOp::Write { file, contents } => {
+                    let target = path(file)?;
+                    write_atomically(dir, file, contents).map_err(|e| {
+                        format!(
+                            "cannot write {}: {e} (is --systemd-dir {} writable?)",
+                            target.display(),
+                            sd.dir
+                        )
+                    })?;
+                }
+                UnitOp::Remove { file } => {
+                    let target = path(file)?;
+                    let removed = if target.is_dir() {
+                        std::fs::remove_dir_all(&target)
+                    } else {
+                        std::fs::remove_file(&target)
+                    };
+                    match removed {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(format!("cannot remove {}: {e}", target.display()));
+                        }
+                        _ => {}
+                    }
+                }
+                UnitOp::Systemctl { argv } => {
+                    let shown = format!("systemctl {}", argv.join(" "));
+                    match self.engine.run_systemctl(argv) {
+                        Ok(o) if o.success() => {}
+                        Ok(o) => return Err(format!("`{shown}` failed: {}", o.error_text())),
+                        Err(e) => return Err(format!("`{shown}` could not be run: {e}")),
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn create(&self, c: &Create) -> Outcome {
@@ -932,8 +1014,19 @@ impl Run<'_> {
             if self.stop_requested(s) {
                 continue;
             }
-            if let Action::Delete { stop, remove, .. } = &s.action {
+            if let Action::Delete {
+                stop,
+                remove,
+                units_off,
+                ..
+            } = &s.action
+            {
                 self.progress.started(s);
+                // Its units first, or systemd would start it again.
+                if let Err(e) = self.unit_ops(units_off) {
+                    self.finish(s, Outcome::error(e));
+                    continue;
+                }
                 items.push((s.id, stop.clone(), remove.clone()));
             }
         }
@@ -966,9 +1059,25 @@ impl Run<'_> {
                 results.insert(s.id, Err(skip));
                 continue;
             }
-            if let Action::Replace { stop, remove, .. } = &s.action {
+            if let Action::Replace {
+                stop,
+                remove,
+                units_off,
+                ..
+            } = &s.action
+            {
                 // In flight from its old container's stop on.
                 self.progress.started(s);
+                // Its service stopped first, or systemd would start it again.
+                if let Err(e) = self.unit_ops(units_off) {
+                    results.insert(
+                        s.id,
+                        Err(Outcome::error(format!(
+                            "the old container's units could not be stopped: {e}"
+                        ))),
+                    );
+                    continue;
+                }
                 items.push((s.id, stop.clone(), remove.clone()));
             }
         }
@@ -1150,6 +1259,29 @@ fn stop_grace(argv: &[String]) -> Duration {
     Duration::from_secs(secs)
 }
 
+/// Writes `dir/file` so that no reader (systemd) ever sees it half
+/// written: a temporary file in the same directory, then a rename.
+fn write_atomically(dir: &std::path::Path, file: &str, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let tmp = dir.join(format!(".{file}.{}.paunch-tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(contents.as_bytes())?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, dir.join(file)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
 fn code_text(o: &Output) -> String {
     match o.code {
         Some(c) => format!("exited with {c}"),
@@ -1243,9 +1375,25 @@ mod tests {
                 stderr: String::new(),
             })
         }
+
+        fn run_systemctl(&self, argv: &[String]) -> crate::error::Result<Output> {
+            self.record_systemctl(argv)
+        }
     }
 
     impl Recorder {
+        fn record_systemctl(&self, argv: &[String]) -> crate::error::Result<Output> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("systemctl {}", argv.join(" ")));
+            Ok(Output {
+                code: Some(0),
+                stdout: String::new(),
+                stderr: String::new(),
+            })
+        }
+
         fn calls(&self) -> Vec<String> {
             self.calls.lock().unwrap().clone()
         }
@@ -1258,6 +1406,7 @@ mod tests {
             containers,
             foreign: vec![],
             images: [(IMAGE.to_string(), Some("sha256:1".to_string()))].into(),
+            units: Default::default(),
         }
     }
 

@@ -21,6 +21,18 @@ pub fn sha256_canonical(value: &serde_json::Value) -> String {
     hex
 }
 
+/// `sha256:` + hex of a text, as is (a unit file's, to compare it with
+/// what paunch would write).
+pub fn sha256_text(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let mut hex = String::with_capacity(7 + 64);
+    hex.push_str("sha256:");
+    for b in digest {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
+}
+
 fn canonical(v: &serde_json::Value, out: &mut String) {
     match v {
         serde_json::Value::Object(m) => {

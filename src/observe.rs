@@ -20,6 +20,11 @@ pub struct Observed {
     /// Image reference → local image ID, `None` when not present locally.
     #[serde(default)]
     pub images: BTreeMap<String, Option<String>>,
+    /// `--systemd`: the unit files in the systemd directory whose names
+    /// start with the prefix → the `sha256:` of each one's text
+    /// ([`crate::hash::sha256_text`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub units: BTreeMap<String, String>,
 }
 
 /// A managed container.

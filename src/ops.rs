@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::execute::{self, ExecuteOptions, Progress, Report};
 use crate::lock::{self, Lock};
 use crate::observe::Observed;
-use crate::plan::{self, Change, Plan, PlanOptions};
+use crate::plan::{self, Change, Plan, PlanOptions, SystemdOptions};
 use crate::pull::{PullPolicy, Pulled};
 use crate::render::list::{self, Row};
 use std::collections::BTreeMap;
@@ -18,7 +18,9 @@ use std::time::Duration;
 /// nothing, except that a Pod's infra image is built if missing.
 pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
     crate::pause::ensure(engine, &config.images())?;
-    let observed = engine.observe(&opts.managed_by, &config.images())?;
+    check_units(config, opts)?;
+    let mut observed = engine.observe(&opts.managed_by, &config.images())?;
+    observed.units = observe_units(opts.units())?;
     Ok(plan::plan_apply(config, &observed, opts))
 }
 
@@ -132,21 +134,79 @@ fn pull_every_image(engine: &Engine, images: &[String], opts: &ExecuteOptions) -
 
 /// Plans a cleanup keeping `keep` (all deleted when empty). Changes nothing.
 pub fn plan_for_cleanup(engine: &Engine, keep: &[String], opts: &PlanOptions) -> Result<Plan> {
-    let observed = engine.observe(&opts.managed_by, &[])?;
+    let mut observed = engine.observe(&opts.managed_by, &[])?;
+    observed.units = observe_units(opts.units())?;
     Ok(plan::plan_cleanup(&observed, keep, opts))
 }
 
 /// Plans the deletion of config IDs. Changes nothing.
 pub fn plan_for_delete(engine: &Engine, ids: &[String], opts: &PlanOptions) -> Result<Plan> {
-    let observed = engine.observe(&opts.managed_by, &[])?;
+    let mut observed = engine.observe(&opts.managed_by, &[])?;
+    observed.units = observe_units(opts.units())?;
     Ok(plan::plan_delete(&observed, ids, opts))
+}
+
+/// `--systemd`: every unit an entry gives can be written (no value that
+/// would inject a line, no name too long), checked before anything is
+/// observed or planned, so the planner never meets one that cannot.
+fn check_units(config: &Config, opts: &PlanOptions) -> Result<()> {
+    let Some(sd) = opts.units() else {
+        return Ok(());
+    };
+    for e in &config.entries {
+        if crate::systemd::wants_units(e) && e.detach() {
+            // With room for the unique name's suffix (`-` and 8 characters).
+            crate::systemd::units(e, &e.name, &sd.prefix, &sd.program)?;
+            crate::systemd::units(e, &format!("{}-00000000", e.name), &sd.prefix, &sd.program)?;
+        }
+    }
+    Ok(())
+}
+
+/// `--systemd`: the unit files in the systemd directory whose names start
+/// with the prefix (services and timers), each with the `sha256:` of its
+/// text. Nothing without `--systemd`.
+pub fn observe_units(sd: Option<&SystemdOptions>) -> Result<BTreeMap<String, String>> {
+    let Some(sd) = sd else {
+        return Ok(BTreeMap::new());
+    };
+    let unreadable = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot read the systemd directory {}: {e}", sd.dir),
+        )
+        .with_hint("give an existing directory with --systemd-dir (default /etc/systemd/system)")
+        .with_source(e)
+    };
+    let mut units = BTreeMap::new();
+    for item in std::fs::read_dir(&sd.dir).map_err(unreadable)? {
+        let item = item.map_err(unreadable)?;
+        let Some(name) = item.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let ours = name.starts_with(&sd.prefix)
+            && (name.ends_with(".service") || name.ends_with(".timer"));
+        if !ours || !item.path().is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(item.path()).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read the unit file {}: {e}", item.path().display()),
+            )
+            .with_source(e)
+        })?;
+        units.insert(name, crate::hash::sha256_text(&text));
+    }
+    Ok(units)
 }
 
 /// Re-observes what a saved plan depends on; an error listing what changed
 /// if anything did.
 pub fn check_fresh(engine: &Engine, plan: &Plan) -> Result<()> {
     let images: Vec<String> = plan.depends_on.images.keys().cloned().collect();
-    let observed: Observed = engine.observe(&plan.managed_by, &images)?;
+    let mut observed: Observed = engine.observe(&plan.managed_by, &images)?;
+    observed.units = observe_units(plan.systemd.as_ref())?;
     let now = plan::dependencies_now(plan, &observed);
     let changes: Vec<Change> = plan::changes(&plan.depends_on, &now);
     if changes.is_empty() {

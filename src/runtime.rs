@@ -208,6 +208,36 @@ impl Runtime {
         a
     }
 
+    /// `create` for a podman container that its systemd unit starts
+    /// (`apply --systemd`, [`crate::systemd`]), as the original 4.5.1
+    /// created it: `run`'s arguments but `--detach`, with
+    /// `--conmon-pidfile=/run/NAME.pid` (the unit's `PIDFile=`: systemd
+    /// follows the container's conmon through it) and without `--restart`
+    /// (the unit's `Restart=` restarts it; podman's own policy would
+    /// restart it behind systemd's back).
+    ///
+    /// ```
+    /// use paunch::runtime::{LabelSet, Runtime};
+    /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  restart: always\n", "x")?;
+    /// let labels = LabelSet { managed_by: "paunch".into(), config_id: "v1".into(), extra: vec![] };
+    /// let argv = Runtime::Podman.unit_create_args(&config.entries[0], "web", &labels);
+    /// assert_eq!(argv[0], "create");
+    /// assert_eq!(argv[6], "--conmon-pidfile=/run/web.pid");
+    /// assert_eq!(argv[7], "nginx:1.27");
+    /// # Ok::<(), paunch::Error>(())
+    /// ```
+    pub fn unit_create_args(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
+        let mut a = self.labelled_run(entry, name, labels);
+        a[0] = s("create");
+        a.push(format!("--conmon-pidfile=/run/{name}.pid"));
+        for (key, setting) in &entry.settings {
+            if key.name != "restart" {
+                emit(key.emit, setting, &mut a);
+            }
+        }
+        self.image_and_command(entry, a, entry.image().unwrap_or_default())
+    }
+
     /// `run --name=NAME` and every label: `--label`s, the entry's own,
     /// then paunch's four.
     fn labelled_run(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
@@ -266,6 +296,11 @@ impl Runtime {
         for (key, setting) in &entry.settings {
             emit(key.emit, setting, &mut a);
         }
+        self.image_and_command(entry, a, image)
+    }
+
+    /// `--entrypoint`, the image and the command, last.
+    fn image_and_command(self, entry: &Entry, mut a: Vec<String>, image: &str) -> Vec<String> {
         let entrypoint = entry.strings("entrypoint");
         if let Some((first, _)) = entrypoint.split_first() {
             a.push(format!("--entrypoint={first}"));

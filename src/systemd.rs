@@ -446,7 +446,9 @@ fn exec_word(word: &str) -> String {
     s
 }
 
-fn check_prefix(prefix: &str) -> Result<()> {
+/// Refuses a unit name prefix with characters no unit name has (a usage
+/// error: it is `--systemd-prefix`).
+pub fn check_prefix(prefix: &str) -> Result<()> {
     if prefix
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '-'))

@@ -61,6 +61,12 @@ fn apply(
         return Ok(finish(printer, "Apply", &applied, g));
     }
     let (config, opts) = load(&args.target, g)?;
+    if args.rollback && opts.systemd.is_some() {
+        return Err(Error::usage(
+            "--rollback does not undo systemd units yet: it cannot be given with --systemd",
+        )
+        .with_hint("drop --rollback (a failed apply converges when run again), or --systemd"));
+    }
     let engine = Engine::new(g.default_runtime);
     let applied = ops::apply(&engine, &config, &run(opts))?;
     Ok(finish(printer, "Apply", &applied, g))
@@ -134,12 +140,14 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         .config_id
         .clone()
         .ok_or_else(|| Error::usage("--config-id is required").with_hint("e.g. --config-id v1"))?;
+    let systemd = super::systemd_options(&t.systemd, g)?;
     let config = super::load_config(file, &t.reading)?;
     let opts = PlanOptions {
         runtime: g.default_runtime,
         managed_by: t.scope.managed_by.clone(),
         config_id,
         labels: t.labels.iter().cloned().collect(),
+        systemd,
     };
     Ok((config, opts))
 }

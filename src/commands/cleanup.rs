@@ -32,6 +32,7 @@ fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Statu
     let opts = PlanOptions {
         runtime: g.default_runtime,
         managed_by: r.scope.managed_by.clone(),
+        systemd: super::systemd_options(&r.systemd, g)?,
         ..PlanOptions::default()
     };
     if r.dry_run {

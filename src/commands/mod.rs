@@ -109,6 +109,57 @@ pub fn print_warnings(config: &paunch::config::Config) {
 }
 
 /// Prints to stdout, ignoring a closed pipe (`paunch list | head`).
+/// `--systemd`'s options, or none without it; a usage error with docker
+/// (which restarts containers itself), with a prefix no unit name can
+/// start with, or with a directory that is not one.
+pub(crate) fn systemd_options(
+    a: &crate::cli::SystemdArgs,
+    g: &Global,
+) -> Result<Option<paunch::plan::SystemdOptions>> {
+    if !a.systemd {
+        return Ok(None);
+    }
+    if g.default_runtime != paunch::Runtime::Podman {
+        return Err(Error::usage(format!(
+            "--systemd is for podman: {} restarts containers itself (its daemon honours `restart`), and gets no units",
+            g.default_runtime
+        ))
+        .with_hint("drop --systemd, or add --default-runtime podman"));
+    }
+    paunch::systemd::check_prefix(&a.systemd_prefix).map_err(|e| {
+        e.with_hint("e.g. --systemd-prefix paunch_, or tripleo_ to adopt the original's units")
+    })?;
+    let dir = std::path::absolute(&a.systemd_dir).unwrap_or_else(|_| a.systemd_dir.clone());
+    if !dir.is_dir() {
+        return Err(
+            Error::usage(format!("--systemd-dir {}: not a directory", dir.display()))
+                .with_hint("give systemd's unit directory (default /etc/systemd/system)"),
+        );
+    }
+    let dir = dir
+        .to_str()
+        .map(str::to_string)
+        .ok_or_else(|| Error::usage(format!("--systemd-dir {}: not UTF-8", dir.display())))?;
+    Ok(Some(paunch::plan::SystemdOptions {
+        dir,
+        prefix: a.systemd_prefix.clone(),
+        program: podman_on_path(),
+    }))
+}
+
+/// The absolute path of the podman on PATH (the units run it; systemd
+/// searches no PATH of ours), else the usual `/usr/bin/podman`.
+fn podman_on_path() -> String {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .filter(|d| d.is_absolute())
+        .map(|d| d.join("podman"))
+        .find(|p| p.is_file())
+        .and_then(|p| p.to_str().map(str::to_string))
+        .unwrap_or_else(|| "/usr/bin/podman".to_string())
+}
+
 fn out(s: &str) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(s.as_bytes());

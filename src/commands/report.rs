@@ -53,6 +53,10 @@ pub fn in_flight(step: &Step) -> String {
         Action::Start { container, .. } => {
             format!("{} may or may not be started yet", container.name)
         }
+        Action::Units { container, .. } => format!(
+            "the systemd units of {} may be partly written or enabled",
+            container.name
+        ),
     };
     format!("{} ({left})", step.describe())
 }

@@ -201,7 +201,7 @@ pub static KEYS: &[Key] = &[
         "restart",
         Restart,
         Each("--restart"),
-        "Restart policy: no, always, on-failure[:N], unless-stopped (--restart). `restart: no` unquoted is the YAML 1.1 boolean false, stored so in config_data, and still means no.",
+        "Restart policy: no, always, on-failure[:N], unless-stopped (--restart). `restart: no` unquoted is the YAML 1.1 boolean false, stored so in config_data, and still means no. With podman and apply --systemd, a detached container with this key is created for a systemd unit that starts it, and this is the unit's Restart= instead of --restart.",
     ),
     k(
         "user",
@@ -317,19 +317,19 @@ pub static KEYS: &[Key] = &[
         "depends_on",
         List,
         Nothing,
-        "Containers this one's systemd unit wants (the original's podman systemd units, Wants=); no docker argument.",
+        "Units this container's systemd unit wants (Wants=; a name without a unit type gets .service, and is not prefixed), with podman and apply --systemd; no engine argument, and with docker or without --systemd nothing.",
     ),
     k(
         "systemd_exec_flags",
         Pairs,
         Nothing,
-        "Extra [Service] lines of the container's systemd unit (the original's podman systemd units); no docker argument.",
+        "Extra [Service] lines (KEY: value) of the container's systemd unit, with podman and apply --systemd; no engine argument, and with docker or without --systemd nothing.",
     ),
     k(
         "check_interval",
         Seconds,
         Nothing,
-        "Seconds between health checks run by the systemd timer (the original's podman systemd units, default 60); no docker argument.",
+        "Seconds between runs of the healthcheck's systemd timer (default 60), with podman and apply --systemd; no engine argument, and with docker or without --systemd nothing.",
     ),
     // Compose v1 keys the original never reached.
     new(

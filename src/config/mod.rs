@@ -443,7 +443,9 @@ fn missing_paths(entries: &[Entry], created: &[HostPath]) -> Vec<Diagnostic> {
             let Some((source, _)) = v.split_once(':') else {
                 continue;
             };
-            let to_create = created.iter().any(|h| Path::new(source).starts_with(&h.path));
+            let to_create = created
+                .iter()
+                .any(|h| Path::new(source).starts_with(&h.path));
             if source.contains('/') && !Path::new(source).exists() && !to_create {
                 missing(
                     e,

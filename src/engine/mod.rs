@@ -64,6 +64,18 @@ pub trait Runner: Sync {
         let _ = timeout;
         self.run_step(argv)
     }
+
+    /// Runs `systemctl argv` (`apply --systemd`); `Err` only when it could
+    /// not be run at all. The default has no systemd to run.
+    fn run_systemctl(&self, argv: &[String]) -> Result<Output> {
+        Err(Error::new(
+            ErrorKind::Engine,
+            format!(
+                "cannot run systemctl {}: this runner has no systemd",
+                argv.join(" ")
+            ),
+        ))
+    }
 }
 
 impl Runner for Engine {
@@ -74,6 +86,54 @@ impl Runner for Engine {
     fn run_step_within(&self, argv: &[String], timeout: Option<Duration>) -> Result<Output> {
         Engine::run_step_within(self, argv, timeout)
     }
+
+    fn run_systemctl(&self, argv: &[String]) -> Result<Output> {
+        systemctl(argv)
+    }
+}
+
+/// Runs `systemctl ARGS`, found on PATH like the engine CLI, its output
+/// captured, as long as it takes (`enable --now` waits for the unit's
+/// start, which is the container's).
+pub fn systemctl(args: &[String]) -> Result<Output> {
+    log::verbose(|| {
+        let mut words = vec!["systemctl"];
+        words.extend(args.iter().map(String::as_str));
+        format!("$ {}", crate::runtime::shell_join(&words))
+    });
+    let out = duct::cmd("systemctl", args)
+        .unchecked()
+        .stdin_null()
+        .stdout_capture()
+        .stderr_capture()
+        .before_spawn(|cmd| {
+            detach_from_terminal_signals(cmd);
+            Ok(())
+        })
+        .run()
+        .map_err(|e| {
+            let what = if e.kind() == std::io::ErrorKind::NotFound {
+                "cannot run systemctl: not found on PATH".to_string()
+            } else {
+                format!("cannot run systemctl: {e}")
+            };
+            Error::new(ErrorKind::Engine, what)
+                .with_hint("--systemd needs systemd on this host (drop --systemd otherwise)")
+                .with_source(e)
+        })?;
+    let output = Output {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    log::debug(|| {
+        format!(
+            "  systemctl exit {:?}: {}",
+            output.code,
+            output.error_text()
+        )
+    });
+    Ok(output)
 }
 
 /// A container engine CLI.
@@ -314,6 +374,7 @@ impl Engine {
             containers,
             foreign,
             images: image_ids?,
+            units: BTreeMap::new(),
         };
         observed.normalize();
         Ok(observed)

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// The plan document's format version: `MAJOR.MINOR`. Minor versions only
 /// add fields; a reader refuses another major version.
-pub const FORMAT_VERSION: &str = "1.2";
+pub const FORMAT_VERSION: &str = "1.3";
 
 /// What a plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +71,58 @@ pub struct Plan {
     /// Things worth knowing that are not steps (a rename that cannot happen).
     #[serde(default)]
     pub notes: Vec<Note>,
+    /// `--systemd`: where the podman containers' systemd units are, and
+    /// how they are named and written (since 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub systemd: Option<SystemdOptions>,
+}
+
+/// `--systemd` (podman only): every container of an entry with a
+/// `restart` key gets the systemd units the original paunch wrote
+/// ([`crate::systemd`]), which start it (since 1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemdOptions {
+    /// The directory of the unit files (`--systemd-dir`, default
+    /// `/etc/systemd/system`).
+    pub dir: String,
+    /// What every unit name starts with (`--systemd-prefix`, default
+    /// [`DEFAULT_SYSTEMD_PREFIX`]; `tripleo_` adopts the original's units).
+    pub prefix: String,
+    /// The absolute path of podman that the units run.
+    pub program: String,
+}
+
+/// The default `--systemd-dir`.
+pub const DEFAULT_SYSTEMD_DIR: &str = "/etc/systemd/system";
+
+/// The default `--systemd-prefix`: units of paunch's own, beside (not
+/// instead of) any the original wrote.
+pub const DEFAULT_SYSTEMD_PREFIX: &str = "paunch_";
+
+/// One operation on a container's systemd units, in the order the
+/// executor runs them (since 1.3). File names are relative to
+/// [`SystemdOptions::dir`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum UnitOp {
+    /// Write a unit file (atomically: a temporary file, then a rename).
+    Write {
+        /// The file's name.
+        file: String,
+        /// Its whole text.
+        contents: String,
+    },
+    /// Remove a file or directory (the service's `.requires` directory);
+    /// one that is not there is no failure.
+    Remove {
+        /// Its name.
+        file: String,
+    },
+    /// Run `systemctl ARGV`, found on PATH; a failure fails the step.
+    Systemctl {
+        /// The arguments, without `systemctl`.
+        argv: Vec<String>,
+    },
 }
 
 fn is_default<T: Default + PartialEq>(t: &T) -> bool {
@@ -90,6 +142,10 @@ pub struct Dependencies {
     /// the container holding it then (`null`: free).
     #[serde(default)]
     pub names: BTreeMap<String, Option<String>>,
+    /// `--systemd`: the unit files of the containers it considers or
+    /// creates, as found, and the `sha256:` of each one's text (since 1.3).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub units: BTreeMap<String, String>,
 }
 
 /// A container that exists when the plan is made.
@@ -167,6 +223,9 @@ pub enum Action {
         stop: Vec<String>,
         /// The engine arguments that remove it.
         remove: Vec<String>,
+        /// Its systemd units stopped, disabled and removed first (since 1.3).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        units_off: Vec<UnitOp>,
     },
     /// Rename a container to its desired name (or aside, to untangle a swap).
     Rename {
@@ -187,6 +246,11 @@ pub enum Action {
         stop: Vec<String>,
         /// The engine arguments that remove the old container.
         remove: Vec<String>,
+        /// The old container's systemd service stopped first, so that
+        /// systemd does not start it again (and units the new one does not
+        /// have disabled and removed); since 1.3.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        units_off: Vec<UnitOp>,
         #[serde(flatten)]
         /// How the new container is created.
         create: Create,
@@ -212,6 +276,17 @@ pub enum Action {
         container: Target,
         /// The engine arguments.
         argv: Vec<String>,
+    },
+    /// Write a kept container's systemd units and enable them, starting
+    /// it: they are missing or differ from what its entry gives, or the
+    /// container is not running (since 1.3).
+    Units {
+        /// The entry whose container's units these are.
+        entry: String,
+        /// The container.
+        container: Target,
+        /// What is done, in order.
+        ops: Vec<UnitOp>,
     },
     /// Wait for a blocking container that is still running to exit.
     Wait {
@@ -255,6 +330,10 @@ pub struct Create {
     /// plan time (since 1.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Join>,
+    /// `--systemd`: its units written and enabled once it is created,
+    /// which starts it (since 1.3; `argv` then only creates it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitOp>,
 }
 
 /// A `net`/`ipc`/`pid: container:X` or `volumes_from: [X]` of an entry,
@@ -359,6 +438,17 @@ pub enum Reason {
         /// The failed apply's step, described (`replace web`).
         step: String,
     },
+    /// A kept container's systemd unit files are missing (since 1.3).
+    UnitsMissing {
+        /// The files missing.
+        files: Vec<String>,
+    },
+    /// A kept container's systemd unit files differ from what its entry
+    /// gives, or it has units its entry no longer gives (since 1.3).
+    UnitsDiffer {
+        /// The files that differ or are no longer wanted.
+        files: Vec<String>,
+    },
     /// A reason added by a later minor format version.
     #[serde(other)]
     Unknown,
@@ -452,6 +542,7 @@ impl Step {
             Action::Exec { entry, target, .. } => format!("exec {entry} in {target}"),
             Action::Wait { container, .. } => format!("wait for {}", container.name),
             Action::Start { container, .. } => format!("start {}", container.name),
+            Action::Units { container, .. } => format!("units of {}", container.name),
         }
     }
 }
@@ -470,6 +561,7 @@ impl Plan {
                 Action::Exec { .. } => c.exec += 1,
                 Action::Wait { .. } => c.wait += 1,
                 Action::Start { .. } => c.start += 1,
+                Action::Units { .. } => c.units += 1,
             }
         }
         c
@@ -503,4 +595,6 @@ pub struct Counts {
     pub wait: usize,
     /// Containers to start.
     pub start: usize,
+    /// Containers whose systemd units are written (since 1.3).
+    pub units: usize,
 }

@@ -15,6 +15,7 @@ use crate::config::{Config, Entry, EntryAction};
 use crate::labels;
 use crate::observe::{Container, Observed, State};
 use crate::runtime::{LabelSet, Runtime};
+use crate::systemd;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Who is planning, for whom.
@@ -32,6 +33,10 @@ pub struct PlanOptions {
     /// Extra labels (`--label`), applied to every created container.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// `--systemd` (podman only): containers of entries with a `restart`
+    /// key are created for, and started by, systemd units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub systemd: Option<SystemdOptions>,
 }
 
 fn default_managed_by() -> String {
@@ -45,11 +50,19 @@ impl Default for PlanOptions {
             managed_by: default_managed_by(),
             config_id: String::new(),
             labels: BTreeMap::new(),
+            systemd: None,
         }
     }
 }
 
 impl PlanOptions {
+    /// The systemd options in force: `--systemd` with podman.
+    pub fn units(&self) -> Option<&SystemdOptions> {
+        self.systemd
+            .as_ref()
+            .filter(|_| self.runtime == Runtime::Podman)
+    }
+
     /// The labels every created container gets besides its entry's own.
     pub fn label_set(&self) -> LabelSet {
         LabelSet {
@@ -76,7 +89,7 @@ impl PlanOptions {
 /// # Ok::<(), paunch::Error>(())
 /// ```
 pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> Plan {
-    let mut b = Builder::new(observed, opts.runtime, &opts.config_id);
+    let mut b = Builder::new(observed, opts, &opts.config_id);
     let images = config.images();
     // 1. Images; 2. deletions among this config ID's containers; 3. renames,
     // across every config ID of this managed-by name; 4. start_order groups.
@@ -97,7 +110,7 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
 /// is not in `keep` (all of them when `keep` is empty), then rename the
 /// rest to their desired names where free.
 pub fn plan_cleanup(observed: &Observed, keep: &[String], opts: &PlanOptions) -> Plan {
-    let mut b = Builder::new(observed, opts.runtime, "");
+    let mut b = Builder::new(observed, opts, "");
     for c in &observed.containers {
         if !keep.iter().any(|k| k == c.config_id()) {
             b.delete(
@@ -120,7 +133,7 @@ pub fn plan_cleanup(observed: &Observed, keep: &[String], opts: &PlanOptions) ->
 
 /// Plans `paunch delete`: delete the managed containers of `ids`.
 pub fn plan_delete(observed: &Observed, ids: &[String], opts: &PlanOptions) -> Plan {
-    let mut b = Builder::new(observed, opts.runtime, "");
+    let mut b = Builder::new(observed, opts, "");
     for c in &observed.containers {
         if ids.iter().any(|k| k == c.config_id()) {
             b.delete(
@@ -231,7 +244,7 @@ fn decide_changes<'a>(
         .filter(|e| e.action() == EntryAction::Run)
     {
         if let Some(k) = keepers.get(e.name.as_str())
-            && let Some(why) = change(e, k, observed)
+            && let Some(why) = change(e, k, observed, b.systemd.as_ref())
         {
             changing.insert(&e.name, why);
         }
@@ -334,7 +347,12 @@ fn bare(id: &str) -> &str {
 }
 
 /// Why an existing container of an entry must be replaced, if it must.
-fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Option<String>)> {
+fn change(
+    e: &Entry,
+    c: &Container,
+    observed: &Observed,
+    units: Option<&SystemdOptions>,
+) -> Option<(Reason, Option<String>)> {
     let label = c.config_data().unwrap_or_default();
     if !e.matches_label(label) {
         return Some((Reason::ConfigChanged, config_diff(label, &e.data)));
@@ -350,6 +368,23 @@ fn change(e: &Entry, c: &Container, observed: &Observed) -> Option<(Reason, Opti
             },
             None,
         ));
+    }
+    if let Some(sd) = units.filter(|_| by_units(units, e)) {
+        // Started by its units: with none at all, it was not created for
+        // them (`podman run`, no conmon pid file, its own restart policy;
+        // or an apply was interrupted before writing them). Otherwise a
+        // units step writes what is missing and starts it (a container
+        // still `created` is one that systemd did not start yet).
+        let present = present_units(observed, sd, &c.name);
+        if present.is_empty() {
+            let files = systemd::units(e, &c.name, &sd.prefix, &sd.program)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| u.name)
+                .collect();
+            return Some((Reason::UnitsMissing { files }, None));
+        }
+        return None;
     }
     // Created but never started: an apply was interrupted between the
     // engine's create and start. Blocking or not, it has not run.
@@ -388,9 +423,112 @@ pub(super) fn stop_timeout(c: &Container) -> Option<u64> {
     seconds_of(data.as_map()?.get("stop_grace_period")?)
 }
 
+/// Whether an entry's container is created for, and started by, its
+/// systemd units: `--systemd` with podman, and a detached `run` entry
+/// with a `restart` key ([`systemd::wants_units`]). A blocking
+/// (`detach: false`) container is run to completion as without
+/// `--systemd`: a unit would run it again at every boot.
+fn by_units(units: Option<&SystemdOptions>, e: &Entry) -> bool {
+    units.is_some() && systemd::wants_units(e) && e.detach()
+}
+
+/// The unit files of container `name` found in the systemd directory,
+/// in [`systemd::unit_names`] order.
+fn present_units(observed: &Observed, sd: &SystemdOptions, name: &str) -> Vec<String> {
+    systemd::unit_names(&sd.prefix, name)
+        .into_iter()
+        .filter(|u| observed.units.contains_key(u))
+        .collect()
+}
+
+fn systemctl(call: Vec<String>) -> UnitOp {
+    // `systemd`'s calls start with the program's name.
+    UnitOp::Systemctl {
+        argv: call.into_iter().skip(1).collect(),
+    }
+}
+
+/// Writes container `name`'s units for entry `e` and enables them, which
+/// starts it: the service's `.requires` directory removed first (a
+/// healthcheck timer an earlier version required is no longer pulled
+/// in), each file written, then [`systemd::create_calls`]. The entry's
+/// units were checked before planning (`ops`); were they not, no file is
+/// written and `enable` fails the step.
+fn units_on(sd: &SystemdOptions, e: &Entry, name: &str) -> Vec<UnitOp> {
+    let mut ops = vec![UnitOp::Remove {
+        file: systemd::requires_dir(&sd.prefix, name),
+    }];
+    let files = systemd::units(e, name, &sd.prefix, &sd.program).unwrap_or_default();
+    ops.extend(files.into_iter().map(|u| UnitOp::Write {
+        file: u.name,
+        contents: u.contents,
+    }));
+    ops.extend(
+        systemd::create_calls(&sd.prefix, name, systemd::has_healthcheck(e))
+            .into_iter()
+            .map(systemctl),
+    );
+    ops
+}
+
+/// Stops, disables and removes container `name`'s units, as the original's
+/// `service_delete` ([`systemd::delete_calls`]): each file removed after
+/// its `disable`, then the `.requires` directory, then a reload. Nothing
+/// when it has none.
+fn units_gone(observed: &Observed, sd: &SystemdOptions, name: &str) -> Vec<UnitOp> {
+    let present = present_units(observed, sd, name);
+    let present: Vec<&str> = present.iter().map(String::as_str).collect();
+    let mut ops = Vec::new();
+    for call in systemd::delete_calls(&sd.prefix, name, &present) {
+        let removed = match call.get(1).map(String::as_str) {
+            Some("disable") => call.get(2).cloned(),
+            _ => None,
+        };
+        if call.get(1).map(String::as_str) == Some("daemon-reload") {
+            ops.push(UnitOp::Remove {
+                file: systemd::requires_dir(&sd.prefix, name),
+            });
+        }
+        ops.push(systemctl(call));
+        if let Some(file) = removed {
+            ops.push(UnitOp::Remove { file });
+        }
+    }
+    ops
+}
+
+/// The units a kept or replaced container `name` has that entry `e`
+/// (under the same name) no longer gives: stopped, disabled, removed.
+fn units_unwanted(observed: &Observed, sd: &SystemdOptions, e: &Entry, name: &str) -> Vec<UnitOp> {
+    let wanted: Vec<String> = systemd::units(e, name, &sd.prefix, &sd.program)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    let mut ops = Vec::new();
+    for unit in present_units(observed, sd, name) {
+        if !wanted.contains(&unit) {
+            ops.push(systemctl(vec![
+                "systemctl".into(),
+                "stop".into(),
+                unit.clone(),
+            ]));
+            ops.push(systemctl(vec![
+                "systemctl".into(),
+                "disable".into(),
+                unit.clone(),
+            ]));
+            ops.push(UnitOp::Remove { file: unit });
+        }
+    }
+    ops
+}
+
 struct Builder<'a> {
     observed: &'a Observed,
     runtime: Runtime,
+    /// `--systemd` with podman.
+    systemd: Option<SystemdOptions>,
     config_id: &'a str,
     steps: Vec<Step>,
     notes: Vec<Note>,
@@ -407,10 +545,11 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(observed: &'a Observed, runtime: Runtime, config_id: &'a str) -> Builder<'a> {
+    fn new(observed: &'a Observed, opts: &PlanOptions, config_id: &'a str) -> Builder<'a> {
         Builder {
             observed,
-            runtime,
+            runtime: opts.runtime,
+            systemd: opts.units().cloned(),
             config_id,
             steps: Vec::new(),
             notes: Vec::new(),
@@ -463,6 +602,11 @@ impl<'a> Builder<'a> {
                 container: Target::of(c),
                 stop: self.runtime.stop_args(stop_timeout(c), &c.id),
                 remove: remove_args(self.runtime, c),
+                units_off: self
+                    .systemd
+                    .as_ref()
+                    .map(|sd| units_gone(self.observed, sd, &c.name))
+                    .unwrap_or_default(),
             },
             reason,
             vec![],
@@ -687,7 +831,14 @@ impl<'a> Builder<'a> {
         self.used_names.insert(name.clone());
         self.book.take(&name, &format!("planned:{}", e.name));
         let mut after: Vec<usize> = self.freed_by.get(&name).copied().into_iter().collect();
-        let mut argv = self.runtime.run_args(e, &name, labels);
+        let units = self
+            .systemd
+            .as_ref()
+            .filter(|_| by_units(self.systemd.as_ref(), e));
+        let mut argv = match units {
+            Some(_) => self.runtime.unit_create_args(e, &name, labels),
+            None => self.runtime.run_args(e, &name, labels),
+        };
         let mut joins = Vec::new();
         for (key, wanted) in entry_joins(e) {
             let container = match made.get(wanted) {
@@ -709,6 +860,7 @@ impl<'a> Builder<'a> {
         }
         after.sort_unstable();
         after.dedup();
+        let units = units.map(|sd| units_on(sd, e, &name)).unwrap_or_default();
         let create = Create {
             argv,
             name,
@@ -716,6 +868,7 @@ impl<'a> Builder<'a> {
             detach: e.detach(),
             exit_codes: e.exit_codes(),
             joins,
+            units,
         };
         (create, after)
     }
@@ -814,6 +967,9 @@ impl<'a> Builder<'a> {
         k: &Container,
         made: &HashMap<&str, (usize, String)>,
     ) -> Option<(usize, String)> {
+        if by_units(self.systemd.as_ref(), e) {
+            return self.units_step(phase, e, k, made);
+        }
         let name = self.current_name(&k.id);
         let (action, reason, after) = if !e.detach() && k.running() {
             let action = Action::Wait {
@@ -862,11 +1018,13 @@ impl<'a> Builder<'a> {
         let id = match (old, why) {
             (Some(old), Some((reason, diff))) => {
                 let timeout = stop_timeout(old);
+                let units_off = self.replaced_units(old, e, &create);
                 let action = Action::Replace {
                     entry: e.name.clone(),
                     old: Target::of(old),
                     stop: self.runtime.stop_args(timeout, &old.id),
                     remove: remove_args(self.runtime, old),
+                    units_off,
                     create,
                     diff,
                 };
@@ -882,6 +1040,97 @@ impl<'a> Builder<'a> {
             }
         };
         (id, name)
+    }
+
+    /// What a replacement does to the old container's units before it
+    /// stops it: its service (and healthcheck) stopped, so systemd does
+    /// not start it again, and units the new container will not have
+    /// disabled and removed. Its units are kept when the new container
+    /// has the same name and units (rewritten and enabled again after it
+    /// is created); all of them go when it has another name or none.
+    fn replaced_units(&self, old: &Container, e: &Entry, create: &Create) -> Vec<UnitOp> {
+        let Some(sd) = &self.systemd else {
+            return Vec::new();
+        };
+        if create.units.is_empty() || create.name != old.name {
+            return units_gone(self.observed, sd, &old.name);
+        }
+        let unwanted = units_unwanted(self.observed, sd, e, &old.name);
+        let mut ops: Vec<UnitOp> = present_units(self.observed, sd, &old.name)
+            .into_iter()
+            .filter(|u| {
+                !unwanted
+                    .iter()
+                    .any(|op| matches!(op, UnitOp::Remove { file } if file == u))
+            })
+            .map(|u| systemctl(vec!["systemctl".into(), "stop".into(), u]))
+            .collect();
+        ops.extend(unwanted);
+        ops
+    }
+
+    /// A kept container run by its units (`--systemd`): a step that
+    /// writes them and enables them when a file is missing or differs
+    /// from what its entry gives, when it has units its entry no longer
+    /// gives, or when it is not running (`created`: systemd has not
+    /// started it yet; `exited`: it stopped). Its step and name, if any.
+    fn units_step(
+        &mut self,
+        phase: Phase,
+        e: &Entry,
+        k: &Container,
+        made: &HashMap<&str, (usize, String)>,
+    ) -> Option<(usize, String)> {
+        let sd = self.systemd.clone()?;
+        let name = self.current_name(&k.id);
+        let wanted = systemd::units(e, &name, &sd.prefix, &sd.program).unwrap_or_default();
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|u| !self.observed.units.contains_key(&u.name))
+            .map(|u| u.name.clone())
+            .collect();
+        let unwanted = units_unwanted(self.observed, &sd, e, &name);
+        let mut differ: Vec<String> = wanted
+            .iter()
+            .filter(|u| {
+                self.observed
+                    .units
+                    .get(&u.name)
+                    .is_some_and(|h| *h != crate::hash::sha256_text(&u.contents))
+            })
+            .map(|u| u.name.clone())
+            .collect();
+        differ.extend(unwanted.iter().filter_map(|op| match op {
+            UnitOp::Remove { file } => Some(file.clone()),
+            _ => None,
+        }));
+        let reason = if !missing.is_empty() {
+            Reason::UnitsMissing { files: missing }
+        } else if !differ.is_empty() {
+            Reason::UnitsDiffer { files: differ }
+        } else {
+            match k.status() {
+                State::Created => Reason::NeverStarted,
+                State::Exited => Reason::Stopped {
+                    state: k.state.clone(),
+                    exit_code: k.exit_code,
+                    since: k.finished_at.clone(),
+                },
+                _ => return None,
+            }
+        };
+        let mut ops = unwanted;
+        ops.extend(units_on(&sd, e, &name));
+        let action = Action::Units {
+            entry: e.name.clone(),
+            container: Target {
+                id: k.id.clone(),
+                name: name.clone(),
+            },
+            ops,
+        };
+        let after = self.join_steps(e, made);
+        Some((self.push(phase, action, reason, after), name))
     }
 
     /// An exec entry's step, into its target (the entry's container of
@@ -949,7 +1198,11 @@ impl<'a> Builder<'a> {
             self.notes.push(Note::Paused {
                 container: Target::of(c),
             });
-        } else if e.detach() && !matches!(c.status(), State::Running | State::Exited) {
+        } else if e.detach()
+            && !matches!(c.status(), State::Running | State::Exited)
+            // A units step starts a `created` one.
+            && !(by_units(self.systemd.as_ref(), e) && c.status() == State::Created)
+        {
             // Exited ones are started; dead, restarting or unknown ones are
             // the engine's or the operator's.
             self.notes.push(Note::NotRunning {
@@ -990,10 +1243,20 @@ impl<'a> Builder<'a> {
                 )
             })
             .collect();
+        let units = match &self.systemd {
+            Some(sd) => super::staleness::units_of(
+                &self.observed.units,
+                &sd.prefix,
+                &self.observed.containers,
+                self.used_names.iter().map(String::as_str),
+            ),
+            None => BTreeMap::new(),
+        };
         let depends_on = Dependencies {
             containers: self.observed.containers.clone(),
             images,
             names,
+            units,
         };
         Plan {
             format_version: FORMAT_VERSION.to_string(),
@@ -1013,6 +1276,7 @@ impl<'a> Builder<'a> {
             depends_on,
             steps: self.steps,
             notes: self.notes,
+            systemd: self.systemd,
         }
     }
 }

@@ -62,6 +62,7 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         containers: now.containers.clone(),
         images: BTreeMap::new(),
         names: BTreeMap::new(),
+        units: BTreeMap::new(),
     };
     Plan {
         format_version: FORMAT_VERSION.to_string(),
@@ -79,6 +80,8 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         depends_on,
         steps: b.steps,
         notes: b.notes,
+        // `apply --rollback` is refused with `--systemd`.
+        systemd: None,
     }
 }
 
@@ -136,6 +139,7 @@ impl<'a> Rollback<'a> {
                     container: Target::of(c),
                     stop: runtime.stop_args(stop_timeout(c), &c.id),
                     remove: super::planner::remove_args(runtime, c),
+                    units_off: Vec::new(),
                 },
                 step,
                 vec![],
@@ -270,6 +274,7 @@ impl<'a> Rollback<'a> {
                 detach: entry.detach() || !start,
                 exit_codes: entry.exit_codes(),
                 joins: Vec::new(),
+                units: Vec::new(),
             };
             let entry_name = c.desired_name().to_string();
             let action = match made {
@@ -278,6 +283,7 @@ impl<'a> Rollback<'a> {
                     old: Target::of(m),
                     stop: runtime.stop_args(stop_timeout(m), &m.id),
                     remove: super::planner::remove_args(runtime, m),
+                    units_off: Vec::new(),
                     diff: m
                         .config_data()
                         .and_then(|label| config_diff(label, &entry.data)),
@@ -303,6 +309,7 @@ impl<'a> Rollback<'a> {
                 Action::Start { .. } => {
                     "it was started because it had stopped with its configuration unchanged; it keeps running"
                 }
+                Action::Units { .. } => "its systemd units were written and enabled; they stay",
                 _ => continue,
             };
             self.notes.push(Note::NotRolledBack {

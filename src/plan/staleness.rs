@@ -2,6 +2,7 @@
 
 use super::model::{Dependencies, Plan};
 use crate::observe::{Container, Observed, short_id};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The fingerprint of a plan's dependencies: the hash of their canonical
@@ -32,7 +33,36 @@ pub fn dependencies_now(plan: &Plan, observed: &Observed) -> Dependencies {
             .keys()
             .map(|n| (n.clone(), observed.holder(n).map(|(id, _)| id.to_string())))
             .collect(),
+        units: match &plan.systemd {
+            Some(sd) => units_of(
+                &observed.units,
+                &sd.prefix,
+                &plan.depends_on.containers,
+                plan.depends_on.names.keys().map(String::as_str),
+            ),
+            None => Default::default(),
+        },
     }
+}
+
+/// The unit files a plan depends on: those of the managed containers and
+/// of the names it uses (its new containers'), out of every unit file
+/// with the prefix (with `tripleo_`, the host has many of other
+/// containers, whose coming and going is not the plan's business).
+pub fn units_of<'a>(
+    all: &BTreeMap<String, String>,
+    prefix: &str,
+    containers: &'a [Container],
+    names: impl Iterator<Item = &'a str>,
+) -> BTreeMap<String, String> {
+    let mut wanted = std::collections::BTreeSet::new();
+    for name in containers.iter().map(|c| c.name.as_str()).chain(names) {
+        wanted.extend(crate::systemd::unit_names(prefix, name));
+    }
+    all.iter()
+        .filter(|(file, _)| wanted.contains(*file))
+        .map(|(f, h)| (f.clone(), h.clone()))
+        .collect()
 }
 
 /// One difference between the world a plan was made against and now.
@@ -113,6 +143,15 @@ pub enum Change {
         /// The holder's ID now.
         to: String,
     },
+    /// A unit file was added, removed or changed (`--systemd`; since 1.3).
+    UnitChanged {
+        /// Its name.
+        file: String,
+        /// The `sha256:` of its text then (none: absent).
+        from: Option<String>,
+        /// The same now.
+        to: Option<String>,
+    },
     /// Something else the plan depends on differs (fields of a later version).
     Other,
 }
@@ -155,6 +194,11 @@ impl fmt::Display for Change {
             Change::NameHolderChanged { name, from, to } => {
                 write!(f, "name {name} is now held by {} (was {})", s(to), s(from))
             }
+            Change::UnitChanged { file, from, to } => match (from, to) {
+                (None, _) => write!(f, "unit file added: {file}"),
+                (_, None) => write!(f, "unit file removed: {file}"),
+                _ => write!(f, "unit file changed: {file}"),
+            },
             Change::Other => write!(f, "the observed state differs"),
         }
     }
@@ -257,6 +301,19 @@ pub fn changes(then: &Dependencies, now: &Dependencies) -> Vec<Change> {
                 to: b.clone(),
             }),
             _ => {}
+        }
+    }
+    for file in then.units.keys().chain(now.units.keys()) {
+        let (from, to) = (then.units.get(file), now.units.get(file));
+        if from != to {
+            let change = Change::UnitChanged {
+                file: file.clone(),
+                from: from.cloned(),
+                to: to.cloned(),
+            };
+            if !out.contains(&change) {
+                out.push(change);
+            }
         }
     }
     if out.is_empty() {

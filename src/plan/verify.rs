@@ -31,6 +31,7 @@ pub fn observed_of(deps: &Dependencies) -> Observed {
             })
             .collect(),
         images: deps.images.clone(),
+        units: deps.units.clone(),
     };
     observed.normalize();
     observed
@@ -44,6 +45,7 @@ pub fn derive_steps(plan: &Plan) -> Result<Vec<Step>, String> {
         managed_by: plan.managed_by.clone(),
         config_id: plan.config_id.clone().unwrap_or_default(),
         labels: plan.labels.clone(),
+        systemd: plan.systemd.clone(),
     };
     let derived = match plan.operation {
         Operation::Apply => {

@@ -52,6 +52,7 @@ fn action_name(step: &Step) -> &'static str {
         Create { .. } => "create",
         Wait { .. } => "wait",
         Start { .. } => "start",
+        Units { .. } => "units",
         Exec { .. } => "exec",
     }
 }

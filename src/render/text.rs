@@ -3,7 +3,7 @@
 
 use super::Paint;
 use crate::observe::short_id;
-use crate::plan::{Action, Counts, Note, Operation, Phase, Plan, Reason, Step};
+use crate::plan::{Action, Counts, Note, Operation, Phase, Plan, Reason, Step, UnitOp};
 
 /// Every reason's wording, in one place.
 pub fn reason_text(r: &Reason) -> String {
@@ -54,6 +54,11 @@ pub fn reason_text(r: &Reason) -> String {
             format!("{state} ({exit_code}){since}, its configuration unchanged")
         }
         Reason::RollBack { step } => format!("rolls back the failed apply's \"{step}\""),
+        Reason::UnitsMissing { files } => format!("systemd units missing: {}", files.join(", ")),
+        Reason::UnitsDiffer { files } => format!(
+            "systemd units differ from the configuration's: {}",
+            files.join(", ")
+        ),
         Reason::Unknown => "(a reason this paunch does not know)".into(),
     }
 }
@@ -64,10 +69,45 @@ struct Line {
     subject: String,
     reason: String,
     diff: Option<String>,
+    /// What it does to systemd units, one line each.
+    units: Vec<String>,
+}
+
+/// A unit operation for people: `$ systemctl ...`, `write FILE`, `remove
+/// FILE`.
+pub fn unit_op_text(op: &UnitOp) -> String {
+    match op {
+        UnitOp::Write { file, .. } => format!("write {file}"),
+        UnitOp::Remove { file } => format!("remove {file}"),
+        UnitOp::Systemctl { argv } => {
+            let mut words = vec!["$ systemctl"];
+            words.extend(argv.iter().map(String::as_str));
+            words.join(" ")
+        }
+    }
+}
+
+fn unit_lines<'a>(ops: impl IntoIterator<Item = &'a UnitOp>) -> Vec<String> {
+    ops.into_iter().map(unit_op_text).collect()
 }
 
 fn line(step: &Step) -> Line {
     let reason = reason_text(&step.reason);
+    let units = match &step.action {
+        Action::Delete { units_off, .. } => unit_lines(units_off),
+        Action::Replace {
+            units_off, create, ..
+        } => unit_lines(units_off.iter().chain(&create.units)),
+        Action::Create { create, .. } => unit_lines(&create.units),
+        Action::Units { ops, .. } => unit_lines(ops),
+        _ => Vec::new(),
+    };
+    let mut line = line_of(step, reason);
+    line.units = units;
+    line
+}
+
+fn line_of(step: &Step, reason: String) -> Line {
     match &step.action {
         Action::Pull { image, .. } => Line {
             symbol: "*",
@@ -75,6 +115,7 @@ fn line(step: &Step) -> Line {
             subject: image.clone(),
             reason,
             diff: None,
+            units: Vec::new(),
         },
         Action::Delete { container, .. } => Line {
             symbol: "-",
@@ -82,6 +123,7 @@ fn line(step: &Step) -> Line {
             subject: format!("{} ({})", container.name, container.short_id()),
             reason,
             diff: None,
+            units: Vec::new(),
         },
         Action::Rename { container, to, .. } => Line {
             symbol: "~",
@@ -89,6 +131,7 @@ fn line(step: &Step) -> Line {
             subject: format!("{} -> {to}", container.name),
             reason,
             diff: None,
+            units: Vec::new(),
         },
         Action::Replace {
             entry,
@@ -111,6 +154,7 @@ fn line(step: &Step) -> Line {
             },
             reason: with_holder(reason, entry, create.name_held_by.as_deref()),
             diff: diff.clone(),
+            units: Vec::new(),
         },
         Action::Create { entry, create } => Line {
             symbol: "+",
@@ -122,6 +166,7 @@ fn line(step: &Step) -> Line {
             },
             reason: with_holder(reason, entry, create.name_held_by.as_deref()),
             diff: None,
+            units: Vec::new(),
         },
         Action::Wait { container, .. } => Line {
             symbol: "...",
@@ -129,6 +174,7 @@ fn line(step: &Step) -> Line {
             subject: format!("{} ({})", container.name, container.short_id()),
             reason,
             diff: None,
+            units: Vec::new(),
         },
         Action::Start { container, .. } => Line {
             symbol: ">",
@@ -136,6 +182,15 @@ fn line(step: &Step) -> Line {
             subject: format!("{} ({})", container.name, container.short_id()),
             reason,
             diff: None,
+            units: Vec::new(),
+        },
+        Action::Units { container, .. } => Line {
+            symbol: "~",
+            verb: "units",
+            subject: format!("{} ({})", container.name, container.short_id()),
+            reason,
+            diff: None,
+            units: Vec::new(),
         },
         Action::Exec { entry, target, .. } => Line {
             symbol: ">",
@@ -143,6 +198,7 @@ fn line(step: &Step) -> Line {
             subject: format!("{entry} in {target}"),
             reason,
             diff: None,
+            units: Vec::new(),
         },
     }
 }
@@ -267,7 +323,16 @@ pub fn summary(c: &Counts) -> String {
     } else {
         String::new()
     };
-    if c.pull + c.create + c.replace + c.delete + c.rename + c.start == 0 {
+    let units = if c.units > 0 {
+        format!(
+            "{} container{} with units to write, ",
+            c.units,
+            if c.units == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    if c.pull + c.create + c.replace + c.delete + c.rename + c.start + c.units == 0 {
         let mut s = String::from("No changes. The containers match the configuration.");
         if c.exec > 0 {
             s.push_str(&format!(
@@ -290,7 +355,7 @@ pub fn summary(c: &Counts) -> String {
         String::new()
     };
     format!(
-        "Plan: {pulls}{} to create, {starts}{} to replace, {} to delete, {} to rename, {} exec.{waits}",
+        "Plan: {pulls}{} to create, {starts}{units}{} to replace, {} to delete, {} to rename, {} exec.{waits}",
         c.create, c.replace, c.delete, c.rename, c.exec
     )
 }
@@ -389,6 +454,9 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
                 out.push_str(&format!("        {}\n", s.apply_to(d)));
             }
         }
+        for u in &l.units {
+            out.push_str(&format!("        {}\n", paint.style().dim().apply_to(u)));
+        }
     }
     if !plan.notes.is_empty() {
         out.push_str("\nNotes:\n");
@@ -417,6 +485,28 @@ pub fn commands(plan: &Plan) -> String {
         words.extend(argv.iter().map(String::as_str));
         format!("      $ {}\n", crate::runtime::shell_join(&words))
     };
+    // Unit files in full: a reviewer approves what systemd will run.
+    let dir = plan.systemd.as_ref().map(|s| s.dir.as_str()).unwrap_or(".");
+    let ops = |ops: &[UnitOp]| {
+        let mut text = String::new();
+        for op in ops {
+            match op {
+                UnitOp::Systemctl { argv } => {
+                    let mut words = vec!["systemctl"];
+                    words.extend(argv.iter().map(String::as_str));
+                    text.push_str(&format!("      $ {}\n", crate::runtime::shell_join(&words)));
+                }
+                UnitOp::Remove { file } => text.push_str(&format!("      remove {dir}/{file}\n")),
+                UnitOp::Write { file, contents } => {
+                    text.push_str(&format!("      write {dir}/{file}:\n"));
+                    for l in contents.lines() {
+                        text.push_str(&format!("        | {l}\n"));
+                    }
+                }
+            }
+        }
+        text
+    };
     let mut out = String::from("Engine commands:\n");
     for s in &plan.steps {
         out.push_str(&format!("  {:>3}. {}\n", s.id, s.describe()));
@@ -426,7 +516,13 @@ pub fn commands(plan: &Plan) -> String {
             | Action::Wait { argv, .. }
             | Action::Start { argv, .. }
             | Action::Exec { argv, .. } => out.push_str(&cmd(argv)),
-            Action::Delete { stop, remove, .. } => {
+            Action::Delete {
+                stop,
+                remove,
+                units_off,
+                ..
+            } => {
+                out.push_str(&ops(units_off));
                 out.push_str(&cmd(stop));
                 out.push_str(&cmd(remove));
             }
@@ -434,13 +530,20 @@ pub fn commands(plan: &Plan) -> String {
                 stop,
                 remove,
                 create,
+                units_off,
                 ..
             } => {
+                out.push_str(&ops(units_off));
                 out.push_str(&cmd(stop));
                 out.push_str(&cmd(remove));
                 out.push_str(&cmd(&create.argv));
+                out.push_str(&ops(&create.units));
             }
-            Action::Create { create, .. } => out.push_str(&cmd(&create.argv)),
+            Action::Create { create, .. } => {
+                out.push_str(&cmd(&create.argv));
+                out.push_str(&ops(&create.units));
+            }
+            Action::Units { ops: unit_ops, .. } => out.push_str(&ops(unit_ops)),
         }
     }
     out

@@ -25,5 +25,6 @@ mod runtimes;
 mod save_faults;
 mod saved_plans;
 mod shell;
+mod systemd;
 mod tripleo;
 mod wait;

@@ -131,3 +131,33 @@ fn no_op_plans_nothing() {
     assert!(!plan.has_changes());
     assert_eq!(plan.counts().exec, 1);
 }
+
+/// `--systemd`: a unit file added, edited or removed since the plan was
+/// made makes it stale (`apply --plan` observes them again); another
+/// container's unit with the same prefix does not.
+#[test]
+fn unit_files_are_part_of_what_a_plan_depends_on() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/systemd-adopt-tripleo-units");
+    let plan = plan_of(&dir);
+    let mut observed = plan::verify::observed_of(&plan.depends_on);
+    observed
+        .units
+        .insert("tripleo_unrelated.service".into(), "sha256:00".into());
+    assert!(plan::changes(&plan.depends_on, &plan::dependencies_now(&plan, &observed)).is_empty());
+    observed
+        .units
+        .insert("tripleo_web.service".into(), "sha256:11".into());
+    observed.units.remove("tripleo_db.service");
+    let changes: Vec<String> =
+        plan::changes(&plan.depends_on, &plan::dependencies_now(&plan, &observed))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+    assert_eq!(
+        changes,
+        [
+            "unit file removed: tripleo_db.service",
+            "unit file changed: tripleo_web.service"
+        ]
+    );
+}
