@@ -277,13 +277,16 @@ fn sigterm_during_a_rollback_finishes_the_step_in_flight() {
     let stdout = child.stdout.take().unwrap();
     let mut seen = String::new();
     let mut lines = BufReader::new(stdout).lines();
-    // SIGTERM as soon as the rollback begins: its first step (a's new
-    // container out, the old one back, 2 s of stop) is in flight.
+    // SIGTERM once the rollback's plan is printed and its first step (a's
+    // new container out, the old one back: 2 s of stop) is under way.
+    let mut rolling_back = false;
     for line in lines.by_ref() {
         let line = line.unwrap();
         seen.push_str(&line);
         seen.push('\n');
-        if line.contains("Rollback of the failed apply") {
+        rolling_back |= line.contains("Rollback of the failed apply");
+        if rolling_back && line.starts_with("Plan:") {
+            std::thread::sleep(std::time::Duration::from_millis(500));
             Command::new("kill")
                 .args(["-TERM", &child.id().to_string()])
                 .status()
