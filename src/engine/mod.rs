@@ -27,6 +27,16 @@ pub struct Output {
     pub stderr: String,
 }
 
+impl From<&std::process::Output> for Output {
+    fn from(out: &std::process::Output) -> Output {
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Output {
     /// Whether it exited 0.
     pub fn success(&self) -> bool {
@@ -121,11 +131,7 @@ pub fn systemctl(args: &[String]) -> Result<Output> {
                 .with_hint("--systemd needs systemd on this host (drop --systemd otherwise)")
                 .with_source(e)
         })?;
-    let output = Output {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let output = Output::from(&out);
     log::debug(|| {
         format!(
             "  systemctl exit {:?}: {}",
@@ -217,11 +223,7 @@ impl Engine {
                 }
             },
         };
-        let output = Output {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let output = Output::from(out);
         log::debug(|| {
             format!(
                 "  {} after {:.3}s\n  stdout: {}\n  stderr: {}",
