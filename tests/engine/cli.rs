@@ -198,7 +198,7 @@ fn debug_dumps_are_valid_files() {
 fn debug_run_interactive_with_piped_stdin_returns_the_exit_code() {
     let s = Scope::new("debug-run");
     let file = s.config("d.yml", DEBUG);
-    let mut child = Command::new(bin())
+    let mut child = paunch_command()
         .args([
             "debug",
             "--file",
@@ -213,7 +213,6 @@ fn debug_run_interactive_with_piped_stdin_returns_the_exit_code() {
         ])
         .arg("--overrides")
         .arg("{\"command\": \"sh\"}")
-        .envs(engine_env())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -8,7 +8,7 @@
 
 use crate::support::daemon::Daemon;
 use crate::support::*;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// `n` detached containers in start_order 0 and 2 around a blocking one
@@ -28,11 +28,10 @@ fn config(n: usize, blocking_secs: u32) -> String {
 }
 
 fn spawn(s: &Scope, d: &Daemon, file: &str, extra: &[&str]) -> Child {
-    Command::new(bin())
+    paunch_command()
         .args(["apply", "--file", file, "--config-id", "c1"])
         .args(["--managed-by", &s.managed_by])
         .args(extra)
-        .env("NO_COLOR", "1")
         .env("DOCKER_HOST", d.host())
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())

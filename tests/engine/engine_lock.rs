@@ -46,7 +46,7 @@ fn slow_config(s: &Scope, secs: u32) -> PathBuf {
 /// Starts an apply (as root) that holds the lock until its blocking
 /// container ends; returns once the container runs.
 fn hold(s: &Scope, file: &Path, lock_dir: Option<&Path>) -> Child {
-    let mut cmd = Command::new(bin());
+    let mut cmd = paunch_command();
     cmd.args([
         "apply",
         "--file",
@@ -55,7 +55,6 @@ fn hold(s: &Scope, file: &Path, lock_dir: Option<&Path>) -> Child {
         "c1",
     ])
     .args(["--managed-by", &s.managed_by])
-    .env("NO_COLOR", "1")
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     match lock_dir {

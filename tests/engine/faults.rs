@@ -216,7 +216,7 @@ fn killed_at_random_moments_converges() {
     // Fixed "random" delays, so a failure can be reproduced.
     for (round, delay_ms) in [100u64, 350, 600, 900, 1200].into_iter().enumerate() {
         f.reset();
-        let mut child = Command::new(bin())
+        let mut child = paunch_command()
             .args([
                 "apply",
                 "--file",
@@ -227,7 +227,6 @@ fn killed_at_random_moments_converges() {
                 &f.s.managed_by,
             ])
             .env("PAUNCH_LOCK_DIR", f.s.dir.path())
-            .envs(engine_env())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -264,7 +263,7 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
 ",
     );
     let f = file.to_str().unwrap();
-    let child = Command::new(bin())
+    let child = paunch_command()
         .args([
             "apply",
             "--file",
@@ -274,8 +273,6 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
             "--managed-by",
             &s.managed_by,
         ])
-        .env("NO_COLOR", "1")
-        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -314,7 +311,7 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
 }
 
 fn spawn_apply(s: &Scope, file: &str, lock_dir: &str, extra: &[&str]) -> std::process::Child {
-    Command::new(bin())
+    paunch_command()
         .args([
             "apply",
             "--file",
@@ -326,8 +323,6 @@ fn spawn_apply(s: &Scope, file: &str, lock_dir: &str, extra: &[&str]) -> std::pr
         ])
         .args(extra)
         .env("PAUNCH_LOCK_DIR", lock_dir)
-        .env("NO_COLOR", "1")
-        .envs(engine_env())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -51,6 +51,23 @@ spec:
     )
 }
 
+/// `paunch export --file FILE --config-id e1 --format FORMAT --out OUT`.
+fn export(file: &str, format: &str, out: &std::path::Path) -> Run {
+    let out = out.to_str().unwrap();
+    let args = [
+        "export",
+        "--file",
+        file,
+        "--config-id",
+        "e1",
+        "--format",
+        format,
+        "--out",
+        out,
+    ];
+    paunch(&args.map(String::from), &[]).ok()
+}
+
 fn exec(name: &str, args: &[&str]) -> std::process::Output {
     engine_command()
         .arg("exec")
@@ -229,24 +246,7 @@ fn exports_pass_their_consumers() {
     engine_ok(&["tag", IMAGE, "localhost/paunch-kube/busybox:1"]);
     let path = file.to_str().unwrap();
     let k8s = s.dir.path().join("pods.yaml");
-    let run = paunch(
-        &[
-            "export",
-            "--file",
-            path,
-            "--config-id",
-            "e1",
-            "--format",
-            "kubernetes",
-            "--out",
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .chain([k8s.display().to_string()])
-        .collect::<Vec<_>>(),
-        &[],
-    )
-    .ok();
+    let run = export(path, "kubernetes", &k8s);
     assert!(
         run.stderr
             .contains("\"ulimit\" has no Kubernetes equivalent"),
@@ -347,24 +347,7 @@ fn exports_pass_their_consumers() {
     }
     // docker-compose: the compose export is valid and runs.
     let compose = s.dir.path().join("docker-compose.yml");
-    let out = paunch(
-        &[
-            "export",
-            "--file",
-            path,
-            "--config-id",
-            "e1",
-            "--format",
-            "compose",
-            "--out",
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .chain([compose.display().to_string()])
-        .collect::<Vec<_>>(),
-        &[],
-    )
-    .ok();
+    let out = export(path, "compose", &compose);
     assert!(!out.stderr.contains("error"), "{}", out.stderr);
     let project = s.prefix.trim_end_matches('-').to_string();
     let dc = |args: &[&str]| {

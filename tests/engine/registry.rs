@@ -8,7 +8,7 @@
 
 use crate::support::registry::Registry;
 use crate::support::*;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Local images of distinct content (so distinct IDs), never the shared
@@ -155,7 +155,7 @@ fn a_registry_back_within_seconds_is_waited_for() {
     let file = s.config("b.yml", &entry("app", &app));
     reg.stop();
     let started = Instant::now();
-    let child = Command::new(bin())
+    let child = paunch_command()
         .args([
             "apply",
             "--file",
@@ -164,7 +164,6 @@ fn a_registry_back_within_seconds_is_waited_for() {
             "c1",
         ])
         .args(["--managed-by", &s.managed_by])
-        .env("NO_COLOR", "1")
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

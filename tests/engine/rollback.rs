@@ -253,7 +253,7 @@ fn sigterm_during_a_rollback_finishes_the_step_in_flight() {
     let v1 = s.config("v1.yml", &yaml("old", false));
     s.apply(&v1, "c1").ok();
     let v2 = s.config("v2.yml", &yaml("new", true));
-    let mut child = Command::new(bin())
+    let mut child = paunch_command()
         .args([
             "apply",
             "--file",
@@ -264,8 +264,6 @@ fn sigterm_during_a_rollback_finishes_the_step_in_flight() {
             "--managed-by",
             &s.managed_by,
         ])
-        .env("NO_COLOR", "1")
-        .envs(engine_env())
         .env(
             "PAUNCH_LOCK_DIR",
             std::env::temp_dir().join("paunch-test-locks"),

@@ -89,11 +89,9 @@ fn an_interrupt_while_waiting_for_the_lock_stops_at_once() {
         &["delete", "c1"],
         &["cleanup"],
     ] {
-        let mut child = Command::new(bin())
+        let mut child = paunch_command()
             .args(command)
             .args(["--managed-by", &managed_by])
-            .env("NO_COLOR", "1")
-            .envs(engine_env())
             .env("PAUNCH_LOCK_DIR", &locks)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -136,7 +134,7 @@ fn a_second_interrupt_exits_at_once_naming_the_steps_in_flight() {
   stop_grace_period: 1
 ",
     );
-    let mut child = Command::new(bin())
+    let mut child = paunch_command()
         .args([
             "apply",
             "--file",
@@ -145,8 +143,6 @@ fn a_second_interrupt_exits_at_once_naming_the_steps_in_flight() {
             "c1",
         ])
         .args(["--managed-by", &s.managed_by])
-        .env("NO_COLOR", "1")
-        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -236,11 +232,9 @@ fn delete_and_cleanup_of_nothing_say_so() {
 /// Runs paunch in `dir` (so that a stray file lands there, not in the
 /// repository).
 fn paunch_in(dir: &std::path::Path, args: &[&str]) -> Run {
-    let out = Command::new(bin())
+    let out = paunch_command()
         .args(args)
         .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .envs(engine_env())
         .env("PAUNCH_LOCK_DIR", dir)
         .output()
         .unwrap();

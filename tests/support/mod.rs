@@ -298,15 +298,23 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_paunch")
 }
 
+/// The paunch binary with what every test run of it gets: no colour,
+/// the engine under test and its environment ([`engine_env`]). Where its
+/// lock files go is the caller's choice.
+pub fn paunch_command() -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.env("NO_COLOR", "1").envs(engine_env());
+    cmd
+}
+
 /// Runs the paunch binary with extra environment.
 pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(bin());
+    let mut cmd = paunch_command();
     // Lock files of test runs stay out of /run/lock/paunch.
-    cmd.args(args).env("NO_COLOR", "1").env(
+    cmd.args(args).env(
         "PAUNCH_LOCK_DIR",
         std::env::temp_dir().join("paunch-test-locks"),
     );
-    cmd.envs(engine_env());
     for (k, v) in env {
         cmd.env(k, v);
     }
