@@ -667,16 +667,14 @@ impl Run<'_> {
                 .call(&runtime.inspect_args(&names), self.bounded())
                 .map_err(|e| e.to_string())
                 .and_then(|o| {
-                    let seen =
-                        crate::observe::parse_inspect(&o.stdout).map_err(|e| e.to_string())?;
-                    let checks = crate::observe::parse_health_checks(&o.stdout)
+                    let seen = crate::observe::parse_inspect_with_health(&o.stdout)
                         .map_err(|e| e.to_string())?;
                     if seen.is_empty() && !o.success() {
                         return Err(o.error_text());
                     }
-                    Ok((seen, checks))
+                    Ok(seen)
                 });
-            let (seen, checks) = match looked {
+            let seen = match looked {
                 Ok(x) => x,
                 Err(why) => {
                     // An engine found gone does not come back in time.
@@ -703,8 +701,10 @@ impl Run<'_> {
             let now = Instant::now();
             let mut still = Vec::new();
             for (step, name) in pending {
-                let c = seen.iter().find(|c| c.name == name);
-                let check = checks.iter().find(|h| h.name == name);
+                let (c, check) = match seen.iter().find(|(c, _)| c.name == name) {
+                    Some((c, h)) => (Some(c), Some(h)),
+                    None => (None, None),
+                };
                 let verdict = match c {
                     None => Some((format!("{name} is gone"), None)),
                     Some(c) if matches!(c.status(), State::Exited | State::Dead) => Some((

@@ -319,6 +319,18 @@ struct InspectState {
 struct Health {
     #[serde(rename = "Status", default)]
     status: String,
+    #[serde(rename = "Log", default)]
+    log: Option<Vec<HealthLog>>,
+}
+#[derive(Deserialize)]
+struct HealthLog {
+    #[serde(rename = "Output", default)]
+    output: String,
+}
+#[derive(Deserialize)]
+struct Check {
+    #[serde(rename = "Interval", default)]
+    interval: Option<u64>,
 }
 #[derive(Deserialize, Default)]
 struct Host {
@@ -339,6 +351,8 @@ struct Conf {
     cmd: Option<Vec<String>>,
     #[serde(rename = "Labels", default)]
     labels: Option<BTreeMap<String, String>>,
+    #[serde(rename = "Healthcheck", default)]
+    healthcheck: Option<Check>,
 }
 #[derive(Deserialize)]
 struct Item {
@@ -364,123 +378,83 @@ struct Item {
 /// vanished between listing and inspecting).
 pub fn parse_inspect(stdout: &str) -> Result<Vec<Container>> {
     let items: Vec<Item> = inspect_items(stdout)?;
-    Ok(items
-        .into_iter()
-        .map(|i| {
-            let conf = i.config.unwrap_or_default();
-            let host = i.host.unwrap_or_default();
-            let mut joined = Vec::new();
-            for (key, mode) in [
-                ("net", host.network_mode),
-                ("ipc", host.ipc_mode),
-                ("pid", host.pid_mode),
-            ] {
-                if let Some(c) = mode.as_deref().and_then(|m| m.strip_prefix("container:")) {
-                    joined.push(Joined {
-                        key: key.into(),
-                        container: c.to_string(),
-                    });
-                }
-            }
-            for v in host.volumes_from.unwrap_or_default() {
-                joined.push(Joined {
-                    key: "volumes_from".into(),
-                    container: volumes_from_container(&v).to_string(),
-                });
-            }
-            Container {
-                id: i.id,
-                name: i.name.trim_start_matches('/').to_string(),
-                state: i.state.status,
-                image_id: i.image,
-                image: i.image_name.unwrap_or(conf.image),
-                command: conf.cmd.unwrap_or_default(),
-                created: i.created,
-                labels: conf.labels.unwrap_or_default(),
-                exit_code: i.state.exit_code,
-                health: i.state.health.map(|h| h.status).unwrap_or_default(),
-                // The engines write the zero time for "never".
-                finished_at: if i.state.finished_at.starts_with("0001-") {
-                    String::new()
-                } else {
-                    i.state.finished_at
-                },
-                joined,
-            }
-        })
-        .collect())
+    Ok(items.into_iter().map(|i| read_item(i).0).collect())
+}
+
+/// [`parse_inspect`], with each container's [`HealthCheck`] read from the
+/// same output (`--wait` looks at both, one parse per look).
+pub fn parse_inspect_with_health(stdout: &str) -> Result<Vec<(Container, HealthCheck)>> {
+    let items: Vec<Item> = inspect_items(stdout)?;
+    Ok(items.into_iter().map(read_item).collect())
+}
+
+fn read_item(i: Item) -> (Container, HealthCheck) {
+    let conf = i.config.unwrap_or_default();
+    let host = i.host.unwrap_or_default();
+    let mut joined = Vec::new();
+    for (key, mode) in [
+        ("net", host.network_mode),
+        ("ipc", host.ipc_mode),
+        ("pid", host.pid_mode),
+    ] {
+        if let Some(c) = mode.as_deref().and_then(|m| m.strip_prefix("container:")) {
+            joined.push(Joined {
+                key: key.into(),
+                container: c.to_string(),
+            });
+        }
+    }
+    for v in host.volumes_from.unwrap_or_default() {
+        joined.push(Joined {
+            key: "volumes_from".into(),
+            container: volumes_from_container(&v).to_string(),
+        });
+    }
+    let (health, log) = match i.state.health {
+        Some(h) => (h.status, h.log),
+        None => (String::new(), None),
+    };
+    let check = HealthCheck {
+        interval: conf
+            .healthcheck
+            .and_then(|h| h.interval)
+            .filter(|n| *n > 0)
+            .map(std::time::Duration::from_nanos),
+        last_output: log
+            .and_then(|mut l| l.pop())
+            .map(|l| l.output.trim().to_string())
+            .unwrap_or_default(),
+    };
+    let container = Container {
+        id: i.id,
+        name: i.name.trim_start_matches('/').to_string(),
+        state: i.state.status,
+        image_id: i.image,
+        image: i.image_name.unwrap_or(conf.image),
+        command: conf.cmd.unwrap_or_default(),
+        created: i.created,
+        labels: conf.labels.unwrap_or_default(),
+        exit_code: i.state.exit_code,
+        health,
+        // The engines write the zero time for "never".
+        finished_at: if i.state.finished_at.starts_with("0001-") {
+            String::new()
+        } else {
+            i.state.finished_at
+        },
+        joined,
+    };
+    (container, check)
 }
 
 /// What `--wait` reads of a container's health check besides its status:
 /// how often it runs and what its last run printed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HealthCheck {
-    /// The container's name.
-    pub name: String,
     /// Its interval (`None`: no health check, or the engine's default).
     pub interval: Option<std::time::Duration>,
     /// The output of its last run, trimmed (empty before the first).
     pub last_output: String,
-}
-
-/// Reads each container's health check out of `inspect` output (the same
-/// output [`parse_inspect`] reads; both engines write `Config.Healthcheck`
-/// with nanoseconds and `State.Health.Log`).
-pub fn parse_health_checks(stdout: &str) -> Result<Vec<HealthCheck>> {
-    #[derive(Deserialize)]
-    struct Log {
-        #[serde(rename = "Output", default)]
-        output: String,
-    }
-    #[derive(Deserialize)]
-    struct State {
-        #[serde(rename = "Health", default)]
-        health: Option<HealthLog>,
-    }
-    #[derive(Deserialize)]
-    struct HealthLog {
-        #[serde(rename = "Log", default)]
-        log: Option<Vec<Log>>,
-    }
-    #[derive(Deserialize)]
-    struct Check {
-        #[serde(rename = "Interval", default)]
-        interval: Option<u64>,
-    }
-    #[derive(Deserialize)]
-    struct Conf {
-        #[serde(rename = "Healthcheck", default)]
-        healthcheck: Option<Check>,
-    }
-    #[derive(Deserialize)]
-    struct Item {
-        #[serde(rename = "Name", default)]
-        name: String,
-        #[serde(rename = "State")]
-        state: Option<State>,
-        #[serde(rename = "Config", default)]
-        config: Option<Conf>,
-    }
-    let items: Vec<Item> = inspect_items(stdout)?;
-    Ok(items
-        .into_iter()
-        .map(|i| HealthCheck {
-            name: i.name.trim_start_matches('/').to_string(),
-            interval: i
-                .config
-                .and_then(|c| c.healthcheck)
-                .and_then(|h| h.interval)
-                .filter(|n| *n > 0)
-                .map(std::time::Duration::from_nanos),
-            last_output: i
-                .state
-                .and_then(|s| s.health)
-                .and_then(|h| h.log)
-                .and_then(|mut l| l.pop())
-                .map(|l| l.output.trim().to_string())
-                .unwrap_or_default(),
-        })
-        .collect())
 }
 
 /// The items of container `inspect` output: a JSON array, empty when
