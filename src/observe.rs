@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::labels;
 use crate::runtime::Runtime;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The observed state a plan is made against.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -292,6 +292,47 @@ pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<
                 .collect())
         }
     }
+}
+
+/// The managed containers and the names everything else holds, from a
+/// listing and the inspect of its maybe-managed containers; or, when the
+/// two disagree, the names (or IDs) of the listed containers the inspect
+/// did not return. An inspect that failed outright prints nothing, and a
+/// container it missed must not be taken for a foreign holder of its
+/// name: the planner would create a suffixed twin beside it.
+///
+/// ```
+/// use paunch::observe::{agree, Listed};
+/// let listed = vec![Listed { id: "a1".into(), names: vec!["web".into()], maybe_managed: true }];
+/// assert_eq!(agree(&listed, Vec::new(), "paunch"), Err(vec!["web".to_string()]));
+/// ```
+pub fn agree(
+    listed: &[Listed],
+    mut inspected: Vec<Container>,
+    managed_by: &str,
+) -> std::result::Result<(Vec<Container>, Vec<Holder>), Vec<String>> {
+    let seen: BTreeSet<&str> = inspected.iter().map(|c| c.id.as_str()).collect();
+    let missed: Vec<String> = listed
+        .iter()
+        .filter(|l| l.maybe_managed && !seen.contains(l.id.as_str()))
+        .map(|l| l.names.first().cloned().unwrap_or_else(|| l.id.clone()))
+        .collect();
+    if !missed.is_empty() {
+        return Err(missed);
+    }
+    inspected.retain(|c| c.label(labels::MANAGED_BY) == Some(managed_by));
+    let managed: BTreeSet<&str> = inspected.iter().map(|c| c.id.as_str()).collect();
+    let foreign = listed
+        .iter()
+        .filter(|l| !managed.contains(l.id.as_str()))
+        .flat_map(|l| {
+            l.names.iter().map(|n| Holder {
+                id: l.id.clone(),
+                name: n.clone(),
+            })
+        })
+        .collect();
+    Ok((inspected, foreign))
 }
 
 /// Container names, without legacy link aliases (`other/alias`).
@@ -653,5 +694,46 @@ mod tests {
         assert_eq!(m["nope:1"], None);
         assert_eq!(m["busybox"].as_deref(), Some("sha256:1111"));
         assert_eq!(m["2222ab"].as_deref(), Some("sha256:2222abcd"));
+    }
+
+    fn listed(id: &str, name: &str, maybe: bool) -> Listed {
+        Listed {
+            id: id.into(),
+            names: vec![name.into()],
+            maybe_managed: maybe,
+        }
+    }
+
+    #[test]
+    fn a_listed_container_the_inspect_missed_is_not_a_foreign_holder() {
+        // podman prints nothing when the inspect fails outright (a
+        // container removed mid-call by a killed paunch's engine call).
+        let ps = vec![
+            listed("a1", "web", true),
+            listed("b2", "db", true),
+            listed("c3", "x", false),
+        ];
+        assert_eq!(
+            agree(&ps, Vec::new(), "paunch"),
+            Err(vec!["web".to_string(), "db".to_string()])
+        );
+    }
+
+    #[test]
+    fn an_agreeing_look_splits_ours_from_holders() {
+        let ps = vec![
+            listed("a1", "web", true),
+            listed("b2", "other", true),
+            listed("c3", "x", false),
+        ];
+        let out = r#"[{"Id":"a1","Name":"/web","Created":"","State":{"Status":"running"},"Config":{"Labels":{"managed_by":"paunch"}}},
+                      {"Id":"b2","Name":"/other","Created":"","State":{"Status":"running"},"Config":{"Labels":{"managed_by":"paunchy"}}}]"#;
+        let (ours, foreign) = agree(&ps, parse_inspect(out).unwrap(), "paunch").unwrap();
+        assert_eq!(
+            ours.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["web"]
+        );
+        let held: Vec<&str> = foreign.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(held, ["other", "x"]);
     }
 }

@@ -8,13 +8,29 @@ use crate::runtime::Runtime;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::observe::{self, Container, Holder, Observed};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
 /// How long an observation call may take before the engine counts as
 /// unreachable (a blackholed `DOCKER_HOST` would otherwise hang).
 pub const OBSERVE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many times a listing and an inspect that disagree are taken again
+/// before observing fails.
+const OBSERVE_ATTEMPTS: u32 = 5;
+
+/// One listing and inspect of the containers.
+enum Look {
+    /// Every container that may be ours was inspected.
+    Agrees((Vec<Container>, Vec<Holder>)),
+    /// These (names, or IDs) were listed as maybe ours but not inspected.
+    Missed {
+        ids: Vec<String>,
+        /// The first line of what the inspect printed on failing.
+        why: String,
+    },
+}
 
 /// What one engine call printed and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,7 +398,45 @@ impl Engine {
         Ok(observed)
     }
 
+    /// The managed containers and the names everything else holds, from
+    /// one listing and one inspect that agree: every container the listing
+    /// says may be ours was inspected. A container the inspect missed
+    /// (removed in between, or busy in an engine call a killed paunch left
+    /// running) is looked at again rather than taken for a foreign holder
+    /// of its name: that would have the planner create a suffixed twin
+    /// beside it.
     fn observe_containers(&self, managed_by: &str) -> Result<(Vec<Container>, Vec<Holder>)> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.observe_containers_once(managed_by)? {
+                Look::Agrees(found) => return Ok(found),
+                Look::Missed { ids, why } if attempt >= OBSERVE_ATTEMPTS => {
+                    let names = ids.join(", ");
+                    return Err(Error::new(
+                        ErrorKind::Engine,
+                        format!(
+                            "{} lists {names} but could not inspect {} ({} tries): {}",
+                            self.runtime,
+                            if ids.len() == 1 { "it" } else { "them" },
+                            OBSERVE_ATTEMPTS,
+                            if why.is_empty() { "it printed nothing about them" } else { &why }
+                        ),
+                    )
+                    .with_hint(format!(
+                        "paunch will not plan around a container it cannot read; run `{} inspect {}` to see why, then apply again",
+                        self.runtime,
+                        ids.first().map(String::as_str).unwrap_or_default()
+                    )));
+                }
+                Look::Missed { .. } => {
+                    std::thread::sleep(Duration::from_millis(150 * attempt as u64));
+                }
+            }
+        }
+    }
+
+    fn observe_containers_once(&self, managed_by: &str) -> Result<Look> {
         let rt = self.runtime;
         let ps = self.run_with_timeout(&rt.ps_args(), Some(OBSERVE_TIMEOUT))?;
         if !ps.success() {
@@ -394,33 +448,37 @@ impl Engine {
             .filter(|l| l.maybe_managed)
             .map(|l| l.id.clone())
             .collect();
-        let mut containers = Vec::new();
+        let mut inspected = Vec::new();
+        let mut out = None;
         if !candidates.is_empty() {
-            let out =
-                self.run_with_timeout(&rt.inspect_args(&candidates), Some(OBSERVE_TIMEOUT))?;
+            let o = self.run_with_timeout(&rt.inspect_args(&candidates), Some(OBSERVE_TIMEOUT))?;
             // A container removed since the listing makes the call fail but
-            // still prints the others.
-            containers = match observe::parse_inspect(&out.stdout) {
+            // still prints the others; `agree` says whether any is missing.
+            inspected = match observe::parse_inspect(&o.stdout) {
                 Ok(c) => c,
-                Err(_) if !out.success() => {
-                    return Err(self.observe_error("inspecting containers", &out));
+                Err(_) if !o.success() => {
+                    return Err(self.observe_error("inspecting containers", &o));
                 }
                 Err(e) => return Err(e),
             };
-            containers.retain(|c| c.label(crate::labels::MANAGED_BY) == Some(managed_by));
+            out = Some(o);
         }
-        let managed: BTreeSet<&str> = containers.iter().map(|c| c.id.as_str()).collect();
-        let foreign = listed
-            .iter()
-            .filter(|l| !managed.contains(l.id.as_str()))
-            .flat_map(|l| {
-                l.names.iter().map(|n| Holder {
-                    id: l.id.clone(),
-                    name: n.clone(),
+        match observe::agree(&listed, inspected, managed_by) {
+            Ok(found) => Ok(Look::Agrees(found)),
+            Err(ids) => {
+                if let Some(o) = out
+                    .as_ref()
+                    .filter(|o| Self::unreachable_text(&o.error_text()))
+                {
+                    return Err(self.observe_error("inspecting containers", o));
+                }
+                let why = out.map(|o| first_line(&o.error_text()).to_string());
+                Ok(Look::Missed {
+                    ids,
+                    why: why.unwrap_or_default(),
                 })
-            })
-            .collect();
-        Ok((containers, foreign))
+            }
+        }
     }
 
     fn observe_images(&self, images: &[String]) -> Result<BTreeMap<String, Option<String>>> {

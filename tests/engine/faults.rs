@@ -181,7 +181,7 @@ impl Fixture {
                     "{spec}: re-apply failed:\n{}\n{}",
                     again.stdout, again.stderr
                 );
-                self.assert_converged(&spec);
+                self.assert_converged(&format!("{spec}, re-apply printed:\n{}", again.stdout));
                 if completed {
                     eprintln!("{mode}: {} kill points", k - 1);
                     assert!(k > 4, "too few step boundaries: {k}");
@@ -242,7 +242,7 @@ fn killed_at_random_moments_converges() {
             "{context}:\n{}\n{}",
             again.stdout, again.stderr
         );
-        f.assert_converged(&context);
+        f.assert_converged(&format!("{context}, re-apply printed:\n{}", again.stdout));
     }
 }
 
