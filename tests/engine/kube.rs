@@ -294,12 +294,7 @@ fn exports_pass_their_consumers() {
     }
     // podman kube play runs it, the environment intact.
     if Command::new("podman").arg("--version").output().is_ok() {
-        let conf = s.dir.path().join("containers.conf");
-        std::fs::write(
-            &conf,
-            "[containers]\ndefault_ulimits = [\"nofile=10000:10000\", \"nproc=10000:10000\"]\n",
-        )
-        .unwrap();
+        let conf = podman_conf();
         let podman = |args: &[&str]| {
             Command::new("podman")
                 .env("CONTAINERS_CONF", &conf)

@@ -43,10 +43,15 @@ pub fn is_podman() -> bool {
 pub fn engine_env() -> Vec<(&'static str, String)> {
     let mut env = vec![("PAUNCH_DEFAULT_RUNTIME", runtime().to_string())];
     if is_podman() && std::env::var_os("CONTAINERS_CONF").is_none() {
-        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/podman/containers.conf");
-        env.push(("CONTAINERS_CONF", conf.display().to_string()));
+        env.push(("CONTAINERS_CONF", podman_conf().display().to_string()));
     }
     env
+}
+
+/// The `containers.conf` podman needs on these machines (its comments say
+/// why), for tests that run podman beside the engine under test.
+pub fn podman_conf() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/podman/containers.conf")
 }
 
 /// Skips the rest of a test on podman, saying why on stderr: for what
