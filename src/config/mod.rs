@@ -362,15 +362,13 @@ impl Config {
 
     /// Every image the configuration names, exec entries included, each once.
     pub fn images(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for e in &self.entries {
-            if let Some(i) = e.image()
-                && !out.iter().any(|o| o == i)
-            {
-                out.push(i.to_string());
-            }
-        }
-        out
+        let mut seen = std::collections::HashSet::new();
+        self.entries
+            .iter()
+            .filter_map(|e| e.image())
+            .filter(|i| seen.insert(*i))
+            .map(str::to_string)
+            .collect()
     }
 
     /// Reads one entry from a node (e.g. after `debug --overrides`),

@@ -12,8 +12,14 @@ const CONTEXT: usize = 2;
 /// The unified diff from the old label to the new entry, `None` if the two
 /// print the same.
 pub fn config_diff(old_label: &str, new: &Value) -> Option<String> {
-    let old_text = match decode_config_data(old_label) {
-        Some(old) => pretty(&reorder_like(&old, new)),
+    config_diff_decoded(decode_config_data(old_label).as_ref(), old_label, new)
+}
+
+/// [`config_diff`] with the old label already decoded (`None`: not JSON),
+/// for a caller that decoded it to compare.
+pub fn config_diff_decoded(old: Option<&Value>, old_label: &str, new: &Value) -> Option<String> {
+    let old_text = match old {
+        Some(old) => pretty(&reorder_like(old, new)),
         None => old_label.to_string(),
     };
     let new_text = pretty(new);
@@ -39,35 +45,41 @@ fn pretty(v: &Value) -> String {
 }
 
 fn write_pretty(v: &Value, depth: usize, out: &mut String) {
-    let pad = |n: usize| "  ".repeat(n);
+    let pad = |n: usize, out: &mut String| out.extend(std::iter::repeat_n("  ", n));
     match v {
         Value::List(items) if !items.is_empty() => {
             out.push_str("[\n");
             for (i, item) in items.iter().enumerate() {
-                out.push_str(&pad(depth + 1));
+                pad(depth + 1, out);
                 write_pretty(item, depth + 1, out);
                 out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
             }
-            out.push_str(&pad(depth));
+            pad(depth, out);
             out.push(']');
         }
         Value::Map(m) if !m.is_empty() => {
             out.push_str("{\n");
             for (i, (k, item)) in m.iter().enumerate() {
-                out.push_str(&pad(depth + 1));
-                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                pad(depth + 1, out);
+                push_json_string(k, out);
                 out.push_str(": ");
                 write_pretty(item, depth + 1, out);
                 out.push_str(if i + 1 < m.len() { ",\n" } else { "\n" });
             }
-            out.push_str(&pad(depth));
+            pad(depth, out);
             out.push('}');
         }
         Value::List(_) => out.push_str("[]"),
         Value::Map(_) => out.push_str("{}"),
-        Value::String(t) => out.push_str(&serde_json::Value::String(t.clone()).to_string()),
+        Value::String(t) => push_json_string(t, out),
         scalar => out.push_str(&crate::pyjson::dumps(scalar)),
     }
+}
+
+/// A string as a JSON string literal.
+fn push_json_string(s: &str, out: &mut String) {
+    // Serializing a str cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 /// `old` with its map keys in `new`'s order (keys only in `old` last), so

@@ -6,7 +6,7 @@
 //! then, one `start_order` group at a time, replacements, creations and
 //! execs in file order.
 
-use super::diff::config_diff;
+use super::diff::config_diff_decoded;
 use super::model::*;
 use super::names::NameBook;
 use crate::config::duration::seconds_of;
@@ -354,8 +354,13 @@ fn change(
     units: Option<&SystemdOptions>,
 ) -> Option<(Reason, Option<String>)> {
     let label = c.config_data().unwrap_or_default();
-    if !e.matches_label(label) {
-        return Some((Reason::ConfigChanged, config_diff(label, &e.data)));
+    // The label is decoded once, to compare and, when it differs, to diff.
+    if label != e.config_data() {
+        let old = crate::labels::decode_config_data(label);
+        if !old.as_ref().is_some_and(|o| o.same_as(&e.data)) {
+            let diff = config_diff_decoded(old.as_ref(), label, &e.data);
+            return Some((Reason::ConfigChanged, diff));
+        }
     }
     if let Some(now) = e.image().and_then(|i| local_image(observed, i))
         && !c.image_id.is_empty()
