@@ -3,7 +3,7 @@
 use super::{
     Export, Owner, docker_bytes, health_argv, i, obj, pairs, s, seconds, unexpressed, warn,
 };
-use crate::config::kube::{POD_LABEL, ROLE_LABEL};
+use crate::config::kube::{POD_LABEL, ROLE_LABEL, escape};
 use crate::config::{Config, Entry, EntryAction, Setting};
 use crate::error::Diagnostic;
 use crate::labels;
@@ -352,6 +352,12 @@ fn ports(e: &Entry, w: &mut Vec<Diagnostic>) -> Vec<Value> {
 }
 
 /// One container of a Pod.
+/// A command word or env value as Kubernetes must be told it to run it as
+/// written: it expands `$(NAME)` there, and paunch does not.
+fn literal(text: impl AsRef<str>) -> Value {
+    Value::String(escape(text.as_ref()))
+}
+
 fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: bool) -> Value {
     let mut handled: Vec<&str> = vec!["action"];
     let mut c = Map::new();
@@ -361,12 +367,15 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     }
     let ep = e.strings("entrypoint");
     if !ep.is_empty() {
-        c.insert("command".into(), Value::List(ep.iter().map(s).collect()));
+        c.insert(
+            "command".into(),
+            Value::List(ep.iter().map(literal).collect()),
+        );
     }
     if e.setting("command").is_some() {
         c.insert(
             "args".into(),
-            Value::List(e.command().iter().map(s).collect()),
+            Value::List(e.command().iter().map(literal).collect()),
         );
     }
     if let Some(wd) = e.string("working_dir") {
@@ -375,7 +384,7 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     let mut env = Vec::new();
     for (k, v) in pairs(e.strings("environment")) {
         match v {
-            Some(v) => env.push(obj(vec![("name", s(k)), ("value", s(v))])),
+            Some(v) => env.push(obj(vec![("name", s(k)), ("value", literal(v))])),
             None => warn(
                 w,
                 e,

@@ -281,6 +281,69 @@ fn a_thousand_containers_read_quickly() {
     assert!(started.elapsed().as_secs() < 5);
 }
 
+/// `$(NAME)` is Kubernetes' dependent variable: an env value sees the
+/// items before it, `command` and `args` the whole env; `$$` escapes, the
+/// shell's `$NAME` is left to the shell.
+#[test]
+fn dependent_variables_expand_as_the_kubelet_expands_them() {
+    let text = r#"apiVersion: v1
+kind: Pod
+metadata: {name: dv}
+spec:
+  containers:
+  - name: app
+    image: app:1
+    command: [/bin/app, "--listen=$(HOST):$(PORT)"]
+    args: [sh, -c, "echo $(URL) $$(PORT) $PORT ${PORT} $(UNSET)"]
+    env:
+    - {name: EARLY, value: "$(PORT)"}
+    - {name: HOST, value: 0.0.0.0}
+    - {name: PORT, value: "8080"}
+    - {name: URL, value: "http://$(HOST):$(PORT)/"}
+    - {name: PRICE, value: "$5"}
+"#;
+    let config = Config::parse(text, "dv.yaml").unwrap();
+    let e = config.entries.iter().find(|e| e.name == "dv-app").unwrap();
+    assert_eq!(
+        e.strings("entrypoint"),
+        ["/bin/app", "--listen=0.0.0.0:8080"]
+    );
+    assert_eq!(
+        e.command(),
+        [
+            "sh",
+            "-c",
+            "echo http://0.0.0.0:8080/ $(PORT) $PORT ${PORT} $(UNSET)"
+        ]
+    );
+    let env = e.strings("environment");
+    for want in ["EARLY=$(PORT)", "URL=http://0.0.0.0:8080/", "PRICE=$5"] {
+        assert!(env.iter().any(|v| v == want), "{want} not in {env:?}");
+    }
+}
+
+/// A paunch entry whose command or environment holds `$(` exports escaped,
+/// so that Kubernetes, and paunch reading the export, run it as written.
+#[test]
+fn dollar_parens_export_escaped_and_read_back_as_written() {
+    let text = "app:\n  image: app:1\n  command: [sh, -c, 'echo $(date) $$ $HOME']\n  environment:\n    TEMPLATE: $(NAME) costs $5\n";
+    let config = Config::parse(text, "dollar.yml").unwrap();
+    let out = paunch::export::kubernetes(&config, &owner());
+    assert!(out.text.contains("$$(date) $$$ $HOME"), "{}", out.text);
+    let back = Config::parse(&out.text, "back.yaml").unwrap();
+    let e = back
+        .entries
+        .iter()
+        .find(|e| e.name.ends_with("-app"))
+        .unwrap();
+    assert_eq!(e.command(), ["sh", "-c", "echo $(date) $$ $HOME"]);
+    assert!(
+        e.strings("environment")
+            .iter()
+            .any(|v| v == "TEMPLATE=$(NAME) costs $5")
+    );
+}
+
 fn owner() -> paunch::export::Owner<'static> {
     paunch::export::Owner {
         config_id: "v1",

@@ -24,9 +24,11 @@
 //! every position, and a strict pass beside them would walk the same tree
 //! twice with two definitions of what is known.
 
+mod expand;
 mod pod;
 pub mod table;
 
+pub use expand::{escape, expand};
 pub use pod::read_nodes;
 
 /// The image of the infra containers: a pause process (`catatonit -P`),

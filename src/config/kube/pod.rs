@@ -2,7 +2,7 @@
 //! the table, every problem at file:line:column.
 
 use super::table::{self, Field, Treat};
-use super::{PAUSE_IMAGE, POD_LABEL, ROLE_LABEL};
+use super::{PAUSE_IMAGE, POD_LABEL, ROLE_LABEL, expand};
 use crate::config::keys::did_you_mean;
 use crate::error::Diagnostic;
 use crate::value::Value;
@@ -152,6 +152,24 @@ fn pos_of(n: &Node) -> Pos {
 
 fn key_pos(e: &MapEntry) -> Pos {
     (e.key_line, e.key_column)
+}
+
+/// The text of a string node.
+fn scalar_text(n: &Node) -> Option<&str> {
+    match &n.data {
+        NodeData::Scalar(Scalar {
+            value: Value::String(t),
+            ..
+        }) => Some(t),
+        _ => None,
+    }
+}
+
+/// The value of an env item read so far, for `$(NAME)`.
+fn env_value<'a>(env: &'a [(String, Node)], name: &str) -> Option<&'a str> {
+    env.iter()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| scalar_text(v))
 }
 
 /// A string node (quoted: it stays a string whatever it looks like).
@@ -1093,6 +1111,9 @@ impl Cx<'_> {
                         }
                         match name {
                             Some(n) if !n.is_empty() && !n.contains('=') => {
+                                // Kubernetes expands an env value with the
+                                // items before it only.
+                                let value = expand(&value, |r| env_value(&c.env, r));
                                 c.env.retain(|(k, _)| *k != n);
                                 c.env.push((n, s(&value, pos_of(item))));
                             }
@@ -1215,6 +1236,20 @@ impl Cx<'_> {
                     format!("volumeMount \"{}\" names no volume of the Pod", m.name),
                     hint,
                 );
+            }
+        }
+        // `command` and `args` are expanded with the whole env, wherever
+        // it was written in the container.
+        for (key, node) in c.keys.iter_mut() {
+            if let ("entrypoint" | "command", NodeData::Seq(words)) = (*key, &mut node.data) {
+                for w in words.iter_mut() {
+                    let expanded = scalar_text(w)
+                        .filter(|t| t.contains('$'))
+                        .map(|t| expand(t, |r| env_value(&c.env, r)));
+                    if let Some(text) = expanded {
+                        *w = s(&text, pos_of(w));
+                    }
+                }
             }
         }
         Some(c)
