@@ -69,6 +69,18 @@ impl Default for WaitOptions {
     }
 }
 
+impl ExecuteOptions {
+    /// How a pull on `runtime` is retried: `pull_attempts` of docker's
+    /// window ([`Runtime::pull_calls`]), backing off as configured.
+    pub fn pull_retry(&self, runtime: crate::runtime::Runtime) -> crate::pull::Retry {
+        crate::pull::Retry {
+            attempts: runtime.pull_calls(self.pull_attempts),
+            backoff: self.pull_backoff,
+            backoff_max: self.pull_backoff_max,
+        }
+    }
+}
+
 impl Default for ExecuteOptions {
     fn default() -> ExecuteOptions {
         ExecuteOptions {
@@ -994,11 +1006,7 @@ impl Run<'_> {
         let Action::Pull { argv, image } = &s.action else {
             return Outcome::NotRun;
         };
-        let retry = crate::pull::Retry {
-            attempts: self.opts.pull_attempts,
-            backoff: self.opts.pull_backoff,
-            backoff_max: self.opts.pull_backoff_max,
-        };
+        let retry = self.opts.pull_retry(self.plan.runtime);
         match crate::pull::pull(self.engine, argv, image, &retry, &|| self.interrupted()) {
             Pulled::Done => Outcome::Done(format!("pulled {image}")),
             Pulled::Failed { message, code } => Outcome::failed(message, code),

@@ -79,11 +79,7 @@ fn pull_every_image(engine: &Engine, images: &[String], opts: &ExecuteOptions) -
         return Ok(());
     }
     crate::log::info(|| format!("pulling {} (--pull always)...", images.join(", ")));
-    let retry = crate::pull::Retry {
-        attempts: opts.pull_attempts,
-        backoff: opts.pull_backoff,
-        backoff_max: opts.pull_backoff_max,
-    };
+    let retry = opts.pull_retry(engine.runtime());
     let interrupted = || {
         opts.interrupted
             .as_ref()

@@ -99,6 +99,19 @@ impl Runtime {
         vec![s("pull"), s(image)]
     }
 
+    /// How many pull calls give about the retry window of `attempts` of
+    /// docker's. podman 4 retries a pull itself on a network error, three
+    /// times 1 s apart, so each of its calls spans about 3 s; paunch's own
+    /// retries on top would multiply the window (4 calls: about 19 s for a
+    /// registry that is down, against docker's 3.5 to 7 s), so podman gets
+    /// half as many calls (2: about 7 s).
+    pub fn pull_calls(self, attempts: u32) -> u32 {
+        match self {
+            Runtime::Docker => attempts,
+            Runtime::Podman => attempts.div_ceil(2),
+        }
+    }
+
     /// Stops one container; the executor joins the stops of a phase that
     /// differ only in the container into one call.
     pub fn stop_args(self, timeout: Option<u64>, id: &str) -> Vec<String> {
@@ -517,5 +530,12 @@ mod tests {
                 "/data"
             ]
         );
+    }
+
+    #[test]
+    fn podman_pulls_half_as_often_as_it_retries_itself() {
+        assert_eq!(Runtime::Docker.pull_calls(4), 4);
+        assert_eq!(Runtime::Podman.pull_calls(4), 2);
+        assert_eq!(Runtime::Podman.pull_calls(1), 1);
     }
 }

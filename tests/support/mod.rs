@@ -136,6 +136,8 @@ pub struct Scope {
     pub prefix: String,
     pub dir: tempfile::TempDir,
     foreign: std::sync::Mutex<Vec<String>>,
+    /// Environment of this scope's paunch runs, beyond the engine's.
+    env: Vec<(String, String)>,
 }
 
 impl Scope {
@@ -148,7 +150,25 @@ impl Scope {
             prefix: format!("t{tag}-"),
             dir: tempfile::tempdir().expect("tempdir"),
             foreign: Default::default(),
+            env: Vec::new(),
         }
+    }
+
+    /// The same scope, its paunch runs (and [`Scope::paunch_command`]s)
+    /// given `key=value` too.
+    pub fn with_env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Scope {
+        let value = value.as_ref().to_string_lossy().into_owned();
+        self.env.push((key.to_string(), value));
+        self
+    }
+
+    /// [`paunch_command`] with this scope's environment and lock directory,
+    /// for a test that spawns paunch itself (to signal or time it).
+    pub fn paunch_command(&self) -> Command {
+        let mut cmd = paunch_command();
+        cmd.env("PAUNCH_LOCK_DIR", self.dir.path());
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
     }
 
     /// A container name unique to this test.
@@ -174,7 +194,12 @@ impl Scope {
             all.push("--managed-by".into());
             all.push(self.managed_by.clone());
         }
-        paunch(&all, &[])
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        paunch(&all, &env)
     }
 
     /// `paunch apply --file FILE --config-id ID` under this scope.

@@ -3,8 +3,7 @@
 //! temporary directory. Docker pushes to and pulls from a loopback
 //! registry without TLS; podman needs `--tls-verify=false` for its pushes
 //! here, and for its pulls the [`Registry::registries_conf`] file (as
-//! `CONTAINERS_REGISTRIES_CONF`; the pull tests run on docker only, the
-//! original's podman compatibility test uses it). Each test that needs one starts its own (it
+//! `CONTAINERS_REGISTRIES_CONF`). Each test that needs one starts its own (it
 //! takes a fraction of a second), so a test that stops it disturbs no
 //! other; on drop it is stopped and every image of its address is removed
 //! from the engine.
