@@ -24,9 +24,10 @@ const OBSERVE_ATTEMPTS: u32 = 5;
 enum Look {
     /// Every container that may be ours was inspected.
     Agrees((Vec<Container>, Vec<Holder>)),
-    /// These (names, or IDs) were listed as maybe ours but not inspected.
+    /// These were listed as maybe ours but not inspected.
     Missed {
-        ids: Vec<String>,
+        /// Their names (or IDs, when nameless).
+        names: Vec<String>,
         /// The first line of what the inspect printed on failing.
         why: String,
     },
@@ -411,14 +412,14 @@ impl Engine {
             attempt += 1;
             match self.observe_containers_once(managed_by)? {
                 Look::Agrees(found) => return Ok(found),
-                Look::Missed { ids, why } if attempt >= OBSERVE_ATTEMPTS => {
-                    let names = ids.join(", ");
+                Look::Missed { names, why } if attempt >= OBSERVE_ATTEMPTS => {
+                    let listed = names.join(", ");
                     return Err(Error::new(
                         ErrorKind::Engine,
                         format!(
-                            "{} lists {names} but could not inspect {} ({} tries): {}",
+                            "{} lists {listed} but could not inspect {} ({} tries): {}",
                             self.runtime,
-                            if ids.len() == 1 { "it" } else { "them" },
+                            if names.len() == 1 { "it" } else { "them" },
                             OBSERVE_ATTEMPTS,
                             if why.is_empty() { "it printed nothing about them" } else { &why }
                         ),
@@ -426,7 +427,7 @@ impl Engine {
                     .with_hint(format!(
                         "paunch will not plan around a container it cannot read; run `{} inspect {}` to see why, then apply again",
                         self.runtime,
-                        ids.first().map(String::as_str).unwrap_or_default()
+                        names.first().map(String::as_str).unwrap_or_default()
                     )));
                 }
                 Look::Missed { .. } => {
@@ -465,7 +466,7 @@ impl Engine {
         }
         match observe::agree(&listed, inspected, managed_by) {
             Ok(found) => Ok(Look::Agrees(found)),
-            Err(ids) => {
+            Err(names) => {
                 if let Some(o) = out
                     .as_ref()
                     .filter(|o| Self::unreachable_text(&o.error_text()))
@@ -474,7 +475,7 @@ impl Engine {
                 }
                 let why = out.map(|o| first_line(&o.error_text()).to_string());
                 Ok(Look::Missed {
-                    ids,
+                    names,
                     why: why.unwrap_or_default(),
                 })
             }
