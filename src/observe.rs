@@ -429,6 +429,45 @@ pub fn parse_inspect_with_health(stdout: &str) -> Result<Vec<(Container, HealthC
     Ok(items.into_iter().map(read_item).collect())
 }
 
+/// The local image ID of each image reference asked about (`None`: not
+/// there).
+pub type ImageIds = BTreeMap<String, Option<String>>;
+
+/// Parses the output of one `inspect` of containers and then images
+/// ([`crate::runtime::Runtime::mixed_inspect_args`]): the containers (told
+/// apart by their `State`), and the local image ID of each of `refs`, as
+/// [`parse_image_inspect`] says (`all_found`: the call succeeded).
+pub fn parse_mixed_inspect(
+    stdout: &str,
+    stderr: &str,
+    refs: &[String],
+    all_found: bool,
+) -> Result<(Vec<Container>, ImageIds)> {
+    let items: Vec<serde_json::Value> = inspect_items(stdout)?;
+    let mut containers = Vec::new();
+    let mut images = Vec::new();
+    for item in items {
+        if item.get("State").is_some() {
+            let i: Item =
+                serde_json::from_value(item).map_err(|e| unexpected("inspect output".into(), e))?;
+            containers.push(read_item(i).0);
+        } else {
+            images.push(
+                serde_json::from_value(item)
+                    .map_err(|e| unexpected("image inspect output".into(), e))?,
+            );
+        }
+    }
+    Ok((containers, image_ids(images, stderr, refs, all_found)))
+}
+
+/// Whether an image reference can only name an image: with a tag, a
+/// digest or a registry path it is no container's name, nor a prefix of a
+/// container's ID, so podman's `inspect` cannot take it for a container.
+pub fn names_no_container(r: &str) -> bool {
+    r.contains([':', '/', '@'])
+}
+
 fn read_item(i: Item) -> (Container, HealthCheck) {
     let conf = i.config.unwrap_or_default();
     let host = i.host.unwrap_or_default();
@@ -533,26 +572,38 @@ pub fn parse_image_inspect(
     refs: &[String],
     all_found: bool,
 ) -> Result<BTreeMap<String, Option<String>>> {
-    #[derive(Deserialize)]
-    struct Image {
-        #[serde(rename = "Id")]
-        id: String,
-        #[serde(rename = "RepoTags", default)]
-        repo_tags: Option<Vec<String>>,
-        #[serde(rename = "RepoDigests", default)]
-        repo_digests: Option<Vec<String>>,
-    }
     let images: Vec<Image> = if stdout.trim().is_empty() {
         Vec::new()
     } else {
         serde_json::from_str(stdout).map_err(|e| unexpected("image inspect output".into(), e))?
     };
+    Ok(image_ids(images, stderr, refs, all_found))
+}
+
+/// The parts of an image's `inspect` the observation reads.
+#[derive(Deserialize)]
+struct Image {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "RepoDigests", default)]
+    repo_digests: Option<Vec<String>>,
+}
+
+/// [`parse_image_inspect`] on images already read.
+fn image_ids(
+    images: Vec<Image>,
+    stderr: &str,
+    refs: &[String],
+    all_found: bool,
+) -> BTreeMap<String, Option<String>> {
     let mut out = BTreeMap::new();
     if all_found && images.len() == refs.len() {
         for (r, i) in refs.iter().zip(images) {
             out.insert(r.clone(), Some(i.id));
         }
-        return Ok(out);
+        return out;
     }
     let missing: Vec<bool> = refs.iter().map(|r| named_missing(stderr, r)).collect();
     let found = missing.iter().filter(|m| !**m).count();
@@ -566,7 +617,7 @@ pub fn parse_image_inspect(
             };
             out.insert(r.clone(), id);
         }
-        return Ok(out);
+        return out;
     }
     for r in refs {
         let want = normalize_ref(r);
@@ -577,17 +628,19 @@ pub fn parse_image_inspect(
         });
         out.insert(r.clone(), found.map(|i| i.id.clone()));
     }
-    Ok(out)
+    out
 }
 
 /// Whether the engine's `stderr` says it has no image `r`: docker's
 /// `no such image: REF: No such image: REF[:latest]` (older: `No such
-/// image: REF`), podman's `inspecting object: REF: image not known`.
+/// image: REF`), podman's `inspecting object: REF: image not known` (and
+/// `no such object: "REF"` from its `inspect` of containers and images).
 fn named_missing(stderr: &str, r: &str) -> bool {
     stderr.lines().any(|l| {
         l.contains(&format!("no such image: {r}: "))
             || l.trim_end().ends_with(&format!("No such image: {r}"))
             || l.contains(&format!(" {r}: image not known"))
+            || l.contains(&format!("no such object: \"{r}\""))
     })
 }
 
@@ -735,5 +788,30 @@ mod tests {
         );
         let held: Vec<&str> = foreign.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(held, ["other", "x"]);
+    }
+
+    #[test]
+    fn a_mixed_inspect_splits_containers_from_images() {
+        let out = r#"[{"Id":"a1","Name":"web","Created":"","State":{"Status":"running"},"Config":{"Labels":{"managed_by":"paunch"}}},
+                      {"Id":"sha256:1111","RepoTags":["localhost/app:1"]}]"#;
+        let stderr = "Error: inspecting object: no such object: \"gone:2\"\n";
+        let refs = vec!["app:1".to_string(), "gone:2".to_string()];
+        let (cs, images) = parse_mixed_inspect(out, stderr, &refs, false).unwrap();
+        assert_eq!(cs.len(), 1);
+        assert_eq!(cs[0].name, "web");
+        // podman resolved the short name its own way: the order decides.
+        assert_eq!(images["app:1"].as_deref(), Some("sha256:1111"));
+        assert_eq!(images["gone:2"], None);
+    }
+
+    #[test]
+    fn only_references_no_container_answers_to_go_with_containers() {
+        for r in ["app:1", "quay.io/a/b", "a@sha256:ab", "localhost/x"] {
+            assert!(names_no_container(r), "{r}");
+        }
+        // A bare name may be a container's; bare hex a container ID's prefix.
+        for r in ["redis", "2222ab"] {
+            assert!(!names_no_container(r), "{r}");
+        }
     }
 }

@@ -87,6 +87,26 @@ impl Runtime {
         a
     }
 
+    /// Whether the containers' inspect also inspects images (podman's
+    /// `inspect` looks each name up as a container, then as an image).
+    /// Each podman call is a whole Go program starting on the host's
+    /// cores, so a no-op apply on podman makes two calls, not three.
+    /// docker's CLI is a thin client of its daemon: there the images'
+    /// inspect runs alongside the listing instead.
+    pub fn inspects_images_with_containers(self) -> bool {
+        self == Runtime::Podman
+    }
+
+    /// Inspects containers (by full ID) and then images, in one call
+    /// ([`Runtime::inspects_images_with_containers`]); `refs` must be ones
+    /// no container can answer to ([`crate::observe::names_no_container`]).
+    pub fn mixed_inspect_args(self, ids: &[String], refs: &[String]) -> Vec<String> {
+        let mut a = vec![s("inspect")];
+        a.extend(ids.iter().cloned());
+        a.extend(refs.iter().cloned());
+        a
+    }
+
     /// Inspects images, all in one call.
     pub fn image_inspect_args(self, refs: &[String]) -> Vec<String> {
         let mut a = vec![s("image"), s("inspect")];

@@ -20,10 +20,18 @@ pub const OBSERVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// before observing fails.
 const OBSERVE_ATTEMPTS: u32 = 5;
 
+/// What one listing and inspect found.
+struct Found {
+    containers: Vec<Container>,
+    foreign: Vec<Holder>,
+    /// The local image ID of each image inspected in the same call.
+    images: BTreeMap<String, Option<String>>,
+}
+
 /// One listing and inspect of the containers.
 enum Look {
     /// Every container that may be ours was inspected.
-    Agrees((Vec<Container>, Vec<Holder>)),
+    Agrees(Found),
     /// These were listed as maybe ours but not inspected.
     Missed {
         /// Their names (or IDs, when nameless).
@@ -375,24 +383,37 @@ impl Engine {
         }
     }
 
-    /// Observes the host in three engine calls whatever the number of
-    /// containers: one listing, one inspect of the containers that may be
-    /// managed by `managed_by`, one inspect of `images` (run alongside the
-    /// other two, as it needs nothing from them).
+    /// Observes the host in a constant number of engine calls whatever
+    /// the number of containers: one listing and one inspect of the
+    /// containers that may be managed by `managed_by`; `images` are
+    /// inspected alongside (docker) or in that same inspect (podman, for
+    /// the references no container can answer to; see
+    /// [`Runtime::inspects_images_with_containers`]).
     pub fn observe(&self, managed_by: &str, images: &[String]) -> Result<Observed> {
-        let (containers, image_ids) = std::thread::scope(|scope| {
-            let image_ids = scope.spawn(|| self.observe_images(images));
-            let containers = self.observe_containers(managed_by);
+        let (together, apart): (Vec<String>, Vec<String>) =
+            if self.runtime.inspects_images_with_containers() {
+                images
+                    .iter()
+                    .cloned()
+                    .partition(|r| observe::names_no_container(r))
+            } else {
+                (Vec::new(), images.to_vec())
+            };
+        let (found, image_ids) = std::thread::scope(|scope| {
+            let image_ids = scope.spawn(|| self.observe_images(&apart));
+            let found = self.observe_containers(managed_by, &together);
             let image_ids = image_ids
                 .join()
                 .unwrap_or_else(|_| Err(Error::new(ErrorKind::Engine, "observing images failed")));
-            (containers, image_ids)
+            (found, image_ids)
         });
-        let (containers, foreign) = containers?;
+        let mut found = found?;
+        let mut images = image_ids?;
+        images.append(&mut found.images);
         let mut observed = Observed {
-            containers,
-            foreign,
-            images: image_ids?,
+            containers: found.containers,
+            foreign: found.foreign,
+            images,
             units: BTreeMap::new(),
         };
         observed.normalize();
@@ -405,12 +426,12 @@ impl Engine {
     /// (removed in between, or busy in an engine call a killed paunch left
     /// running) is looked at again rather than taken for a foreign holder
     /// of its name: that would have the planner create a suffixed twin
-    /// beside it.
-    fn observe_containers(&self, managed_by: &str) -> Result<(Vec<Container>, Vec<Holder>)> {
+    /// beside it. `refs` are images inspected in the same call.
+    fn observe_containers(&self, managed_by: &str, refs: &[String]) -> Result<Found> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.observe_containers_once(managed_by)? {
+            match self.observe_containers_once(managed_by, refs)? {
                 Look::Agrees(found) => return Ok(found),
                 Look::Missed { names, why } if attempt >= OBSERVE_ATTEMPTS => {
                     let listed = names.join(", ");
@@ -421,7 +442,11 @@ impl Engine {
                             self.runtime,
                             if names.len() == 1 { "it" } else { "them" },
                             OBSERVE_ATTEMPTS,
-                            if why.is_empty() { "it printed nothing about them" } else { &why }
+                            if why.is_empty() {
+                                "it printed nothing about them"
+                            } else {
+                                &why
+                            }
                         ),
                     )
                     .with_hint(format!(
@@ -431,13 +456,13 @@ impl Engine {
                     )));
                 }
                 Look::Missed { .. } => {
-                    std::thread::sleep(Duration::from_millis(150 * attempt as u64));
+                    std::thread::sleep(Duration::from_millis(150 * u64::from(attempt)));
                 }
             }
         }
     }
 
-    fn observe_containers_once(&self, managed_by: &str) -> Result<Look> {
+    fn observe_containers_once(&self, managed_by: &str, refs: &[String]) -> Result<Look> {
         let rt = self.runtime;
         let ps = self.run_with_timeout(&rt.ps_args(), Some(OBSERVE_TIMEOUT))?;
         if !ps.success() {
@@ -450,13 +475,29 @@ impl Engine {
             .map(|l| l.id.clone())
             .collect();
         let mut inspected = Vec::new();
+        let mut images = BTreeMap::new();
         let mut out = None;
-        if !candidates.is_empty() {
-            let o = self.run_with_timeout(&rt.inspect_args(&candidates), Some(OBSERVE_TIMEOUT))?;
-            // A container removed since the listing makes the call fail but
-            // still prints the others; `agree` says whether any is missing.
-            inspected = match observe::parse_inspect(&o.stdout) {
-                Ok(c) => c,
+        if !candidates.is_empty() || !refs.is_empty() {
+            let argv = if refs.is_empty() {
+                rt.inspect_args(&candidates)
+            } else {
+                rt.mixed_inspect_args(&candidates, refs)
+            };
+            let o = self.run_with_timeout(&argv, Some(OBSERVE_TIMEOUT))?;
+            if !o.success() && o.stdout.trim().is_empty() && Self::unreachable_text(&o.error_text())
+            {
+                return Err(self.observe_error("inspecting containers", &o));
+            }
+            // A container removed since the listing, or an image not
+            // there, makes the call fail but still prints the others;
+            // `agree` says whether a container is missing.
+            let parsed = if refs.is_empty() {
+                observe::parse_inspect(&o.stdout).map(|c| (c, BTreeMap::new()))
+            } else {
+                observe::parse_mixed_inspect(&o.stdout, &o.stderr, refs, o.success())
+            };
+            (inspected, images) = match parsed {
+                Ok(found) => found,
                 Err(_) if !o.success() => {
                     return Err(self.observe_error("inspecting containers", &o));
                 }
@@ -465,7 +506,11 @@ impl Engine {
             out = Some(o);
         }
         match observe::agree(&listed, inspected, managed_by) {
-            Ok(found) => Ok(Look::Agrees(found)),
+            Ok((containers, foreign)) => Ok(Look::Agrees(Found {
+                containers,
+                foreign,
+                images,
+            })),
             Err(names) => {
                 if let Some(o) = out
                     .as_ref()

@@ -370,8 +370,11 @@ fn failed_pull_stops_before_any_container_is_touched() {
         .paunch(&["apply", "--file", f.to_str().unwrap(), "--config-id", "v1"])
         .code(1);
     assert!(out.stdout.contains("* pull"), "{}", out.stdout);
+    // podman retries each pull itself: paunch calls it half as often.
+    let attempts = if is_podman() { 2 } else { 4 };
     assert!(
-        out.stdout.contains("failed after 4 attempts"),
+        out.stdout
+            .contains(&format!("failed after {attempts} attempts")),
         "{}",
         out.stdout
     );
