@@ -351,13 +351,13 @@ fn ports(e: &Entry, w: &mut Vec<Diagnostic>) -> Vec<Value> {
     out
 }
 
-/// One container of a Pod.
 /// A command word or env value as Kubernetes must be told it to run it as
 /// written: it expands `$(NAME)` there, and paunch does not.
 fn literal(text: impl AsRef<str>) -> Value {
     Value::String(escape(text.as_ref()))
 }
 
+/// One container of a Pod.
 fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: bool) -> Value {
     let mut handled: Vec<&str> = vec!["action"];
     let mut c = Map::new();
