@@ -977,7 +977,9 @@ impl Run<'_> {
                         crate::observe::short_id(id)
                     ))
                 } else {
-                    Outcome::engine(&o)
+                    let mut msg = o.error_text();
+                    self.explain(&o, &mut msg);
+                    Outcome::failed(msg, o.code)
                 }
             }
             Ok(o) => match o.code {
@@ -996,9 +998,19 @@ impl Run<'_> {
                         msg.push('\n');
                         msg.push_str(&tail);
                     }
+                    self.explain(&o, &mut msg);
                     Outcome::failed(msg, o.code)
                 }
             },
+        }
+    }
+
+    /// Appends what the operator should know about a failed call, when
+    /// the runtime recognises its error ([`crate::runtime::Runtime::explain`]).
+    fn explain(&self, o: &Output, msg: &mut String) {
+        if let Some(hint) = self.plan.runtime.explain(&o.stderr) {
+            msg.push('\n');
+            msg.push_str(&hint);
         }
     }
 

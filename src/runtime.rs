@@ -114,6 +114,36 @@ impl Runtime {
         a
     }
 
+    /// What an operator should know about an engine error paunch cannot
+    /// resolve alone, if it is one paunch recognises.
+    ///
+    /// podman killed while creating a container (a killed paunch takes its
+    /// engine calls with it, as stopping a unit kills its cgroup) can leave
+    /// the container in podman's storage but not in its database: `podman
+    /// ps` does not list it, yet its name is taken. A buildah working
+    /// container looks the same, so paunch does not remove it.
+    ///
+    /// ```
+    /// use paunch::runtime::Runtime;
+    /// let e = "Error: creating container storage: the container name \"web\" is already in use by 3f2a. You have to remove that container to be able to reuse that name: that name is already in use";
+    /// assert!(Runtime::Podman.explain(e).unwrap().contains("podman rm --storage 3f2a"));
+    /// ```
+    pub fn explain(self, stderr: &str) -> Option<String> {
+        let (_, rest) = stderr.split_once("creating container storage: the container name \"")?;
+        let (name, rest) = rest.split_once("\" is already in use by ")?;
+        let id: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        (self == Runtime::Podman && !id.is_empty()).then(|| {
+            format!(
+                "podman's storage holds a container named \"{name}\" ({id}) that podman does not list: \
+                 one a killed podman left half created, or a buildah working container. \
+                 If it is a leftover, remove it with `podman rm --storage {id}` and apply again"
+            )
+        })
+    }
+
     /// Pulls an image.
     pub fn pull_args(self, image: &str) -> Vec<String> {
         vec![s("pull"), s(image)]
