@@ -222,6 +222,9 @@ pub struct Listed {
     /// Whether it may be managed by the name asked about (a superset: the
     /// inspect that follows decides).
     pub maybe_managed: bool,
+    /// Its labels, where the listing gives them exactly (podman's does;
+    /// docker's joins them into one ambiguous text: empty here).
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Parses the container listing (`Runtime::ps_args`) and marks the
@@ -258,6 +261,7 @@ pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<
                         id: line.id,
                         names: split_names(line.names.split(',')),
                         maybe_managed,
+                        labels: BTreeMap::new(),
                     })
                 })
                 .collect()
@@ -280,14 +284,15 @@ pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<
             };
             Ok(items
                 .into_iter()
-                .map(|i| Listed {
-                    maybe_managed: i
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get(labels::MANAGED_BY))
-                        .is_some_and(|m| m == managed_by),
-                    id: i.id,
-                    names: split_names(i.names.iter().map(String::as_str)),
+                .map(|i| {
+                    let labels = i.labels.unwrap_or_default();
+                    Listed {
+                        maybe_managed: labels.get(labels::MANAGED_BY)
+                            == Some(&managed_by.to_string()),
+                        id: i.id,
+                        names: split_names(i.names.iter().map(String::as_str)),
+                        labels,
+                    }
                 })
                 .collect())
         }
@@ -303,14 +308,14 @@ pub fn parse_ps(runtime: Runtime, stdout: &str, managed_by: &str) -> Result<Vec<
 ///
 /// ```
 /// use paunch::observe::{agree, Listed};
-/// let listed = vec![Listed { id: "a1".into(), names: vec!["web".into()], maybe_managed: true }];
-/// assert_eq!(agree(&listed, Vec::new(), "paunch"), Err(vec!["web".to_string()]));
+/// let listed = vec![Listed { id: "a1".into(), names: vec!["web".into()], maybe_managed: true, labels: Default::default() }];
+/// assert_eq!(agree(&listed, Vec::new(), "paunch").unwrap_err().missed, ["web"]);
 /// ```
 pub fn agree(
     listed: &[Listed],
     mut inspected: Vec<Container>,
     managed_by: &str,
-) -> std::result::Result<(Vec<Container>, Vec<Holder>), Vec<String>> {
+) -> std::result::Result<(Vec<Container>, Vec<Holder>), Disagreement> {
     let seen: BTreeSet<&str> = inspected.iter().map(|c| c.id.as_str()).collect();
     let missed: Vec<String> = listed
         .iter()
@@ -318,7 +323,7 @@ pub fn agree(
         .map(|l| l.names.first().cloned().unwrap_or_else(|| l.id.clone()))
         .collect();
     if !missed.is_empty() {
-        return Err(missed);
+        return Err(Disagreement { missed, inspected });
     }
     inspected.retain(|c| c.label(labels::MANAGED_BY) == Some(managed_by));
     let managed: BTreeSet<&str> = inspected.iter().map(|c| c.id.as_str()).collect();
@@ -333,6 +338,42 @@ pub fn agree(
         })
         .collect();
     Ok((inspected, foreign))
+}
+
+/// A listing and an inspect that disagree ([`agree`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disagreement {
+    /// The names (or IDs) of the listed containers the inspect missed.
+    pub missed: Vec<String>,
+    /// What the inspect did return.
+    pub inspected: Vec<Container>,
+}
+
+/// The state given to a managed container the engine lists but cannot
+/// inspect ([`unreadable`]).
+pub const UNREADABLE: &str = "unreadable";
+
+/// A container the engine lists, with labels that make it ours, but
+/// cannot inspect, however often asked: podman's record of one whose
+/// storage is gone (a podman killed while removing it). It cannot run or
+/// be read, so the planner deletes it (and creates its entry anew).
+/// `None` when the listing gives no exact labels (docker) or the labels
+/// are not `managed_by`'s.
+pub fn unreadable(l: &Listed, managed_by: &str) -> Option<Container> {
+    (l.labels.get(labels::MANAGED_BY).map(String::as_str) == Some(managed_by)).then(|| Container {
+        id: l.id.clone(),
+        name: l.names.first().cloned().unwrap_or_else(|| l.id.clone()),
+        state: UNREADABLE.to_string(),
+        image_id: String::new(),
+        image: String::new(),
+        command: Vec::new(),
+        created: String::new(),
+        labels: l.labels.clone(),
+        exit_code: 0,
+        health: String::new(),
+        finished_at: String::new(),
+        joined: Vec::new(),
+    })
 }
 
 /// Container names, without legacy link aliases (`other/alias`).
@@ -754,6 +795,7 @@ mod tests {
             id: id.into(),
             names: vec![name.into()],
             maybe_managed: maybe,
+            labels: BTreeMap::new(),
         }
     }
 
@@ -767,8 +809,8 @@ mod tests {
             listed("c3", "x", false),
         ];
         assert_eq!(
-            agree(&ps, Vec::new(), "paunch"),
-            Err(vec!["web".to_string(), "db".to_string()])
+            agree(&ps, Vec::new(), "paunch").unwrap_err().missed,
+            ["web", "db"]
         );
     }
 
@@ -813,5 +855,21 @@ mod tests {
         for r in ["redis", "2222ab"] {
             assert!(!names_no_container(r), "{r}");
         }
+    }
+
+    #[test]
+    fn only_a_listing_with_our_label_makes_an_unreadable_container_ours() {
+        let mut l = listed("a1", "web", true);
+        assert_eq!(
+            unreadable(&l, "paunch"),
+            None,
+            "docker's listing has no exact labels"
+        );
+        l.labels.insert(labels::MANAGED_BY.into(), "paunch".into());
+        l.labels.insert(labels::CONFIG_DATA.into(), "{}".into());
+        let c = unreadable(&l, "paunch").unwrap();
+        assert_eq!((c.name.as_str(), c.state.as_str()), ("web", UNREADABLE));
+        assert_eq!(c.config_data(), Some("{}"));
+        assert_eq!(unreadable(&l, "other"), None);
     }
 }

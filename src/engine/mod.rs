@@ -8,7 +8,7 @@ use crate::runtime::Runtime;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::observe::{self, Container, Holder, Observed};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,9 @@ enum Look {
         names: Vec<String>,
         /// The first line of what the inspect printed on failing.
         why: String,
+        /// The listing, and what the inspect did return.
+        listed: Vec<observe::Listed>,
+        inspected: Vec<Container>,
     },
 }
 
@@ -433,33 +436,103 @@ impl Engine {
             attempt += 1;
             match self.observe_containers_once(managed_by, refs)? {
                 Look::Agrees(found) => return Ok(found),
-                Look::Missed { names, why } if attempt >= OBSERVE_ATTEMPTS => {
-                    let listed = names.join(", ");
-                    return Err(Error::new(
-                        ErrorKind::Engine,
-                        format!(
-                            "{} lists {listed} but could not inspect {} ({} tries): {}",
-                            self.runtime,
-                            if names.len() == 1 { "it" } else { "them" },
-                            OBSERVE_ATTEMPTS,
-                            if why.is_empty() {
-                                "it printed nothing about them"
-                            } else {
-                                &why
-                            }
-                        ),
-                    )
-                    .with_hint(format!(
-                        "paunch will not plan around a container it cannot read; run `{} inspect {}` to see why, then apply again",
-                        self.runtime,
-                        names.first().map(String::as_str).unwrap_or_default()
-                    )));
+                // Taken again, a container that vanished is gone from the
+                // listing; one still there is inspected alone.
+                Look::Missed {
+                    listed, inspected, ..
+                } if attempt >= 2 => {
+                    if let Some(found) =
+                        self.inspect_one_by_one(managed_by, refs, &listed, inspected)?
+                    {
+                        return Ok(found);
+                    }
+                    if attempt >= OBSERVE_ATTEMPTS {
+                        let Look::Missed { names, why, .. } =
+                            self.observe_containers_once(managed_by, refs)?
+                        else {
+                            continue;
+                        };
+                        return Err(self.unreadable_error(&names, &why));
+                    }
                 }
-                Look::Missed { .. } => {
-                    std::thread::sleep(Duration::from_millis(150 * u64::from(attempt)));
-                }
+                Look::Missed { .. } => {}
+            }
+            std::thread::sleep(Duration::from_millis(150 * u64::from(attempt)));
+        }
+    }
+
+    /// The look when the containers the batch inspect missed are
+    /// inspected one by one: each is read, or is ours but unreadable
+    /// ([`observe::unreadable`]: the planner deletes it); `None` when one
+    /// is neither (it is not known to be ours, so nothing may be planned
+    /// around it).
+    fn inspect_one_by_one(
+        &self,
+        managed_by: &str,
+        refs: &[String],
+        listed: &[observe::Listed],
+        mut inspected: Vec<Container>,
+    ) -> Result<Option<Found>> {
+        let seen: BTreeSet<String> = inspected.iter().map(|c| c.id.clone()).collect();
+        for l in listed
+            .iter()
+            .filter(|l| l.maybe_managed && !seen.contains(&l.id))
+        {
+            let out = self.run_with_timeout(
+                &self.runtime.inspect_args(std::slice::from_ref(&l.id)),
+                Some(OBSERVE_TIMEOUT),
+            )?;
+            match observe::parse_inspect(&out.stdout) {
+                Ok(mut one) if !one.is_empty() => inspected.append(&mut one),
+                _ => match observe::unreadable(l, managed_by) {
+                    Some(c) => {
+                        log::info(|| {
+                            format!(
+                                "{} lists {} but cannot inspect it ({}): it is planned for deletion",
+                                self.runtime,
+                                c.name,
+                                first_line(&out.error_text())
+                            )
+                        });
+                        inspected.push(c);
+                    }
+                    None => return Ok(None),
+                },
             }
         }
+        let Ok((containers, foreign)) = observe::agree(listed, inspected, managed_by) else {
+            return Ok(None);
+        };
+        // The batch call that failed said nothing reliable of the images.
+        let images = self.observe_images(refs)?;
+        Ok(Some(Found {
+            containers,
+            foreign,
+            images,
+        }))
+    }
+
+    fn unreadable_error(&self, names: &[String], why: &str) -> Error {
+        let listed = names.join(", ");
+        Error::new(
+            ErrorKind::Engine,
+            format!(
+                "{} lists {listed} but could not inspect {} ({} tries): {}",
+                self.runtime,
+                if names.len() == 1 { "it" } else { "them" },
+                OBSERVE_ATTEMPTS,
+                if why.is_empty() {
+                    "it printed nothing about them"
+                } else {
+                    why
+                }
+            ),
+        )
+        .with_hint(format!(
+            "paunch will not plan around a container it cannot read; run `{} inspect {}` to see why, then apply again",
+            self.runtime,
+            names.first().map(String::as_str).unwrap_or_default()
+        ))
     }
 
     fn observe_containers_once(&self, managed_by: &str, refs: &[String]) -> Result<Look> {
@@ -511,7 +584,7 @@ impl Engine {
                 foreign,
                 images,
             })),
-            Err(names) => {
+            Err(observe::Disagreement { missed, inspected }) => {
                 if let Some(o) = out
                     .as_ref()
                     .filter(|o| Self::unreachable_text(&o.error_text()))
@@ -520,8 +593,10 @@ impl Engine {
                 }
                 let why = out.map(|o| first_line(&o.error_text()).to_string());
                 Ok(Look::Missed {
-                    names,
+                    names: missed,
                     why: why.unwrap_or_default(),
+                    listed,
+                    inspected,
                 })
             }
         }

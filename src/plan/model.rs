@@ -359,6 +359,9 @@ pub enum Reason {
     RemovedFromConfig,
     /// The entry is now an exec action, which has no container.
     NowExec,
+    /// The engine lists the container (as ours) but cannot inspect it: a
+    /// podman record whose storage is gone.
+    Unreadable,
     /// The container has no `config_data` label.
     NoConfigData,
     /// The `config_data` label is not JSON.

@@ -179,6 +179,9 @@ pub(super) fn rewrite_join(argv: &mut [String], key: &str, wanted: &str, contain
 /// entry is gone or became an exec, or its config_data is missing or not
 /// JSON.
 fn deletion_reason(c: &Container, entry: Option<&Entry>) -> Option<Reason> {
+    if c.state == crate::observe::UNREADABLE {
+        return Some(Reason::Unreadable);
+    }
     match (entry, c.config_data()) {
         (None, _) => Some(Reason::RemovedFromConfig),
         (Some(e), _) if e.action() == EntryAction::Exec => Some(Reason::NowExec),
@@ -414,6 +417,19 @@ fn change(
 /// Removes a container; one read from a Kubernetes Pod takes its anonymous
 /// volumes with it (`--volumes`), so that the Pod's emptyDirs, which its
 /// infra container holds and the others share, go with the last of them.
+/// Stops a container before its removal. podman neither stops nor plainly
+/// removes a container a killed podman left "removing" (its storage gone):
+/// `rm --force` finishes that removal in the stop's place, and the remove
+/// that follows finds it gone.
+fn stop_args(runtime: Runtime, c: &Container) -> Vec<String> {
+    if c.state == crate::observe::UNREADABLE {
+        let mut a = runtime.rm_args(&c.id);
+        a.insert(1, "--force".to_string());
+        return a;
+    }
+    runtime.stop_args(stop_timeout(c), &c.id)
+}
+
 pub(super) fn remove_args(runtime: Runtime, c: &Container) -> Vec<String> {
     let mut a = runtime.rm_args(&c.id);
     if crate::config::kube::removes_volumes(&c.labels) {
@@ -605,7 +621,7 @@ impl<'a> Builder<'a> {
             Phase::Delete,
             Action::Delete {
                 container: Target::of(c),
-                stop: self.runtime.stop_args(stop_timeout(c), &c.id),
+                stop: stop_args(self.runtime, c),
                 remove: remove_args(self.runtime, c),
                 units_off: self
                     .systemd

@@ -11,6 +11,9 @@ pub fn reason_text(r: &Reason) -> String {
         Reason::ImageMissing => "not present locally".into(),
         Reason::RemovedFromConfig => "no longer in the configuration".into(),
         Reason::NowExec => "the entry is now an exec action".into(),
+        Reason::Unreadable => {
+            "the engine lists it but cannot read it (its storage is gone: a podman killed while removing it?)".into()
+        }
         Reason::NoConfigData => "it has no config_data label".into(),
         Reason::BadConfigData => "its config_data label is not JSON".into(),
         Reason::Duplicate { kept } => format!("a second container of the entry; {kept} is kept"),
