@@ -28,12 +28,11 @@ fn config(n: usize, blocking_secs: u32) -> String {
 }
 
 fn spawn(s: &Scope, d: &Daemon, file: &str, extra: &[&str]) -> Child {
-    paunch_command()
+    s.paunch_command()
         .args(["apply", "--file", file, "--config-id", "c1"])
         .args(["--managed-by", &s.managed_by])
         .args(extra)
         .env("DOCKER_HOST", d.host())
-        .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

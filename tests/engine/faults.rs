@@ -239,21 +239,21 @@ fn killed_at_random_moments_converges() {
     // Fixed "random" delays, so a failure can be reproduced.
     for (round, delay_ms) in [100u64, 350, 600, 900, 1200].into_iter().enumerate() {
         f.reset();
-        let mut child = paunch_command()
-            .args([
-                "apply",
-                "--file",
-                &f.after,
-                "--config-id",
-                "c1",
-                "--managed-by",
-                &f.s.managed_by,
-            ])
-            .env("PAUNCH_LOCK_DIR", f.s.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child =
+            f.s.paunch_command()
+                .args([
+                    "apply",
+                    "--file",
+                    &f.after,
+                    "--config-id",
+                    "c1",
+                    "--managed-by",
+                    &f.s.managed_by,
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
@@ -286,7 +286,8 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
 ",
     );
     let f = file.to_str().unwrap();
-    let child = paunch_command()
+    let child = s
+        .paunch_command()
         .args([
             "apply",
             "--file",
@@ -296,7 +297,6 @@ fn sigterm_finishes_the_step_in_flight_and_says_what_is_left() {
             "--managed-by",
             &s.managed_by,
         ])
-        .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -41,10 +41,10 @@ fn an_interrupt_during_a_replacement_finishes_it() {
     let old = id_of(&s.name("svc"));
     s.config("a.yml", &yaml("2"));
     for signal in ["-INT", "-TERM"] {
-        let child = paunch_command()
+        let child = s
+            .paunch_command()
             .args(["apply", "--file", f, "--config-id", "c1"])
             .args(["--managed-by", &s.managed_by])
-            .env("PAUNCH_LOCK_DIR", s.dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -265,11 +265,11 @@ fn relative_paths_in_a_saved_plan_keep_their_meaning() {
     let run_in = s.dir.path().join("elsewhere");
     std::fs::create_dir_all(&run_in).unwrap();
     let paunch_in = |dir: &Path, args: &[&str]| {
-        let out = paunch_command()
+        let out = s
+            .paunch_command()
             .args(args)
             .args(["--managed-by", &s.managed_by])
             .current_dir(dir)
-            .env("PAUNCH_LOCK_DIR", s.dir.path())
             .output()
             .unwrap();
         assert!(
@@ -293,10 +293,10 @@ fn relative_paths_in_a_saved_plan_keep_their_meaning() {
     );
     let plan = made_in.join("p.json");
     // apply --plan takes no --managed-by of its own; the plan carries it.
-    let out = paunch_command()
+    let out = s
+        .paunch_command()
         .args(["apply", "--plan", plan.to_str().unwrap()])
         .current_dir(&run_in)
-        .env("PAUNCH_LOCK_DIR", s.dir.path())
         .output()
         .unwrap();
     assert!(

@@ -26,6 +26,11 @@ fn scope(reg: &Registry, test: &str) -> Scope {
     Scope::new(test).with_env("CONTAINERS_REGISTRIES_CONF", reg.registries_conf())
 }
 
+/// `paunch VERB --file F --config-id c1 --pull POLICY` under `s`.
+fn pulling(s: &Scope, verb: &str, f: &str, policy: &str) -> Run {
+    s.paunch(&[verb, "--file", f, "--config-id", "c1", "--pull", policy])
+}
+
 fn entry(name: &str, image: &str) -> String {
     format!("{{p}}{name}:\n  image: {image}\n  command: sleep 3600\n  stop_grace_period: 0\n")
 }
@@ -72,9 +77,7 @@ fn missing_images_are_pulled_and_a_tag_pushed_anew_replaces_only_with_pull_alway
         "--pull missing does not look at the registry"
     );
 
-    let plan = s
-        .paunch(&["plan", "--file", f, "--config-id", "c1", "--pull", "always"])
-        .ok();
+    let plan = pulling(&s, "plan", f, "always").ok();
     assert!(plan.stdout.contains("image updated"), "{}", plan.stdout);
     assert!(
         plan.stdout.contains("Plan: 0 to create, 1 to replace"),
@@ -82,17 +85,7 @@ fn missing_images_are_pulled_and_a_tag_pushed_anew_replaces_only_with_pull_alway
         plan.stdout
     );
 
-    let out = s
-        .paunch(&[
-            "apply",
-            "--file",
-            f,
-            "--config-id",
-            "c1",
-            "--pull",
-            "always",
-        ])
-        .ok();
+    let out = pulling(&s, "apply", f, "always").ok();
     assert!(
         out.stdout.contains(&format!("replace {w}")),
         "{}",
@@ -103,17 +96,7 @@ fn missing_images_are_pulled_and_a_tag_pushed_anew_replaces_only_with_pull_alway
     assert_eq!(variant_in(&w), "c");
     assert!(running(&d));
 
-    let again = s
-        .paunch(&[
-            "apply",
-            "--file",
-            f,
-            "--config-id",
-            "c1",
-            "--pull",
-            "always",
-        ])
-        .ok();
+    let again = pulling(&s, "apply", f, "always").ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 }
 
@@ -128,9 +111,7 @@ fn pull_never_refuses_a_missing_image_and_touches_nothing() {
     );
     let f = file.to_str().unwrap();
     for verb in ["plan", "apply"] {
-        let out = s
-            .paunch(&[verb, "--file", f, "--config-id", "c1", "--pull", "never"])
-            .code(1);
+        let out = pulling(&s, verb, f, "never").code(1);
         assert!(out.stderr.contains("--pull never"), "{}", out.stderr);
         assert!(out.stderr.contains(&app), "{}", out.stderr);
         assert!(out.stderr.contains("nothing was touched"), "{}", out.stderr);
@@ -139,9 +120,7 @@ fn pull_never_refuses_a_missing_image_and_touches_nothing() {
     assert!(reg.local_images().is_empty(), "nothing was pulled");
     // Present, it is used.
     s.apply(f, "c1").ok();
-    let out = s
-        .paunch(&["apply", "--file", f, "--config-id", "c1", "--pull", "never"])
-        .ok();
+    let out = pulling(&s, "apply", f, "never").ok();
     assert!(out.stdout.contains("No changes"), "{}", out.stdout);
 }
 
@@ -225,17 +204,7 @@ fn a_registry_down_for_good_stops_the_apply_before_anything_is_touched() {
     assert!(running(&kept));
     assert_eq!(s.managed(), std::slice::from_ref(&kept));
 
-    let out = s
-        .paunch(&[
-            "apply",
-            "--file",
-            f,
-            "--config-id",
-            "c1",
-            "--pull",
-            "always",
-        ])
-        .code(1);
+    let out = pulling(&s, "apply", f, "always").code(1);
     assert!(
         out.stderr
             .contains("images could not be pulled; nothing was touched"),

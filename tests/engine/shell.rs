@@ -134,7 +134,8 @@ fn a_second_interrupt_exits_at_once_naming_the_steps_in_flight() {
   stop_grace_period: 1
 ",
     );
-    let mut child = paunch_command()
+    let mut child = s
+        .paunch_command()
         .args([
             "apply",
             "--file",
@@ -143,7 +144,6 @@ fn a_second_interrupt_exits_at_once_naming_the_steps_in_flight() {
             "c1",
         ])
         .args(["--managed-by", &s.managed_by])
-        .env("PAUNCH_LOCK_DIR", s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
