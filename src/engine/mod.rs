@@ -439,7 +439,10 @@ impl Engine {
                 // Taken again, a container that vanished is gone from the
                 // listing; one still there is inspected alone.
                 Look::Missed {
-                    listed, inspected, ..
+                    names,
+                    why,
+                    listed,
+                    inspected,
                 } if attempt >= 2 => {
                     if let Some(found) =
                         self.inspect_one_by_one(managed_by, refs, &listed, inspected)?
@@ -447,11 +450,6 @@ impl Engine {
                         return Ok(found);
                     }
                     if attempt >= OBSERVE_ATTEMPTS {
-                        let Look::Missed { names, why, .. } =
-                            self.observe_containers_once(managed_by, refs)?
-                        else {
-                            continue;
-                        };
                         return Err(self.unreadable_error(&names, &why));
                     }
                 }
