@@ -285,3 +285,24 @@ write("systemd-adopt-tripleo-units", NOHC, usvc(text=NOHC), options=sd_options(s
 # cleanup and delete stop, disable and remove the units of what they delete.
 write("systemd-delete-config-id", None, usvc(), options=sd_options(operation="delete", config_ids=["v1"]), units=dict(WEB_UNIT, **{"paunch_db.service": sha("a\n"), "paunch_db_healthcheck.timer": sha("c\n")}))
 write("systemd-cleanup-all", None, usvc(), options=sd_options(operation="cleanup", config_ids=[]), units=WEB_UNIT)
+
+# A secret changed: the replacement is planned on the real values, and its
+# diff shows the value as (sensitive, changed); an unchanged secret of a
+# kept container is not shown at all.
+SECRET = """\
+db:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  environment:
+    DB_PASSWORD: n3w-s3cret
+    LOG_LEVEL: info
+api:
+  image: paunch-test/busybox:1
+  command: sleep 3600
+  environment: [API_TOKEN=t0ken-kept]
+"""
+write("secret-changed", SECRET, [
+    container(1, "db", "v1", "db", {"image": "paunch-test/busybox:1", "command": "sleep 3600",
+        "environment": {"DB_PASSWORD": "0ld-s3cret", "LOG_LEVEL": "info"}}),
+    container(2, "api", "v1", "api", entries(SECRET)["api"]),
+])

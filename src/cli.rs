@@ -47,6 +47,12 @@ pub struct Global {
     /// The container engine CLI to drive (docker or podman).
     #[arg(long, value_name = "RUNTIME", default_value = "docker", global = true, env = "PAUNCH_DEFAULT_RUNTIME", value_parser = parse_runtime)]
     pub default_runtime: Runtime,
+    /// Also treat environment variables matching this glob as secrets
+    /// (`*_DSN`, `DATABASE_URL`; case-insensitive; repeatable), on top of
+    /// the built-in rules (PASSWORD, SECRET, TOKEN, KEY, ...): their values
+    /// are shown as (sensitive) and never put in an engine's argv.
+    #[arg(long, value_name = "PATTERN", global = true)]
+    pub sensitive_env: Vec<String>,
 }
 
 fn long_help() -> String {
@@ -395,6 +401,10 @@ pub struct DebugArgs {
     /// A JSON object merged into the entry, e.g. '{"net": "host"}'.
     #[arg(long, value_name = "JSON")]
     pub overrides: Option<String>,
+    /// print-cmd: print sensitive environment values as they are, not as
+    /// (sensitive), for a command line to paste.
+    #[arg(long)]
+    pub show_sensitive: bool,
     #[arg(long, value_name = "ID", default_value = "debug", value_parser = non_empty)]
     pub config_id: String,
     #[command(flatten)]

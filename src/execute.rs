@@ -107,11 +107,18 @@ pub fn create_host_paths(paths: &[crate::config::HostPath]) -> crate::error::Res
                 .parent()
                 .map_or(Ok(()), std::fs::create_dir_all)
                 .and_then(|()| {
-                    std::fs::OpenOptions::new()
-                        .create(true)
-                        .append(true)
+                    // Only ever a new, empty file: what is there (a file,
+                    // or a link to one) is left as it is.
+                    use std::os::unix::fs::OpenOptionsExt as _;
+                    match std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .custom_flags(libc::O_NOFOLLOW)
                         .open(&h.path)
-                        .map(|_| ())
+                    {
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                        made => made.map(|_| ()),
+                    }
                 })
         } else {
             std::fs::create_dir_all(&h.path)
@@ -1280,26 +1287,9 @@ fn stop_grace(argv: &[String]) -> Duration {
 }
 
 /// Writes `dir/file` so that no reader (systemd) ever sees it half
-/// written: a temporary file in the same directory, then a rename.
+/// written, and nothing planted in `dir` is written through.
 fn write_atomically(dir: &std::path::Path, file: &str, contents: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let tmp = dir.join(format!(".{file}.{}.paunch-tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .open(&tmp)
-        .and_then(|mut f| {
-            f.write_all(contents.as_bytes())?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, dir.join(file)));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    crate::files::replace(&dir.join(file), contents.as_bytes(), 0o644)
 }
 
 fn code_text(o: &Output) -> String {

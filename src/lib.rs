@@ -30,12 +30,14 @@ pub mod engine;
 pub mod error;
 pub mod execute;
 pub mod export;
+pub mod files;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod hash;
 pub mod labels;
 pub mod lock;
 pub mod log;
+pub mod mask;
 pub mod observe;
 pub mod ops;
 pub mod pause;

@@ -58,7 +58,10 @@ pub fn at(level: Level, msg: impl FnOnce() -> String) {
     if !to_stderr && !to_file {
         return;
     }
+    // Nothing raw reaches a terminal or the file: engine output and
+    // messages carry what others wrote.
     let msg = msg();
+    let msg = crate::mask::escape_controls(&msg);
     if to_stderr {
         eprintln!("{msg}");
     }
@@ -70,7 +73,10 @@ pub fn at(level: Level, msg: impl FnOnce() -> String) {
 /// Writes only to the log file (for what stdout already shows).
 pub fn to_file(msg: impl FnOnce() -> String) {
     if log_file_enabled() {
-        write_file(&msg());
+        // What stdout showed, colours and all: the file gets the text.
+        let msg = msg();
+        let plain = console::strip_ansi_codes(&msg);
+        write_file(&crate::mask::escape_controls(&plain));
     }
 }
 

@@ -29,29 +29,47 @@ pub fn to_document(plan: &Plan) -> Result<String> {
     Ok(format!("{v:#}\n"))
 }
 
+/// The plan document as a person or a CI log reads it (`plan --format
+/// json`, `show --format json`, the `plan` event): the same document with
+/// sensitive values masked ([`crate::mask`]) and what a terminal would act
+/// on escaped. Its checksum is of the masked document, so it is not a plan
+/// `apply --plan` runs: a saved plan is written by [`write`] (or `--out -`).
+pub fn to_display_document(plan: &Plan) -> Result<String> {
+    let sensitive = crate::mask::Sensitive::with_patterns(
+        &[
+            crate::mask::current().patterns(),
+            plan.sensitive_env.as_slice(),
+        ]
+        .concat(),
+    );
+    let mut v = serde_json::to_value(plan).map_err(|e| {
+        Error::new(
+            ErrorKind::PlanInvalid,
+            format!("the plan cannot be written as JSON: {e}"),
+        )
+        .with_source(e)
+    })?;
+    sensitive.json(&mut v);
+    let sum = sha256_canonical(&v);
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("checksum".into(), serde_json::Value::String(sum));
+    }
+    Ok(crate::mask::escape_json_text(&format!("{v:#}\n")).into_owned())
+}
+
 /// Writes a plan document, replacing the file atomically: the document
 /// goes to a temporary file beside `path`, renamed over it once complete;
 /// on any failure the temporary file is removed and `path` is untouched.
 pub fn write(path: &Path, plan: &Plan) -> Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let Some(name) = name else {
+    if path.file_name().is_none() {
         return Err(write_error(
             path,
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
         ));
     };
     let document = to_document(plan)?;
-    let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, document.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        write_error(path, e)
-    })
+    // It holds the configuration's secrets (it must apply them): 0600.
+    crate::files::replace(path, document.as_bytes(), 0o600).map_err(|e| write_error(path, e))
 }
 
 /// A failed `--out`, naming the path the user gave and what to do.

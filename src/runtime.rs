@@ -449,13 +449,44 @@ fn emit(how: Emit, setting: &Setting, a: &mut Vec<String>) {
 pub fn shell_join(words: &[&str]) -> String {
     words
         .iter()
-        .map(|w| match shlex::try_quote(w) {
-            Ok(q) => q.into_owned(),
-            // Only a NUL byte cannot be quoted; show it escaped.
-            Err(_) => format!("{w:?}"),
+        .map(|w| {
+            // A control character (or a bidirectional override) would act
+            // on the reader's terminal inside plain quotes: bash's $'...'
+            // spells it out and still pastes as the same word.
+            if crate::mask::escape_controls(w) != *w || w.contains('\n') {
+                return ansi_c_quote(w);
+            }
+            match shlex::try_quote(w) {
+                Ok(q) => q.into_owned(),
+                // Only a NUL byte cannot be quoted; show it escaped.
+                Err(_) => format!("{w:?}"),
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A word as bash's `$'...'`: printable characters as they are, `\\` and
+/// `\'` escaped, everything else as `\xNN` or `\uNNNN`.
+fn ansi_c_quote(w: &str) -> String {
+    let mut out = String::from("$'");
+    for c in w.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if crate::mask::escape_controls(c.encode_utf8(&mut [0; 4])).len() > c.len_utf8() => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 #[cfg(test)]
@@ -473,6 +504,13 @@ mod tests {
         ];
         let line = shell_join(&words);
         assert_eq!(shlex::split(&line).unwrap(), words);
+    }
+
+    #[test]
+    fn control_characters_are_spelled_out() {
+        let line = shell_join(&["echo", "a\u{1b}[8mb", "x\u{202e}y", "it's\n"]);
+        assert_eq!(line, "echo $'a\\x1b[8mb' $'x\\u202ey' $'it\\'s\\n'");
+        assert!(!line.chars().any(|c| c.is_control()));
     }
 
     fn entry(yaml: &str) -> Entry {

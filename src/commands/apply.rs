@@ -54,6 +54,7 @@ fn apply(
     };
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;
+        paunch::mask::add_patterns(&plan.sensitive_env);
         same_as_plan(&plan, path, args, g, std::env::args_os())?;
         // A saved plan carries its runtime; its argv are that runtime's.
         let engine = Engine::new(plan.runtime);
@@ -148,6 +149,7 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         config_id,
         labels: t.labels.iter().cloned().collect(),
         systemd,
+        sensitive_env: g.sensitive_env.clone(),
     };
     Ok((config, opts))
 }

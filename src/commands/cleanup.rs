@@ -33,6 +33,7 @@ fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Statu
         runtime: g.default_runtime,
         managed_by: r.scope.managed_by.clone(),
         systemd: super::systemd_options(&r.systemd, g)?,
+        sensitive_env: g.sensitive_env.clone(),
         ..PlanOptions::default()
     };
     if r.dry_run {
@@ -41,7 +42,7 @@ fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Statu
             Which::Delete => ops::plan_for_delete(&engine, ids, &opts)?,
         };
         match r.format {
-            PlanFormat::Json => out(&planfile::to_document(&plan)?),
+            PlanFormat::Json => out(&planfile::to_display_document(&plan)?),
             PlanFormat::Text => {
                 out(&text::render(&plan, &Paint::for_stdout()));
                 out("\nDry run: nothing was changed.\n");

@@ -144,8 +144,22 @@ fn command(entry: &paunch::config::Entry, args: &DebugArgs, g: &Global) -> Resul
         }
     };
     if args.action == DebugAction::PrintCmd {
+        let sensitive = paunch::mask::current();
+        let shown: Vec<std::borrow::Cow<'_, str>> = argv
+            .iter()
+            .map(|a| match args.show_sensitive {
+                true => std::borrow::Cow::Borrowed(a.as_str()),
+                false => sensitive.arg(a),
+            })
+            .collect();
+        if shown.iter().zip(&argv).any(|(s, a)| s != a) {
+            paunch::log::info(|| {
+                "note: sensitive values are shown as (sensitive); --show-sensitive prints them"
+                    .into()
+            });
+        }
         let mut words = vec![rt.program()];
-        words.extend(argv.iter().map(String::as_str));
+        words.extend(shown.iter().map(|a| a.as_ref()));
         out(&format!("{}\n", shell_join(&words)));
         return Ok(Status::Success);
     }

@@ -32,7 +32,9 @@ pub fn run(args: ExportArgs) -> Result<Status> {
     }
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &written.text).map_err(|e| Error::io("write", path, e))?
+            // It holds the configuration's values, secrets included.
+            paunch::files::replace(path, written.text.as_bytes(), 0o600)
+                .map_err(|e| Error::io("write", path, e))?
         }
         None => out(&written.text),
     }

@@ -55,18 +55,56 @@ pub fn init_logging(g: &Global) -> Result<()> {
     } else {
         Level::Normal
     };
+    paunch::mask::add_patterns(&g.sensitive_env);
     let file = match &g.log_file {
         None => None,
-        Some(p) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| Error::io("open log file", p, e))?,
-        ),
+        Some(p) => Some(open_log_file(p)?),
     };
     log::init(level, file);
     Ok(())
+}
+
+/// Opens `--log-file` to append: created `0600` if missing; never through
+/// a symlink (`O_NOFOLLOW`); refused unless it is a regular file of this
+/// user with one link, so root cannot be made to write into another
+/// user's file, or one they can read. An existing file keeps its mode.
+fn open_log_file(p: &std::path::Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(p)
+        .map_err(|e| {
+            let hint = if e.raw_os_error() == Some(libc::ELOOP) {
+                "it is a symbolic link: give --log-file the path of a regular file"
+            } else {
+                "give --log-file a path in a directory you can write to"
+            };
+            Error::io("open log file", p, e).with_hint(hint)
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io("open log file", p, e))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let why = if !meta.file_type().is_file() {
+        Some("it is not a regular file")
+    } else if meta.uid() != euid {
+        Some("another user owns it")
+    } else if meta.nlink() != 1 {
+        Some("it has other hard links")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(
+            Error::usage(format!("refusing the log file {}: {why}", p.display()))
+                .with_hint("give --log-file a file of your own (paunch creates it, mode 0600)"),
+        ),
+        None => Ok(file),
+    }
 }
 
 /// Prints an error the way every command does.
@@ -75,8 +113,10 @@ pub fn print_error(e: &Error) {
         color: std::io::IsTerminal::is_terminal(&std::io::stderr())
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    eprintln!("{} {e}", paint.style().red().bold().apply_to("error:"));
-    log::to_file(|| format!("error: {e}"));
+    let text = e.to_string();
+    let text = paunch::mask::escape_controls(&text);
+    eprintln!("{} {text}", paint.style().red().bold().apply_to("error:"));
+    log::to_file(|| format!("error: {text}"));
 }
 
 /// Reads a `--file` as the command line says (`--unknown-keys`), and
@@ -160,6 +200,16 @@ fn podman_on_path() -> String {
         .unwrap_or_else(|| "/usr/bin/podman".to_string())
 }
 
+/// Prints one JSON line (an event), masked and escaped as everything a
+/// CI log reads is ([`paunch::mask`]).
+fn out_json(mut v: serde_json::Value) {
+    paunch::mask::current().json(&mut v);
+    out(&format!(
+        "{}\n",
+        paunch::mask::escape_json_text(&v.to_string())
+    ));
+}
+
 fn out(s: &str) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(s.as_bytes());
@@ -225,10 +275,7 @@ impl Printer {
     /// In JSON mode, an error that ends the command is a JSON line too.
     fn error(&self, e: &Error) {
         if self.json {
-            out(&format!(
-                "{}\n",
-                json::error_event(e, exit::of_error(e.kind()))
-            ));
+            out_json(json::error_event(e, exit::of_error(e.kind())));
         }
     }
 
@@ -245,7 +292,7 @@ impl Progress for Printer {
     fn planned(&self, plan: &Plan) {
         if self.json {
             match json::plan_event(plan) {
-                Ok(v) => out(&format!("{v}\n")),
+                Ok(v) => out_json(v),
                 Err(e) => self.error(&e),
             }
             return;
@@ -293,7 +340,7 @@ impl Progress for Printer {
             m.remove(&step.id);
         }
         if self.json {
-            out(&format!("{}\n", json::step_event(step, outcome)));
+            out_json(json::step_event(step, outcome));
             return;
         }
         let failed = matches!(outcome, Outcome::Failed(_));
@@ -332,13 +379,10 @@ fn finish(printer: &Printer, verb: &str, applied: &Applied, g: &Global) -> Statu
     let status = exit::of_execution(report, rolled_back);
     if printer.json {
         let code = exit::code(&Ok(status));
-        out(&format!(
-            "{}\n",
-            json::summary_event(
-                report,
-                rolled_back.map(|r| r.as_ref().map(|r| &r.report)),
-                code
-            )
+        out_json(json::summary_event(
+            report,
+            rolled_back.map(|r| r.as_ref().map(|r| &r.report)),
+            code,
         ));
         return status;
     }

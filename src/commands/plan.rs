@@ -54,7 +54,7 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
         planfile::write(path, &plan)?;
     }
     match args.format {
-        PlanFormat::Json => out(&planfile::to_document(&plan)?),
+        PlanFormat::Json => out(&planfile::to_display_document(&plan)?),
         PlanFormat::Text => {
             out(&text::render(&plan, &Paint::for_stdout()));
             let hint = match &args.out {
@@ -79,8 +79,9 @@ fn plan(args: PlanArgs, g: &Global) -> Result<bool> {
 
 pub fn show(args: ShowArgs, g: &Global) -> Result<Status> {
     let plan = planfile::read(&args.plan)?;
+    paunch::mask::add_patterns(&plan.sensitive_env);
     match args.format {
-        PlanFormat::Json => out(&planfile::to_document(&plan)?),
+        PlanFormat::Json => out(&planfile::to_display_document(&plan)?),
         PlanFormat::Text => {
             out(&text::render(&plan, &Paint::for_stdout()));
             if g.verbose > 0 && !plan.steps.is_empty() {

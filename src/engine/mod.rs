@@ -72,12 +72,13 @@ impl Output {
     }
 
     /// The engine's own error text for reports: stderr, else stdout (some
-    /// engine errors go there), else how it ended.
+    /// engine errors go there), else how it ended; control characters
+    /// escaped, since it goes to a terminal or a CI log.
     pub fn error_text(&self) -> String {
         for text in [&self.stderr, &self.stdout] {
             let t = text.trim();
             if !t.is_empty() {
-                return t.to_string();
+                return crate::mask::escape_controls(t).into_owned();
             }
         }
         match self.code {
@@ -170,6 +171,26 @@ pub fn systemctl(args: &[String]) -> Result<Output> {
     Ok(output)
 }
 
+/// The engine's output for the debug log: JSON (an inspect, a listing,
+/// one document or one a line) with its sensitive values masked; other
+/// text as it is.
+fn mask_output(stdout: &str) -> String {
+    let sensitive = crate::mask::current();
+    let mask = |text: &str| -> Option<String> {
+        let mut v: serde_json::Value = serde_json::from_str(text).ok()?;
+        sensitive.json(&mut v);
+        Some(v.to_string())
+    };
+    if let Some(m) = mask(stdout) {
+        return m;
+    }
+    stdout
+        .lines()
+        .map(|l| mask(l).unwrap_or_else(|| l.to_string()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A container engine CLI.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -193,6 +214,42 @@ impl Engine {
 
     fn expression(&self, args: &[String]) -> duct::Expression {
         duct::cmd(&self.program, args).unchecked()
+    }
+
+    /// The process for `args` with every secret out of its argv
+    /// ([`crate::mask::Split`]): sensitive `--env` values in the CLI's own
+    /// environment, labels holding them in a `0600` label file (an
+    /// exclusive temporary with an unpredictable name, removed when the
+    /// returned guard drops, after the call).
+    fn secret_safe(
+        &self,
+        args: &[String],
+    ) -> Result<(duct::Expression, Option<tempfile::NamedTempFile>)> {
+        let split = crate::mask::current().split(args);
+        if split.env.is_empty() {
+            return Ok((self.expression(args), None));
+        }
+        let mut argv = split.argv;
+        let mut file = None;
+        if !split.labels.is_empty() {
+            let mut f = tempfile::Builder::new()
+                .prefix(".paunch-labels-")
+                .tempfile()
+                .map_err(|e| Error::io("create a label file", &std::env::temp_dir(), e))?;
+            let mut text = split.labels.join("\n");
+            text.push('\n');
+            std::io::Write::write_all(&mut f, text.as_bytes())
+                .map_err(|e| Error::io("write a label file", f.path(), e))?;
+            // After the subcommand: `run`, `create`, `exec`.
+            let at = usize::from(!argv.is_empty());
+            argv.insert(at, format!("--label-file={}", f.path().display()));
+            file = Some(f);
+        }
+        let mut expr = self.expression(&argv);
+        for (k, v) in split.env {
+            expr = expr.env(k, v);
+        }
+        Ok((expr, file))
     }
 
     fn spawn_error(&self, err: std::io::Error) -> Error {
@@ -221,8 +278,8 @@ impl Engine {
     pub fn run_with_timeout(&self, args: &[String], timeout: Option<Duration>) -> Result<Output> {
         log::verbose(|| format!("$ {}", self.display(args)));
         let started = Instant::now();
-        let handle = self
-            .expression(args)
+        let (expression, _label_file) = self.secret_safe(args)?;
+        let handle = expression
             .stdin_null()
             .stdout_capture()
             .stderr_capture()
@@ -260,7 +317,7 @@ impl Engine {
                     None => "killed by signal".to_string(),
                 },
                 started.elapsed().as_secs_f64(),
-                output.stdout.trim_end(),
+                mask_output(output.stdout.trim_end()),
                 output.stderr.trim_end()
             )
         });
@@ -286,7 +343,8 @@ impl Engine {
         if at == fault::At::During {
             // The engine call is under way when paunch dies: its child was
             // spawned and has had a moment to send its request.
-            let _call = self.expression(args).stdout_null().stderr_null().start();
+            let call = self.secret_safe(args);
+            let _call = call.map(|(e, f)| (e.stdout_null().stderr_null().start(), f));
             std::thread::sleep(Duration::from_millis(30));
             fault::die();
         }
@@ -300,10 +358,8 @@ impl Engine {
     /// signals), returning its exit code.
     pub fn run_attached(&self, args: &[String]) -> Result<i32> {
         log::verbose(|| format!("$ {}", self.display(args)));
-        let out = self
-            .expression(args)
-            .run()
-            .map_err(|e| self.spawn_error(e))?;
+        let (expression, _label_file) = self.secret_safe(args)?;
+        let out = expression.run().map_err(|e| self.spawn_error(e))?;
         // Killed by a signal: 128 + its number, as a shell reports it.
         let signal = std::os::unix::process::ExitStatusExt::signal(&out.status).unwrap_or(0);
         Ok(out.status.code().unwrap_or(128 + signal))
@@ -312,8 +368,11 @@ impl Engine {
     /// The command line, shell-quoted, for logs and messages.
     pub fn display(&self, args: &[String]) -> String {
         let program = self.program.to_string_lossy();
+        let sensitive = crate::mask::current();
+        let masked: Vec<std::borrow::Cow<'_, str>> =
+            args.iter().map(|a| sensitive.arg(a)).collect();
         let mut words = vec![program.as_ref()];
-        words.extend(args.iter().map(String::as_str));
+        words.extend(masked.iter().map(|a| a.as_ref()));
         crate::runtime::shell_join(&words)
     }
 

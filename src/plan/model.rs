@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// The plan document's format version: `MAJOR.MINOR`. Minor versions only
 /// add fields; a reader refuses another major version.
-pub const FORMAT_VERSION: &str = "1.3";
+pub const FORMAT_VERSION: &str = "1.4";
 
 /// What a plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +75,10 @@ pub struct Plan {
     /// how they are named and written (since 1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub systemd: Option<SystemdOptions>,
+    /// `--sensitive-env` patterns the plan was made with (since 1.4), so
+    /// that `show` and `apply --plan` mask what `plan` masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_env: Vec<String>,
 }
 
 /// `--systemd` (podman only): every container of an entry with a

@@ -37,6 +37,9 @@ pub struct PlanOptions {
     /// key are created for, and started by, systemd units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub systemd: Option<SystemdOptions>,
+    /// `--sensitive-env` patterns, recorded in the plan for its readers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_env: Vec<String>,
 }
 
 fn default_managed_by() -> String {
@@ -51,6 +54,7 @@ impl Default for PlanOptions {
             config_id: String::new(),
             labels: BTreeMap::new(),
             systemd: None,
+            sensitive_env: Vec::new(),
         }
     }
 }
@@ -1298,6 +1302,7 @@ impl<'a> Builder<'a> {
             steps: self.steps,
             notes: self.notes,
             systemd: self.systemd,
+            sensitive_env: opts.sensitive_env.clone(),
         }
     }
 }

@@ -82,6 +82,7 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         notes: b.notes,
         // `apply --rollback` is refused with `--systemd`.
         systemd: None,
+        sensitive_env: failed.sensitive_env.clone(),
     }
 }
 

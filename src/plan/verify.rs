@@ -46,6 +46,7 @@ pub fn derive_steps(plan: &Plan) -> Result<Vec<Step>, String> {
         config_id: plan.config_id.clone().unwrap_or_default(),
         labels: plan.labels.clone(),
         systemd: plan.systemd.clone(),
+        sensitive_env: plan.sensitive_env.clone(),
     };
     let derived = match plan.operation {
         Operation::Apply => {

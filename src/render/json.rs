@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 /// `{"event": "plan", "plan": DOCUMENT}`: the same document as `plan
 /// --format json` and a saved plan.
 pub fn plan_event(plan: &Plan) -> crate::error::Result<Value> {
-    let doc = crate::planfile::to_document(plan)?;
+    let doc = crate::planfile::to_display_document(plan)?;
     let plan: Value = serde_json::from_str(&doc)
         .map_err(|e| Error::new(crate::ErrorKind::PlanInvalid, e.to_string()))?;
     Ok(json!({"event": "plan", "plan": plan}))

@@ -399,8 +399,19 @@ fn nothing_to_remove(plan: &Plan) -> Option<String> {
 
 /// The whole text rendering.
 pub fn render(plan: &Plan, paint: &Paint) -> String {
+    let mut sensitive = crate::mask::current();
+    sensitive = crate::mask::Sensitive::with_patterns(
+        &[sensitive.patterns(), plan.sensitive_env.as_slice()].concat(),
+    );
+    let esc = |t: &str| crate::mask::escape_controls(t).into_owned();
     let mut out = String::new();
-    out.push_str(&paint.style().bold().apply_to(heading(plan)).to_string());
+    out.push_str(
+        &paint
+            .style()
+            .bold()
+            .apply_to(esc(&heading(plan)))
+            .to_string(),
+    );
     out.push('\n');
     let lines: Vec<(Phase, Line)> = plan.steps.iter().map(|s| (s.phase, line(s))).collect();
     let width = lines
@@ -442,12 +453,14 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
         let pad = width.saturating_sub(l.subject.chars().count());
         out.push_str(&format!(
             "{sym} {verb} {}{}  {}\n",
-            l.subject,
+            esc(&l.subject),
             " ".repeat(pad),
-            paint.style().dim().apply_to(&l.reason)
+            paint.style().dim().apply_to(esc(&l.reason))
         ));
         if let Some(diff) = &l.diff {
+            let diff = sensitive.diff(diff);
             for d in diff.lines() {
+                let d = esc(d);
                 let s = match d.chars().next() {
                     Some('+') => paint.style().green(),
                     Some('-') => paint.style().red(),
@@ -458,7 +471,10 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
             }
         }
         for u in &l.units {
-            out.push_str(&format!("        {}\n", paint.style().dim().apply_to(u)));
+            out.push_str(&format!(
+                "        {}\n",
+                paint.style().dim().apply_to(esc(u))
+            ));
         }
     }
     if !plan.notes.is_empty() {
@@ -467,7 +483,7 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
             out.push_str(&format!(
                 "  {} {}\n",
                 paint.style().yellow().apply_to("!"),
-                note_text(n, &plan.managed_by)
+                esc(&note_text(n, &plan.managed_by))
             ));
         }
     }
@@ -483,9 +499,18 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
 /// and remove before they create.
 pub fn commands(plan: &Plan) -> String {
     let program = plan.runtime.program();
+    let sensitive = crate::mask::Sensitive::with_patterns(
+        &[
+            crate::mask::current().patterns(),
+            plan.sensitive_env.as_slice(),
+        ]
+        .concat(),
+    );
     let cmd = |argv: &[String]| {
+        let masked: Vec<std::borrow::Cow<'_, str>> =
+            argv.iter().map(|a| sensitive.arg(a)).collect();
         let mut words = vec![program];
-        words.extend(argv.iter().map(String::as_str));
+        words.extend(masked.iter().map(|a| a.as_ref()));
         format!("      $ {}\n", crate::runtime::shell_join(&words))
     };
     // Unit files in full: a reviewer approves what systemd will run.
@@ -503,6 +528,7 @@ pub fn commands(plan: &Plan) -> String {
                 UnitOp::Write { file, contents } => {
                     text.push_str(&format!("      write {dir}/{file}:\n"));
                     for l in contents.lines() {
+                        let l = crate::mask::escape_controls(l);
                         text.push_str(&format!("        | {l}\n"));
                     }
                 }
@@ -512,7 +538,9 @@ pub fn commands(plan: &Plan) -> String {
     };
     let mut out = String::from("Engine commands:\n");
     for s in &plan.steps {
-        out.push_str(&format!("  {:>3}. {}\n", s.id, s.describe()));
+        let what = s.describe();
+        let what = crate::mask::escape_controls(&what);
+        out.push_str(&format!("  {:>3}. {what}\n", s.id));
         match &s.action {
             Action::Pull { argv, .. }
             | Action::Rename { argv, .. }

@@ -12,4 +12,5 @@ mod keys;
 mod kube;
 mod original_argv;
 mod plans;
+mod secrets;
 mod systemd;
