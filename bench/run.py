@@ -182,15 +182,15 @@ def bench_engine():
     for _ in range(ROUNDS):
         bare.append(timed(["sh", script]))
         remove(names)
-        seq.append(timed(create))
+        seq.append(timed(create + ["--parallel", "1"]))
         remove(names)
-        par.append(timed(create + ["--parallel", "4"]))
+        par.append(timed(create))
         remove(names)
     print(f"creating {n} containers ({ROUNDS} rounds, interleaved, medians):")
     line(f"bare shell loop of {ENGINE} run -d, same arguments", med(bare))
-    line("paunch apply (one at a time, the default)", med(seq))
+    line("paunch apply --parallel 1 (one at a time, as the original)", med(seq))
     line("ratio paunch / bare loop (target <= 1.10)", med(seq) / med(bare), "x")
-    line("paunch apply --parallel 4", med(par))
+    line("paunch apply (the default, --parallel 8)", med(par))
     line("ratio parallel / bare loop (target <= 0.65)", med(par) / med(bare), "x")
 
     # --- deleting 20 containers whose PID 1 ignores SIGTERM -----------------
@@ -212,6 +212,55 @@ def bench_engine():
     line(f"ratio paunch / {n} grace periods ({n * grace}s)", med(dele) / (n * grace), "x")
 
     bench_wait()
+    if ENGINE == "docker":
+        bench_compose()
+
+
+def bench_compose():
+    """paunch against docker-compose (Debian's 1.29) on the same 30
+    services: the compose file is `paunch export --format compose` of the
+    paunch configuration. Created, a no-op, one service's environment
+    changed (one replaced), everything deleted; interleaved rounds."""
+    dc = sh(["sh", "-c", "command -v docker-compose"], check=False).stdout.strip()
+    if not dc:
+        print("docker-compose not installed: no comparison with it")
+        return
+    n, rounds = 30, max(3, ROUNDS // 2)
+    base = config("bench-cmp-", n)
+    changed = base.replace("bench-cmp-07:\n", "bench-cmp-07:\n  environment: {CHANGED: '1'}\n", 1)
+    f1, f2 = write(base), write(changed)
+    c1, c2 = write(""), write("")
+    for f, c in ((f1, c1), (f2, c2)):
+        sh([PAUNCH, "export", "--file", f, "--config-id", "benchc", "--format", "compose",
+            "--out", c])
+    compose = [dc, "-p", "benchc"]
+    apply = [PAUNCH, "apply", "--config-id", "bench", "-q", "--file"]
+    ours = {"create": [], "noop": [], "replace": [], "delete": []}
+    theirs = {k: [] for k in ours}
+    for _ in range(rounds):
+        ours["create"].append(timed(apply + [f1]))
+        ours["noop"].append(timed(apply + [f1]))
+        ours["replace"].append(timed(apply + [f2]))
+        ours["delete"].append(timed([PAUNCH, "delete", "bench", "-q"]))
+        up = compose + ["-f"]
+        theirs["create"].append(timed(up + [c1, "up", "-d"]))
+        theirs["noop"].append(timed(up + [c1, "up", "-d"]))
+        theirs["replace"].append(timed(up + [c2, "up", "-d"]))
+        theirs["delete"].append(timed(up + [c2, "down", "--timeout", "0"]))
+    print(f"paunch against docker-compose 1.29, {n} services ({rounds} rounds, interleaved, medians):")
+    for key, what, target in (
+        ("create", "create all", "paunch/compose <= 0.9"),
+        ("noop", "no-op", "compose/paunch >= 10"),
+        ("replace", "one replaced", "paunch/compose <= 1.0"),
+        ("delete", "delete all", "reported"),
+    ):
+        a, b = med(ours[key]), med(theirs[key])
+        line(f"{what}: paunch", a)
+        line(f"{what}: docker-compose", b)
+        if key == "noop":
+            line(f"{what}: ratio compose / paunch ({target})", b / a, "x")
+        else:
+            line(f"{what}: ratio paunch / compose ({target})", a / b, "x")
 
 
 def bench_wait():

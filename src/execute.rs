@@ -3,7 +3,8 @@
 //! apply before a container is touched), deletions (stopped together, then
 //! removed together), renames, then each `start_order` group (its
 //! replacements' old containers stopped together, then creates, replacement
-//! creates and execs in order, up to `parallel` at once). A failed step's
+//! creates and execs in order, up to `parallel` at once, a blocking
+//! container or an exec being a barrier in its group). A failed step's
 //! dependents are skipped and named; independent steps still run.
 
 use crate::engine::{Output, Runner};
@@ -587,10 +588,10 @@ impl Run<'_> {
         });
         let changed = Condvar::new();
         let in_pool = |id: usize| ids.contains(&id);
-        let ready = |step: &Step| {
-            step.after
-                .iter()
-                .all(|d| !in_pool(*d) || self.outcome(*d).is_some())
+        let order = barrier_order(steps);
+        let ready = |i: usize| {
+            let done = |d: &usize| !in_pool(*d) || self.outcome(*d).is_some();
+            steps[i].after.iter().all(done) && order[i].iter().all(done)
         };
         let worker = || {
             loop {
@@ -601,7 +602,7 @@ impl Run<'_> {
                             changed.notify_all();
                             return;
                         }
-                        if let Some(pos) = q.pending.iter().position(|i| ready(steps[*i])) {
+                        if let Some(pos) = q.pending.iter().position(|i| ready(*i)) {
                             q.running += 1;
                             break q.pending.remove(pos);
                         }
@@ -1286,6 +1287,36 @@ fn stop_grace(argv: &[String]) -> Duration {
     Duration::from_secs(secs)
 }
 
+/// Whether paunch waits for a step to end before what follows it in its
+/// group may start, as the original ran a group one entry at a time: a
+/// blocking (`detach: false`) container, a wait for one, and an exec.
+fn is_barrier(step: &Step) -> bool {
+    match &step.action {
+        Action::Create { create, .. } | Action::Replace { create, .. } => !create.detach,
+        Action::Wait { .. } | Action::Exec { .. } => true,
+        _ => false,
+    }
+}
+
+/// For each step of a pool, the steps that must have ended before it
+/// starts, beyond its own `after`: a barrier ([`is_barrier`]) waits for
+/// everything before it in the pool (file order), and everything after a
+/// barrier waits for it. Detached containers between two barriers run
+/// together, up to `--parallel`.
+fn barrier_order(steps: &[&Step]) -> Vec<Vec<usize>> {
+    let mut last_barrier: Option<usize> = None;
+    let mut order = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        if is_barrier(step) {
+            order.push(steps[..i].iter().map(|s| s.id).collect());
+            last_barrier = Some(step.id);
+        } else {
+            order.push(last_barrier.into_iter().collect());
+        }
+    }
+    order
+}
+
 /// Writes `dir/file` so that no reader (systemd) ever sees it half
 /// written, and nothing planted in `dir` is written through.
 fn write_atomically(dir: &std::path::Path, file: &str, contents: &str) -> std::io::Result<()> {
@@ -1614,6 +1645,35 @@ mod tests {
             .map(|c| c.split(' ').nth(1).unwrap().to_string())
             .collect();
         assert_eq!(names, ["--name=aa", "--name=bb", "--name=cc"]);
+    }
+
+    #[test]
+    fn a_blocking_container_is_a_barrier_in_its_group() {
+        let yaml = "aa:\n  image: app:1\nbb:\n  image: app:1\njob:\n  image: app:1\n  detach: false\ncc:\n  image: app:1\ndd:\n  image: app:1\n";
+        let p = plan(yaml, &observed(vec![]));
+        let r = Recorder {
+            delay: Duration::from_millis(40),
+            ..Default::default()
+        };
+        assert!(run(&p, &r, 8, None).success());
+        let names: Vec<String> = r
+            .calls()
+            .iter()
+            .filter_map(|c| {
+                c.split(' ')
+                    .find(|w| w.starts_with("--name="))
+                    .map(str::to_string)
+            })
+            .collect();
+        let mut before: Vec<&str> = names[..2].iter().map(String::as_str).collect();
+        before.sort_unstable();
+        assert_eq!(before, ["--name=aa", "--name=bb"], "{names:?}");
+        assert_eq!(names[2], "--name=job", "{names:?}");
+        let mut after: Vec<&str> = names[3..].iter().map(String::as_str).collect();
+        after.sort_unstable();
+        assert_eq!(after, ["--name=cc", "--name=dd"], "{names:?}");
+        // Two at a time: aa and bb, then cc and dd; the job alone.
+        assert_eq!(r.most.load(Ordering::SeqCst), 2);
     }
 
     #[test]

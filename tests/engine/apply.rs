@@ -437,3 +437,55 @@ fn parallel_groups_keep_their_order_and_dependencies() {
         .count();
     assert_eq!(ok_lines, 8, "{}", out.stdout);
 }
+
+/// An engine's RFC 3339 time as (date, seconds of the day): comparable
+/// where the text is not (docker trims the fraction's trailing zeros).
+fn instant(t: &str) -> (String, f64) {
+    let (date, time) = t.split_once('T').expect("RFC 3339");
+    let time = time.trim_end_matches('Z');
+    let time = time.split(['+', '-']).next().unwrap_or(time);
+    let mut parts = time.split(':');
+    let mut secs = 0.0;
+    for unit in [3600.0, 60.0, 1.0] {
+        let p: f64 = parts.next().unwrap_or("0").parse().unwrap_or(0.0);
+        secs += p * unit;
+    }
+    (date.to_string(), secs)
+}
+
+#[test]
+fn a_blocking_container_is_a_barrier_inside_its_group() {
+    let s = Scope::new("barrier");
+    let detached = |n: &str| {
+        format!(
+            "{{p}}{n}:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n"
+        )
+    };
+    let yaml = [
+        detached("aa"),
+        detached("bb"),
+        "{p}job:\n  image: paunch-test/busybox:1\n  command: [sleep, '1']\n  detach: false\n"
+            .into(),
+        detached("cc"),
+        detached("dd"),
+    ]
+    .concat();
+    let file = s.config("b.yml", &yaml);
+    // The default --parallel: more than one call at once.
+    s.apply(&file, "v1").ok();
+    let state = |n: &str, key: &str| instant(inspect(&s.name(n))["State"][key].as_str().unwrap());
+    let job_started = state("job", "StartedAt");
+    let job_finished = state("job", "FinishedAt");
+    for before in ["aa", "bb"] {
+        assert!(
+            state(before, "StartedAt") < job_started,
+            "{before} started after the blocking job it precedes"
+        );
+    }
+    for after in ["cc", "dd"] {
+        assert!(
+            state(after, "StartedAt") > job_finished,
+            "{after} started before the blocking job it follows had exited"
+        );
+    }
+}
