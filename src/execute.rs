@@ -672,6 +672,22 @@ impl Run<'_> {
                 _ => None,
             })
             .collect();
+        // The run each container was first seen in: ready means it kept
+        // running in that run. A container made by this apply has had no
+        // restart before it.
+        let mut runs: HashMap<String, Run0> = pending
+            .iter()
+            .filter(|(s, _)| matches!(s.action, Action::Create { .. } | Action::Replace { .. }))
+            .map(|(_, n)| {
+                (
+                    n.clone(),
+                    Run0 {
+                        restarts: Some(0),
+                        started_at: String::new(),
+                    },
+                )
+            })
+            .collect();
         let began = Instant::now();
         let settled = began + w.settle;
         let deadline = self.started + w.timeout;
@@ -725,8 +741,20 @@ impl Run<'_> {
                     Some((c, h)) => (Some(c), Some(h)),
                     None => (None, None),
                 };
+                let restarted = match (c, check) {
+                    (Some(c), Some(h)) => runs.entry(name.clone()).or_default().restarted(c, h),
+                    _ => false,
+                };
                 let verdict = match c {
                     None => Some((format!("{name} is gone"), None)),
+                    Some(c) if restarted => Some((
+                        format!(
+                            "{name} restarted while --wait waited for it ({}, last exit code {}): it does not keep running",
+                            c.status_text(),
+                            c.exit_code
+                        ),
+                        i32::try_from(c.exit_code).ok(),
+                    )),
                     Some(c) if matches!(c.status(), State::Exited | State::Dead) => Some((
                         format!("{name} {}", c.status_text()),
                         i32::try_from(c.exit_code).ok(),
@@ -1285,6 +1313,34 @@ fn stop_grace(argv: &[String]) -> Duration {
         .and_then(|t| t.parse::<u64>().ok())
         .unwrap_or(10);
     Duration::from_secs(secs)
+}
+
+/// The run of a container `--wait` first saw: its restart count and start
+/// time (`None`/empty until seen).
+#[derive(Debug, Default)]
+struct Run0 {
+    restarts: Option<u64>,
+    started_at: String,
+}
+
+impl Run0 {
+    /// Whether the container `c` is no longer in this run: the engine
+    /// restarted it, or is about to (`restarting`). The first look sets
+    /// what is not yet known.
+    fn restarted(
+        &mut self,
+        c: &crate::observe::Container,
+        h: &crate::observe::HealthCheck,
+    ) -> bool {
+        let base = *self.restarts.get_or_insert(h.restart_count);
+        let started = !h.started_at.is_empty() && !h.started_at.starts_with("0001-");
+        if self.started_at.is_empty() && started {
+            self.started_at = h.started_at.clone();
+        }
+        h.restart_count > base
+            || (started && h.started_at != self.started_at)
+            || c.status() == State::Restarting
+    }
 }
 
 /// Whether paunch waits for a step to end before what follows it in its

@@ -394,6 +394,8 @@ struct InspectState {
     exit_code: i64,
     #[serde(rename = "FinishedAt", default)]
     finished_at: String,
+    #[serde(rename = "StartedAt", default)]
+    started_at: String,
     #[serde(rename = "Health", default)]
     health: Option<Health>,
 }
@@ -454,6 +456,8 @@ struct Item {
     config: Option<Conf>,
     #[serde(rename = "HostConfig", default)]
     host: Option<Host>,
+    #[serde(rename = "RestartCount", default)]
+    restart_count: u64,
 }
 
 /// Parses `inspect` output of containers (a JSON array; partial when some
@@ -545,6 +549,8 @@ fn read_item(i: Item) -> (Container, HealthCheck) {
             .and_then(|mut l| l.pop())
             .map(|l| l.output.trim().to_string())
             .unwrap_or_default(),
+        restart_count: i.restart_count,
+        started_at: i.state.started_at,
     };
     let container = Container {
         id: i.id,
@@ -576,6 +582,11 @@ pub struct HealthCheck {
     pub interval: Option<std::time::Duration>,
     /// The output of its last run, trimmed (empty before the first).
     pub last_output: String,
+    /// How often the engine restarted the container (its restart policy).
+    pub restart_count: u64,
+    /// When its current run started: with the restart count, what tells
+    /// one run from the next (a restart between two looks).
+    pub started_at: String,
 }
 
 /// The items of container `inspect` output: a JSON array, empty when

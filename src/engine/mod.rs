@@ -78,12 +78,32 @@ impl Output {
         for text in [&self.stderr, &self.stdout] {
             let t = text.trim();
             if !t.is_empty() {
-                return crate::mask::escape_controls(t).into_owned();
+                return crate::mask::escape_controls(&error_first(t)).into_owned();
             }
         }
         match self.code {
             Some(c) => format!("exited with code {c}"),
             None => "killed by a signal".into(),
+        }
+    }
+}
+
+/// An engine's message with its own error line first: podman prints
+/// warnings of its environment ("failed to connect to syslog", a
+/// `/run/systemd/private` line) before the `Error:` line that says what
+/// failed, and a summary shows the first line.
+fn error_first(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_error = |l: &str| {
+        let l = l.trim_start();
+        l.starts_with("Error:") || l.starts_with("Error response from daemon:")
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    match lines.iter().position(|l| is_error(l)) {
+        Some(0) | None => std::borrow::Cow::Borrowed(text),
+        Some(i) => {
+            let mut ordered = vec![lines[i]];
+            ordered.extend(lines[..i].iter().chain(&lines[i + 1..]));
+            std::borrow::Cow::Owned(ordered.join("\n"))
         }
     }
 }
@@ -750,5 +770,31 @@ fn detach_from_terminal_signals(cmd: &mut std::process::Command) {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             Ok(())
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engines_error_line_comes_first() {
+        let out = Output {
+            code: Some(126),
+            stdout: String::new(),
+            stderr: "time=\"x\" level=warning msg=\"failed to connect to syslog: Initialization\"\nFailed to connect to bus: /run/systemd/private\nError: cannot listen on the TCP port: bind: address already in use\n".into(),
+        };
+        let text = out.error_text();
+        assert!(
+            text.starts_with("Error: cannot listen on the TCP port"),
+            "{text}"
+        );
+        assert!(text.contains("syslog"), "the rest is kept: {text}");
+        let plain = Output {
+            code: Some(1),
+            stdout: String::new(),
+            stderr: "Error response from daemon: boom\nmore\n".into(),
+        };
+        assert_eq!(plain.error_text(), "Error response from daemon: boom\nmore");
     }
 }

@@ -147,3 +147,44 @@ fn unhealthy_or_too_slow_fails_within_the_timeout() {
         run.stdout
     );
 }
+
+/// Ready means it kept running: a container its restart policy brings back
+/// after a crash is not ready, however soon or late in the settle time it
+/// crashed (issue: seen running once, 1 s in, it counted as ready).
+#[test]
+fn a_crash_loop_is_never_ready() {
+    let s = Scope::new("wait-crash-loop");
+    let mut yaml = String::new();
+    for (name, after) in [
+        ("now", ""),
+        ("at02", "sleep 0.2; "),
+        ("at05", "sleep 0.5; "),
+        ("at08", "sleep 0.8; "),
+    ] {
+        yaml.push_str(&format!(
+            "{{p}}{name}:
+  image: {IMAGE}
+  command: [sh, -c, '{after}echo boom; exit 7']
+  restart: always
+  stop_grace_period: 0
+"
+        ));
+    }
+    let file = s.config("l.yml", &yaml);
+    let f = file.to_str().unwrap();
+    let out = s
+        .paunch(&["apply", "--file", f, "--config-id", "c1", "--wait"])
+        .code(1);
+    for name in ["now", "at02", "at05", "at08"] {
+        let name = s.name(name);
+        assert!(
+            out.stdout
+                .contains(&format!("{name} restarted while --wait waited for it"))
+                || out.stdout.contains(&format!("{name} exited")),
+            "{name} was not failed:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    assert!(!out.stdout.contains("Ready:"), "{}", out.stdout);
+}
