@@ -334,16 +334,22 @@ impl Run<'_> {
             }
             _ => None,
         };
-        if let Some(lost) = lost
-            && let Ok(mut g) = self.gone.lock()
+        let Some(lost) = lost else { return out };
+        let why = format!(
+            "{} stopped answering during the apply ({lost})",
+            self.plan.runtime
+        );
+        if let Ok(mut g) = self.gone.lock()
             && g.is_none()
         {
-            *g = Some(format!(
-                "{} stopped answering during the apply ({lost})",
-                self.plan.runtime
-            ));
+            *g = Some(why.clone());
         }
-        out
+        // Each call that finds it gone says so: with --parallel, several
+        // may be under way when it goes.
+        Err(crate::error::Error::new(
+            crate::error::ErrorKind::EngineUnreachable,
+            why,
+        ))
     }
 
     /// The timeout of a step's engine call that only changes a
