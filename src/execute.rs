@@ -254,6 +254,10 @@ struct Run<'a> {
     /// Set when an engine call found the engine gone (or not answering in
     /// time): why. No step starts after that.
     gone: Mutex<Option<String>>,
+    /// With `--wait`: steps that ended well whose containers are waited
+    /// for; reported once, when the wait has its verdict (one line, one
+    /// JSON event per step).
+    held: Mutex<BTreeMap<usize, Outcome>>,
 }
 
 /// Runs a plan: the only code that changes anything. Steps run in the
@@ -279,8 +283,10 @@ pub fn execute(
         outcomes: Mutex::new(BTreeMap::new()),
         ready: Mutex::new(Vec::new()),
         gone: Mutex::new(None),
+        held: Mutex::new(BTreeMap::new()),
     };
     run.all();
+    run.release_held(None);
     let interrupted = run.interrupted();
     let mut outcomes = run.outcomes.into_inner().unwrap_or_default();
     let all = plan
@@ -363,9 +369,44 @@ impl Run<'_> {
     }
 
     fn finish(&self, step: &Step, outcome: Outcome) {
-        self.progress.finished(step, &outcome);
+        let hold = self.opts.wait.is_some() && outcome.is_done() && waited_for(step);
+        let was_held = self.held.lock().ok().and_then(|mut h| h.remove(&step.id));
+        if hold && was_held.is_none() {
+            if let Ok(mut h) = self.held.lock() {
+                h.insert(step.id, outcome.clone());
+            }
+        } else {
+            self.progress.finished(step, &outcome);
+        }
         if let Ok(mut o) = self.outcomes.lock() {
             o.insert(step.id, outcome);
+        }
+    }
+
+    /// Reports the held steps (all, or the one of container `name`) as
+    /// they ended, with what the wait found (`ready`: "healthy").
+    fn release_held(&self, only: Option<(&str, &str)>) {
+        let Ok(mut held) = self.held.lock() else {
+            return;
+        };
+        let ids: Vec<usize> = held.keys().copied().collect();
+        for id in ids {
+            let Some(step) = self.plan.steps.iter().find(|s| s.id == id) else {
+                continue;
+            };
+            let outcome = match only {
+                None => held.remove(&id),
+                Some((name, how)) if waited_name(step) == Some(name) => {
+                    held.remove(&id).map(|o| match o {
+                        Outcome::Done(d) => Outcome::Done(format!("{d}; ready ({how})")),
+                        other => other,
+                    })
+                }
+                Some(_) => None,
+            };
+            if let Some(o) = outcome {
+                self.progress.finished(step, &o);
+            }
         }
     }
 
@@ -789,6 +830,7 @@ impl Run<'_> {
                         } else {
                             "healthy"
                         };
+                        self.release_held(Some((&name, how)));
                         if let Ok(mut r) = self.ready.lock() {
                             r.push((name, how.to_string()));
                         }
@@ -1319,6 +1361,24 @@ fn stop_grace(argv: &[String]) -> Duration {
         .and_then(|t| t.parse::<u64>().ok())
         .unwrap_or(10);
     Duration::from_secs(secs)
+}
+
+/// Whether `--wait` waits for the container of this step: a new or
+/// replaced detached one, or one it starts.
+fn waited_for(step: &Step) -> bool {
+    waited_name(step).is_some()
+}
+
+/// The container `--wait` waits for after this step, if any (what
+/// [`Run::wait`] looks at).
+fn waited_name(step: &Step) -> Option<&str> {
+    match &step.action {
+        Action::Create { create, .. } | Action::Replace { create, .. } if create.detach => {
+            Some(&create.name)
+        }
+        Action::Start { container, .. } | Action::Units { container, .. } => Some(&container.name),
+        _ => None,
+    }
 }
 
 /// The run of a container `--wait` first saw: its restart count and start

@@ -188,3 +188,64 @@ fn a_crash_loop_is_never_ready() {
     }
     assert!(!out.stdout.contains("Ready:"), "{}", out.stdout);
 }
+
+/// One JSON event per step: a step whose container the wait then fails
+/// is reported once, failed; one that turns ready once, ok and ready.
+#[test]
+fn a_waited_step_is_one_event() {
+    let s = Scope::new("wait-one-event");
+    let file = s.config(
+        "e.yml",
+        &format!(
+            "{{p}}bad:
+  image: {IMAGE}
+  command: [sh, -c, 'sleep 0.3; exit 3']
+  stop_grace_period: 0
+{{p}}good:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 0
+"
+        ),
+    );
+    let f = file.to_str().unwrap();
+    let out = s
+        .paunch(&[
+            "apply",
+            "--file",
+            f,
+            "--config-id",
+            "c1",
+            "--wait",
+            "--format",
+            "json",
+        ])
+        .code(1);
+    let steps: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event"] == "step")
+        .collect();
+    let mut ids: Vec<u64> = steps.iter().map(|v| v["id"].as_u64().unwrap()).collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), before, "a step reported twice:\n{}", out.stdout);
+    assert_eq!(ids.len(), 2, "{}", out.stdout);
+    let of = |name: &str| {
+        steps
+            .iter()
+            .find(|v| v["description"].as_str().unwrap().contains(&s.name(name)))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(of("bad")["outcome"], "failed", "{}", out.stdout);
+    assert_eq!(of("good")["outcome"], "ok", "{}", out.stdout);
+    assert!(
+        of("good")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ready (running)")
+    );
+}
