@@ -221,13 +221,22 @@ impl<'a> Rollback<'a> {
                 }),
             }
         }
+        let joiners = self.joiners_of(&wanted);
         // Groups in order; within one, the plan's own order (which puts a
-        // joined container before the ones joining it).
+        // joined container before the ones joining it), joiners last.
+        wanted.sort_by_key(|(order, at, ..)| (*order, *at));
+        let mut wanted: Vec<(i64, usize, &'a Step, &'a Container, Entry, bool)> = wanted
+            .into_iter()
+            .map(|(o, at, st, c, e)| (o, at, st, c, e, false))
+            .chain(joiners)
+            .collect();
         wanted.sort_by_key(|(order, at, ..)| (*order, *at));
         let runtime = self.failed.runtime;
         let mut restored_as: HashMap<String, (usize, String)> = HashMap::new();
-        for (order, _, step, c, entry) in wanted {
+        for (order, _, step, c, entry, joiner) in wanted {
             let made = match &step.action {
+                // A joiner is replaced by itself, joining the restored one.
+                _ if joiner => Some(c),
                 Action::Replace { create, .. } => self.made(&create.name),
                 _ => None,
             };
@@ -297,9 +306,84 @@ impl<'a> Rollback<'a> {
             };
             after.sort_unstable();
             after.dedup();
-            let id = self.push(Phase::Group(order), action, step, after);
+            let id = if joiner {
+                let joined = c
+                    .joined
+                    .iter()
+                    .find_map(|j| self.before.get(j.container.as_str()))
+                    .map(|j| j.name.clone())
+                    .unwrap_or_default();
+                self.push_reason(
+                    Phase::Group(order),
+                    action,
+                    Reason::JoinedReplaced { container: joined },
+                    after,
+                )
+            } else {
+                self.push(Phase::Group(order), action, step, after)
+            };
             restored_as.insert(c.id.clone(), (id, name));
         }
+    }
+
+    /// The containers there now, untouched by the apply, that join (a
+    /// namespace or volumes of) a container the rollback restores: a
+    /// restored container is a new one, so they are replaced after it, as
+    /// the apply replaces the joiners of what it replaces, or they keep a
+    /// dead namespace (docker; podman removed them with it). Transitively.
+    #[allow(clippy::type_complexity)]
+    fn joiners_of(
+        &mut self,
+        wanted: &[(i64, usize, &'a Step, &'a Container, Entry)],
+    ) -> Vec<(i64, usize, &'a Step, &'a Container, Entry, bool)> {
+        let mut restored: HashSet<String> = wanted.iter().map(|w| w.3.id.clone()).collect();
+        let Some(first) = wanted.first().map(|w| w.2) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let now = self.now;
+        loop {
+            let more: Vec<&'a Container> = now
+                .containers
+                .iter()
+                .filter(|j| self.before.contains_key(j.id.as_str()) && !restored.contains(&j.id))
+                .filter(|j| j.joined.iter().any(|x| restored.contains(&x.container)))
+                .collect();
+            if more.is_empty() {
+                return out;
+            }
+            for j in more {
+                restored.insert(j.id.clone());
+                match recorded_entry(j) {
+                    Ok(entry) => {
+                        let at = self.failed.steps.len() + out.len();
+                        out.push((entry.start_order(), at, first, j, entry, true));
+                    }
+                    Err(why) => self.notes.push(Note::NotRolledBack {
+                        step: format!("replace {}", j.name),
+                        why,
+                    }),
+                }
+            }
+        }
+    }
+
+    fn push_reason(
+        &mut self,
+        phase: Phase,
+        action: Action,
+        reason: Reason,
+        after: Vec<usize>,
+    ) -> usize {
+        let id = self.steps.len() + 1;
+        self.steps.push(Step {
+            id,
+            phase,
+            action,
+            reason,
+            after,
+        });
+        id
     }
 
     /// What a rollback cannot undo, said once.

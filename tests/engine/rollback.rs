@@ -311,3 +311,71 @@ fn sigterm_during_a_rollback_finishes_the_step_in_flight() {
     assert!(env_of(&s.name("b")).contains(&"MODE=old".to_string()));
     assert!(running(&s.name("b")));
 }
+
+/// A container that joins a restored one's network is replaced after it
+/// (docker keeps it in the removed container's namespace otherwise; podman
+/// removed it with the container it joined), and the next plan of the old
+/// file changes nothing.
+#[test]
+fn a_rollback_replaces_what_joins_what_it_restores() {
+    let s = Scope::new("rollback-joiner");
+    let config = |check: &str| {
+        format!(
+            "{{p}}aa:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 0
+  healthcheck: {{test: '{check}', interval: 250ms, retries: 1}}
+{{p}}bb:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 0
+  net: container:{{p}}aa
+  start_order: 1
+"
+        )
+    };
+    let v1 = s.config("v1.yml", &config("true"));
+    let f1 = v1.to_str().unwrap();
+    s.paunch(&["apply", "--file", f1, "--config-id", "c1", "--wait"])
+        .ok();
+    let v2 = s.config("v2.yml", &config("false"));
+    let f2 = v2.to_str().unwrap();
+    let run = s
+        .paunch(&[
+            "apply",
+            "--file",
+            f2,
+            "--config-id",
+            "c1",
+            "--rollback",
+            "--wait-timeout",
+            "20",
+        ])
+        .code(1);
+    let (aa, bb) = (s.name("aa"), s.name("bb"));
+    let net = inspect(&bb)["HostConfig"]["NetworkMode"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let aa_id = id_of(&aa);
+    assert!(
+        net == format!("container:{aa_id}") || net == format!("container:{aa}"),
+        "{bb} joins {net}, not the restored {aa} ({aa_id}):\n{}",
+        run.stdout
+    );
+    assert!(running(&bb), "{}", run.stdout);
+    let again = s.paunch(&[
+        "plan",
+        "--file",
+        f1,
+        "--config-id",
+        "c1",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(
+        again.code, 0,
+        "the old file's plan changes:\n{}",
+        again.stdout
+    );
+}
