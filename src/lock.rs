@@ -16,7 +16,7 @@
 //!   and is told what to do for docker. Never a world-writable place:
 //!   there is no fallback to `/tmp`.
 //! - **No other user's file or link is followed, chmod-ed or truncated**:
-//!   the directory is opened and verified by [`crate::shared_dir`] (no
+//!   the directory is opened and verified by `shared_dir` (no
 //!   link followed on the way, owner and mode checked on what was
 //!   opened); a directory someone else made is refused, saying why. The
 //!   holder text is written over a fixed-size record at the start of the

@@ -68,12 +68,17 @@ const STICKY: u32 = 0o1000;
 
 /// A directory on the way to a shared one: owned by root or this user,
 /// and not writable by group or others unless sticky.
-pub(crate) fn path_verdict(f: &Facts, euid: u32) -> Result<(), String> {
+/// (`who` names an owner in a message: [`owner`], or a uid in tests.)
+pub(crate) fn path_verdict(
+    f: &Facts,
+    euid: u32,
+    who: &dyn Fn(u32) -> String,
+) -> Result<(), String> {
     if !f.is_dir() {
         return Err("is not a directory".into());
     }
     if f.uid != 0 && f.uid != euid {
-        return Err(format!("is owned by uid {}, not root or this user", f.uid));
+        return Err(format!("is owned by {}, not root or this user", who(f.uid)));
     }
     if f.mode & 0o022 != 0 && f.mode & STICKY == 0 {
         return Err(format!(
@@ -91,12 +96,13 @@ pub(crate) fn dir_verdict(
     f: &Facts,
     owner_ok: bool,
     shared_gid: Option<u32>,
+    who: &dyn Fn(u32) -> String,
 ) -> Result<bool, String> {
     if !f.is_dir() {
         return Err("is not a directory".into());
     }
     if !owner_ok {
-        return Err(format!("is owned by uid {}, not root or this user", f.uid));
+        return Err(format!("is owned by {}, not root or this user", who(f.uid)));
     }
     let mode = f.mode & 0o7777;
     if mode & 0o002 != 0 {
@@ -118,7 +124,11 @@ pub(crate) fn dir_verdict(
 
 /// A file found in a verified directory: a regular file with one link
 /// (not a hard link to a file elsewhere), owned as `owner_ok` says.
-pub(crate) fn file_verdict(f: &Facts, owner_ok: bool) -> Result<(), String> {
+pub(crate) fn file_verdict(
+    f: &Facts,
+    owner_ok: bool,
+    who: &dyn Fn(u32) -> String,
+) -> Result<(), String> {
     if !f.is_regular() {
         return Err("is not a regular file".into());
     }
@@ -130,8 +140,8 @@ pub(crate) fn file_verdict(f: &Facts, owner_ok: bool) -> Result<(), String> {
     }
     if !owner_ok {
         return Err(format!(
-            "is owned by uid {}, not root, this user or a member of the directory's group",
-            f.uid
+            "is owned by {}, not root, this user or a member of the directory's group",
+            who(f.uid)
         ));
     }
     Ok(())
@@ -209,6 +219,15 @@ pub(crate) fn escape_control(text: &str) -> String {
         }
     }
     out
+}
+
+/// An owner for a message: `uid 1001 (mallory)`.
+pub(crate) fn owner(uid: u32) -> String {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    match user_name(&passwd, uid) {
+        Some(name) => format!("uid {uid} ({})", escape_control(name)),
+        None => format!("uid {uid}"),
+    }
 }
 
 pub(crate) fn euid() -> u32 {
@@ -360,11 +379,11 @@ impl SharedDir {
         let Some((last, parents)) = names.split_last() else {
             return Err(refused(root, "cannot be a shared directory"));
         };
-        path_verdict(&facts_of(&cur, root)?, euid).map_err(|w| refused(root, w))?;
+        path_verdict(&facts_of(&cur, root)?, euid, &owner).map_err(|w| refused(root, w))?;
         for name in parents {
             at.push(name);
             cur = open_dir_at(&cur, name).map_err(|e| refused(&at, describe(e)))?;
-            path_verdict(&facts_of(&cur, &at)?, euid).map_err(|w| refused(&at, w))?;
+            path_verdict(&facts_of(&cur, &at)?, euid, &owner).map_err(|w| refused(&at, w))?;
         }
         at.push(last);
         let owner_ok = |uid: u32| uid == 0 || uid == euid;
@@ -387,8 +406,8 @@ impl SharedDir {
             (Err(e), _) => return Err(refused(&path, describe(e))),
         };
         let facts = facts_of(&fd, &path)?;
-        let shared =
-            dir_verdict(&facts, owner_ok(facts.uid), shared_gid).map_err(|w| refused(&path, w))?;
+        let shared = dir_verdict(&facts, owner_ok(facts.uid), shared_gid, &owner)
+            .map_err(|w| refused(&path, w))?;
         let (shared_gid, members) = match shared_gid {
             Some(gid) if shared => {
                 let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
@@ -460,7 +479,7 @@ impl SharedDir {
                 format!("cannot be examined: {}", std::io::Error::from(e)),
             )
         })?;
-        file_verdict(&facts, self.owner_ok(facts.uid)).map_err(|w| refused(path, w))
+        file_verdict(&facts, self.owner_ok(facts.uid), &owner).map_err(|w| refused(path, w))
     }
 
     /// Creates `name` exclusively with `mode` (`flags`: how to open it).
@@ -601,7 +620,10 @@ fn make_dir(
     if facts.uid != euid() {
         return Err(refused(
             path,
-            format!("was replaced while being made (owned by uid {})", facts.uid),
+            format!(
+                "was replaced while being made (owned by {})",
+                owner(facts.uid)
+            ),
         ));
     }
     let set = || -> std::io::Result<()> {
@@ -624,6 +646,10 @@ fn make_dir(
 mod tests {
     use super::*;
 
+    fn uid(u: u32) -> String {
+        format!("uid {u}")
+    }
+
     fn dir(uid: u32, gid: u32, perm: u32) -> Facts {
         Facts {
             uid,
@@ -644,48 +670,57 @@ mod tests {
 
     #[test]
     fn directories_on_the_way_are_owned_by_root_or_us_and_not_writable_unless_sticky() {
-        assert!(path_verdict(&dir(0, 0, 0o755), 1000).is_ok());
-        assert!(path_verdict(&dir(1000, 1000, 0o700), 1000).is_ok());
-        assert!(path_verdict(&dir(0, 0, 0o1777), 1000).is_ok(), "/tmp");
-        let other = path_verdict(&dir(1001, 1001, 0o755), 1000).unwrap_err();
+        assert!(path_verdict(&dir(0, 0, 0o755), 1000, &uid).is_ok());
+        assert!(path_verdict(&dir(1000, 1000, 0o700), 1000, &uid).is_ok());
+        assert!(path_verdict(&dir(0, 0, 0o1777), 1000, &uid).is_ok(), "/tmp");
+        let other = path_verdict(&dir(1001, 1001, 0o755), 1000, &uid).unwrap_err();
         assert!(other.contains("uid 1001"), "{other}");
-        let writable = path_verdict(&dir(0, 0, 0o777), 0).unwrap_err();
+        let writable = path_verdict(&dir(0, 0, 0o777), 0, &uid).unwrap_err();
         assert!(writable.contains("not sticky"), "{writable}");
         assert!(
-            path_verdict(&dir(0, 0, 0o775), 0).is_err(),
+            path_verdict(&dir(0, 0, 0o775), 0, &uid).is_err(),
             "group-writable"
         );
-        assert!(path_verdict(&file(0, 1), 0).is_err());
+        assert!(path_verdict(&file(0, 1), 0, &uid).is_err());
     }
 
     #[test]
     fn the_shared_directory_is_never_world_writable_and_group_writable_only_for_docker() {
         let docker = Some(105);
-        assert_eq!(dir_verdict(&dir(0, 0, 0o700), true, docker), Ok(false));
-        assert_eq!(dir_verdict(&dir(0, 105, 0o2770), true, docker), Ok(true));
-        assert_eq!(dir_verdict(&dir(0, 0, 0o755), true, docker), Ok(false));
-        let world = dir_verdict(&dir(0, 0, 0o1777), true, docker).unwrap_err();
+        assert_eq!(
+            dir_verdict(&dir(0, 0, 0o700), true, docker, &uid),
+            Ok(false)
+        );
+        assert_eq!(
+            dir_verdict(&dir(0, 105, 0o2770), true, docker, &uid),
+            Ok(true)
+        );
+        assert_eq!(
+            dir_verdict(&dir(0, 0, 0o755), true, docker, &uid),
+            Ok(false)
+        );
+        let world = dir_verdict(&dir(0, 0, 0o1777), true, docker, &uid).unwrap_err();
         assert!(world.contains("every user"), "{world}");
-        let group = dir_verdict(&dir(0, 100, 0o2770), true, docker).unwrap_err();
+        let group = dir_verdict(&dir(0, 100, 0o2770), true, docker, &uid).unwrap_err();
         assert!(group.contains("not the docker group"), "{group}");
         assert!(
-            dir_verdict(&dir(0, 105, 0o2770), true, None).is_err(),
+            dir_verdict(&dir(0, 105, 0o2770), true, None, &uid).is_err(),
             "no docker group"
         );
-        let owner = dir_verdict(&dir(1001, 1001, 0o700), false, docker).unwrap_err();
+        let owner = dir_verdict(&dir(1001, 1001, 0o700), false, docker, &uid).unwrap_err();
         assert!(owner.contains("uid 1001"), "{owner}");
     }
 
     #[test]
     fn files_are_regular_with_one_link_and_owned_as_expected() {
-        assert!(file_verdict(&file(0, 1), true).is_ok());
+        assert!(file_verdict(&file(0, 1), true, &uid).is_ok());
         assert!(
-            file_verdict(&file(0, 2), true)
+            file_verdict(&file(0, 2), true, &uid)
                 .unwrap_err()
                 .contains("2 links")
         );
         assert!(
-            file_verdict(&file(1001, 1), false)
+            file_verdict(&file(1001, 1), false, &uid)
                 .unwrap_err()
                 .contains("uid 1001")
         );
@@ -693,8 +728,8 @@ mod tests {
             mode: libc::S_IFLNK | 0o777,
             ..file(0, 1)
         };
-        assert!(file_verdict(&link, true).is_err());
-        assert!(file_verdict(&dir(0, 0, 0o700), true).is_err());
+        assert!(file_verdict(&link, true, &uid).is_err());
+        assert!(file_verdict(&dir(0, 0, 0o700), true, &uid).is_err());
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod rollback;
 mod runtimes;
 mod save_faults;
 mod saved_plans;
+mod security;
 mod shell;
 mod systemd;
 mod tripleo;

@@ -340,7 +340,7 @@ pub fn paunch_command() -> Command {
 /// Runs the paunch binary with extra environment.
 pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
     let mut cmd = paunch_command();
-    // Lock files of test runs stay out of /run/lock/paunch.
+    // Lock files of test runs stay out of /run/paunch.
     cmd.args(args).env(
         "PAUNCH_LOCK_DIR",
         std::env::temp_dir().join("paunch-test-locks"),
