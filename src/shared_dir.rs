@@ -293,6 +293,14 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::NOFOLLOW)
     .union(OFlags::CLOEXEC);
 
+/// The directories on the way are only walked through (`O_PATH`: a
+/// directory this user may search but not list, as a `0711` home, is
+/// still a step; `fstat` and `openat` work on such a descriptor).
+const WALK_FLAGS: OFlags = OFlags::PATH
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
 /// `O_NONBLOCK`: a FIFO planted in the place of a file does not hang the
 /// open; `O_NOCTTY`: a terminal device does not become ours.
 const FILE_FLAGS: OFlags = OFlags::NOFOLLOW
@@ -303,8 +311,8 @@ const FILE_FLAGS: OFlags = OFlags::NOFOLLOW
 /// Opens the directory `name` in `parent`, following no link: a link
 /// there is `ELOOP` (Linux says `ENOTDIR` for a link with `O_DIRECTORY`;
 /// looked at again only to say which).
-fn open_dir_at(parent: &OwnedFd, name: &OsStr) -> Result<OwnedFd, Errno> {
-    rustix::fs::openat(parent, name, DIR_FLAGS, Mode::empty()).map_err(|e| {
+fn open_dir_at(parent: &OwnedFd, name: &OsStr, flags: OFlags) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(parent, name, flags, Mode::empty()).map_err(|e| {
         let is_link = || {
             rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW)
                 .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK)
@@ -374,7 +382,7 @@ impl SharedDir {
         let euid = euid();
         let root = Path::new("/");
         let mut at = PathBuf::from("/");
-        let mut cur: OwnedFd = rustix::fs::openat(rustix::fs::CWD, root, DIR_FLAGS, Mode::empty())
+        let mut cur: OwnedFd = rustix::fs::openat(rustix::fs::CWD, root, WALK_FLAGS, Mode::empty())
             .map_err(|e| refused(root, describe(e)))?;
         let Some((last, parents)) = names.split_last() else {
             return Err(refused(root, "cannot be a shared directory"));
@@ -382,7 +390,7 @@ impl SharedDir {
         path_verdict(&facts_of(&cur, root)?, euid, &owner).map_err(|w| refused(root, w))?;
         for name in parents {
             at.push(name);
-            cur = open_dir_at(&cur, name).map_err(|e| refused(&at, describe(e)))?;
+            cur = open_dir_at(&cur, name, WALK_FLAGS).map_err(|e| refused(&at, describe(e)))?;
             path_verdict(&facts_of(&cur, &at)?, euid, &owner).map_err(|w| refused(&at, w))?;
         }
         at.push(last);
@@ -400,7 +408,7 @@ impl SharedDir {
         shared_gid: Option<u32>,
         owner_ok: &dyn Fn(u32) -> bool,
     ) -> Result<SharedDir, Refused> {
-        let fd = match (open_dir_at(parent, name), create) {
+        let fd = match (open_dir_at(parent, name, DIR_FLAGS), create) {
             (Ok(fd), _) => fd,
             (Err(Errno::NOENT), Some(create)) => make_dir(parent, name, &path, create)?,
             (Err(e), _) => return Err(refused(&path, describe(e))),
@@ -502,16 +510,18 @@ impl SharedDir {
         let path = self.path.join(name);
         // A file removed between the two opens is created on the next try.
         for _ in 0..3 {
-            match self.create(name, OFlags::RDWR, mode) {
+            let denied = match self.create(name, OFlags::RDWR, mode) {
                 Ok(file) => return Ok(file),
-                Err(Errno::EXIST | Errno::ACCESS) => {}
+                Err(Errno::EXIST) => false,
+                // Not this user's to create in: it may still open one.
+                Err(Errno::ACCESS) => true,
                 Err(e) => {
                     return Err(refused(
                         &path,
                         format!("cannot be created: {}", std::io::Error::from(e)),
                     ));
                 }
-            }
+            };
             let opened = match rustix::fs::openat(
                 &self.fd,
                 name,
@@ -529,7 +539,13 @@ impl SharedDir {
                     self.check_file(&file, &path)?;
                     return Ok(file);
                 }
-                Err(Errno::NOENT) => continue,
+                Err(Errno::NOENT) if !denied => continue,
+                Err(Errno::NOENT) => {
+                    return Err(refused(
+                        &path,
+                        "cannot be created by this user (permission denied)",
+                    ));
+                }
                 Err(e) => return Err(refused(&path, describe(e))),
             }
         }
@@ -603,7 +619,7 @@ fn make_dir(
     match rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o700)) {
         Ok(()) => {}
         Err(Errno::EXIST) => {
-            return open_dir_at(parent, name).map_err(|e| refused(path, describe(e)));
+            return open_dir_at(parent, name, DIR_FLAGS).map_err(|e| refused(path, describe(e)));
         }
         Err(e) => {
             return Err(refused(
@@ -615,7 +631,7 @@ fn make_dir(
             ));
         }
     }
-    let fd = open_dir_at(parent, name).map_err(|e| refused(path, describe(e)))?;
+    let fd = open_dir_at(parent, name, DIR_FLAGS).map_err(|e| refused(path, describe(e)))?;
     let facts = facts_of(&fd, path)?;
     if facts.uid != euid() {
         return Err(refused(

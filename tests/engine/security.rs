@@ -227,7 +227,7 @@ fn paunch_entries_in_tmp() -> Vec<String> {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("paunch") && !n.starts_with("paunch-test"))
+        .filter(|n| n.starts_with("paunch") && !n.starts_with("paunch-test-"))
         .collect();
     names.sort();
     names
