@@ -47,6 +47,8 @@ pub mod pull;
 pub mod pyjson;
 pub mod render;
 pub mod runtime;
+// The one place that touches directories other users reach (locks, caches).
+pub(crate) mod shared_dir;
 pub mod systemd;
 pub mod value;
 pub mod yaml;

@@ -27,7 +27,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     ),
     (
         6,
-        "another paunch run holds the lock and --lock-timeout expired",
+        "another paunch run holds the lock and --lock-timeout expired, or the lock directory cannot be used safely; nothing was touched",
     ),
     (
         130,

@@ -6,9 +6,9 @@
 //! `DOCKER_HOST`).
 
 use crate::support::registry::free_port;
-use crate::support::user::DockerUser;
+use crate::support::user::{DockerUser, docker_gid};
 use crate::support::*;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
@@ -19,7 +19,7 @@ struct LockFiles(String);
 impl Drop for LockFiles {
     fn drop(&mut self) {
         let suffix = format!("-{}.lock", self.0);
-        for e in std::fs::read_dir("/run/lock/paunch")
+        for e in std::fs::read_dir("/run/paunch")
             .into_iter()
             .flatten()
             .flatten()
@@ -115,6 +115,19 @@ fn a_docker_group_user_waits_for_roots_apply() {
         ]
     };
     let holder = hold(&s, &file, None);
+    // What they share is root's and the docker group's, nobody else's.
+    let docker = docker_gid().expect("a docker group (the user is in it)");
+    let dir = std::fs::metadata("/run/paunch").unwrap();
+    assert_eq!((dir.uid(), dir.gid()), (0, docker));
+    assert_eq!(dir.mode() & 0o7777, 0o2770);
+    let suffix = format!("-{}.lock", s.managed_by);
+    let lock = std::fs::read_dir("/run/paunch")
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(&suffix))
+        .expect("the holder's lock file");
+    let lock = lock.metadata().unwrap();
+    assert_eq!((lock.gid(), lock.mode() & 0o7777), (docker, 0o660));
     refused(&user.paunch(s.dir.path(), &args("1")), &holder);
     let started = Instant::now();
     let waited = user.paunch(s.dir.path(), &args("60"));

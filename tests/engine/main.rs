@@ -25,6 +25,7 @@ mod runtimes;
 mod save_faults;
 mod saved_plans;
 mod secrets;
+mod security;
 mod shell;
 mod systemd;
 mod tripleo;

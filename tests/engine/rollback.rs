@@ -264,10 +264,7 @@ fn sigterm_during_a_rollback_finishes_the_step_in_flight() {
             "--managed-by",
             &s.managed_by,
         ])
-        .env(
-            "PAUNCH_LOCK_DIR",
-            std::env::temp_dir().join("paunch-test-locks"),
-        )
+        .env("PAUNCH_LOCK_DIR", test_lock_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

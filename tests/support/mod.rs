@@ -337,14 +337,18 @@ pub fn paunch_command() -> Command {
     cmd
 }
 
+/// The lock directory of the tests' paunch runs: in the build's own
+/// temporary directory, not a fixed name in `/tmp`, which paunch refuses
+/// once another user (or an older paunch) has made it world-writable.
+pub fn test_lock_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("paunch-test-locks")
+}
+
 /// Runs the paunch binary with extra environment.
 pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
     let mut cmd = paunch_command();
-    // Lock files of test runs stay out of /run/lock/paunch.
-    cmd.args(args).env(
-        "PAUNCH_LOCK_DIR",
-        std::env::temp_dir().join("paunch-test-locks"),
-    );
+    // Lock files of test runs stay out of /run/paunch.
+    cmd.args(args).env("PAUNCH_LOCK_DIR", test_lock_dir());
     for (k, v) in env {
         cmd.env(k, v);
     }

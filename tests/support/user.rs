@@ -1,6 +1,8 @@
-//! A member of the docker group, to run paunch as a user other than root
-//! (`su`). Made when the first test needs it and removed (with what its
-//! runs left in the shared lock directory) when the last one is done.
+//! Users other than root, acted as with `su`: a member of the docker
+//! group, to run paunch as one, and an outsider (in no group of note), to
+//! attack what root's paunch does. Each is made when the first test needs
+//! it and removed when the last one is done (on a failure too: the value
+//! is dropped as the test unwinds).
 
 use super::Run;
 use std::process::Command;
@@ -13,37 +15,74 @@ static USERS: Mutex<(usize, bool)> = Mutex::new((0, false));
 
 pub struct DockerUser;
 
+/// Makes `user` (in `groups`, if any) unless it exists, counting the
+/// tests using it in `users`.
+fn add_user(users: &Mutex<(usize, bool)>, user: &str, groups: &[&str]) {
+    let mut users = users.lock().unwrap_or_else(|e| e.into_inner());
+    if users.0 == 0 {
+        let exists = Command::new("id")
+            .arg(user)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        if !exists {
+            let mut cmd = Command::new("useradd");
+            cmd.args(["--no-create-home", "--shell", "/bin/sh"]);
+            if !groups.is_empty() {
+                cmd.args(["--groups", &groups.join(",")]);
+            }
+            let out = cmd.arg(user).output().expect("useradd runs");
+            assert!(
+                out.status.success(),
+                "useradd: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        users.1 = !exists;
+    }
+    users.0 += 1;
+}
+
+/// One test fewer uses `user`; the last one removes it if this process
+/// made it (and calls `before` first).
+fn remove_user(users: &Mutex<(usize, bool)>, user: &str, before: impl FnOnce()) {
+    let mut users = users.lock().unwrap_or_else(|e| e.into_inner());
+    users.0 -= 1;
+    if users.0 > 0 {
+        return;
+    }
+    before();
+    if users.1 {
+        let _ = Command::new("userdel").arg(user).output();
+    }
+}
+
+fn uid_of(user: &str) -> Option<u32> {
+    let out = Command::new("id").args(["-u", user]).output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Runs `line` with `sh -c` as `user`, with no PAUNCH_LOCK_DIR.
+fn su(user: &str, line: &str) -> Command {
+    let mut cmd = Command::new("su");
+    cmd.args(["-s", "/bin/sh", user, "-c", line])
+        .env_remove("PAUNCH_LOCK_DIR");
+    cmd
+}
+
+fn run(mut cmd: Command) -> Run {
+    let out = cmd.output().expect("su runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 impl DockerUser {
     pub fn new() -> DockerUser {
-        let mut users = USERS.lock().unwrap_or_else(|e| e.into_inner());
-        if users.0 == 0 {
-            let exists = Command::new("id")
-                .arg(USER)
-                .output()
-                .unwrap()
-                .status
-                .success();
-            if !exists {
-                let out = Command::new("useradd")
-                    .args([
-                        "--no-create-home",
-                        "--groups",
-                        "docker",
-                        "--shell",
-                        "/bin/sh",
-                        USER,
-                    ])
-                    .output()
-                    .expect("useradd runs");
-                assert!(
-                    out.status.success(),
-                    "useradd: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            users.1 = !exists;
-        }
-        users.0 += 1;
+        add_user(&USERS, USER, &["docker"]);
         DockerUser
     }
 
@@ -53,43 +92,67 @@ impl DockerUser {
         for a in args {
             line.push_str(&format!(" '{a}'"));
         }
-        let out = Command::new("su")
-            .args(["-s", "/bin/sh", USER, "-c", &line])
-            .env_remove("PAUNCH_LOCK_DIR")
-            .output()
-            .expect("su runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        run(su(USER, &line))
     }
 }
 
 impl Drop for DockerUser {
     fn drop(&mut self) {
-        let mut users = USERS.lock().unwrap_or_else(|e| e.into_inner());
-        users.0 -= 1;
-        if users.0 > 0 {
-            return;
-        }
-        // What its runs left in the shared lock directory: the engine
-        // identity they remembered.
-        let uid = Command::new("id").args(["-u", USER]).output().unwrap();
-        let uid: Option<u32> = String::from_utf8_lossy(&uid.stdout).trim().parse().ok();
-        let engines = std::fs::read_dir("/run/lock/paunch/engines")
-            .into_iter()
-            .flatten();
-        for e in engines.flatten() {
-            let owner = e
-                .metadata()
-                .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
-            if owner.ok() == uid {
-                let _ = std::fs::remove_file(e.path());
+        remove_user(&USERS, USER, || {
+            // What its runs left in the shared lock directory: the engine
+            // identity they remembered.
+            let uid = uid_of(USER);
+            let engines = std::fs::read_dir("/run/paunch/engines")
+                .into_iter()
+                .flatten();
+            for e in engines.flatten() {
+                let owner = e
+                    .metadata()
+                    .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+                if owner.ok() == uid {
+                    let _ = std::fs::remove_file(e.path());
+                }
             }
-        }
-        if users.1 {
-            let _ = Command::new("userdel").arg(USER).output();
-        }
+        });
+    }
+}
+
+/// The docker group's gid, if this host has one.
+pub fn docker_gid() -> Option<u32> {
+    let group = std::fs::read_to_string("/etc/group").ok()?;
+    group
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.first() == Some(&"docker"))
+        .and_then(|f| f.get(2)?.parse().ok())
+}
+
+pub const OUTSIDER: &str = "paunch-test-outsider";
+
+static OUTSIDERS: Mutex<(usize, bool)> = Mutex::new((0, false));
+
+/// A local user in no group of note (not docker's): what root's paunch
+/// does must give it nothing. Tests aim it only at decoys they made.
+pub struct Outsider;
+
+impl Outsider {
+    pub fn new() -> Outsider {
+        add_user(&OUTSIDERS, OUTSIDER, &[]);
+        Outsider
+    }
+
+    pub fn uid(&self) -> u32 {
+        uid_of(OUTSIDER).expect("the outsider exists")
+    }
+
+    /// Runs `line` with `sh -c` as the outsider.
+    pub fn sh(&self, line: &str) -> Run {
+        run(su(OUTSIDER, line))
+    }
+}
+
+impl Drop for Outsider {
+    fn drop(&mut self) {
+        remove_user(&OUTSIDERS, OUTSIDER, || {});
     }
 }
