@@ -709,15 +709,7 @@ impl Run<'_> {
         let mut pending: Vec<(&Step, String)> = group
             .iter()
             .filter(|s| self.outcome(s.id).is_some_and(|o| o.is_done()))
-            .filter_map(|s| match &s.action {
-                Action::Create { create, .. } | Action::Replace { create, .. } if create.detach => {
-                    Some((*s, create.name.clone()))
-                }
-                Action::Start { container, .. } | Action::Units { container, .. } => {
-                    Some((*s, container.name.clone()))
-                }
-                _ => None,
-            })
+            .filter_map(|s| waited_name(s).map(|n| (*s, n.to_string())))
             .collect();
         // The run each container was first seen in: ready means it kept
         // running in that run. A container made by this apply has had no
@@ -1373,7 +1365,13 @@ fn waited_for(step: &Step) -> bool {
 /// [`Run::wait`] looks at).
 fn waited_name(step: &Step) -> Option<&str> {
     match &step.action {
-        Action::Create { create, .. } | Action::Replace { create, .. } if create.detach => {
+        // Started by its create (`run`) or its units; a rollback's `create`
+        // of a container that was not running is not waited for.
+        Action::Create { create, .. } | Action::Replace { create, .. }
+            if create.detach
+                && (create.argv.first().is_some_and(|a| a == "run")
+                    || !create.units.is_empty()) =>
+        {
             Some(&create.name)
         }
         Action::Start { container, .. } | Action::Units { container, .. } => Some(&container.name),

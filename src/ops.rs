@@ -338,9 +338,22 @@ fn locked(
 }
 
 /// Plans the rollback of a failed apply against what is there now, and
-/// executes it without waiting (what comes back is what was there).
+/// executes it, waiting (`--rollback` implies `--wait`) for what it
+/// brings back running: a rollback that leaves a restored container not
+/// ready is reported as partly rolled back.
 fn rollback(engine: &Engine, failed: &Plan, report: &Report, opts: &Options) -> Result<RolledBack> {
-    let now = engine.observe(&failed.managed_by, &[])?;
+    // The references the old containers were made from: one that still
+    // names the image a container ran is what it is restored from.
+    let mut images: Vec<String> = failed
+        .depends_on
+        .containers
+        .iter()
+        .map(|c| c.image.clone())
+        .filter(|i| !i.is_empty())
+        .collect();
+    images.sort();
+    images.dedup();
+    let now = engine.observe(&failed.managed_by, &images)?;
     let ran: Vec<usize> = report
         .outcomes
         .iter()
@@ -348,11 +361,7 @@ fn rollback(engine: &Engine, failed: &Plan, report: &Report, opts: &Options) -> 
         .map(|(id, _)| *id)
         .collect();
     let plan = plan::plan_rollback(failed, &now, &ran);
-    let execute = ExecuteOptions {
-        wait: None,
-        ..opts.execute.clone()
-    };
-    let report = execute::execute(&plan, engine, &execute, opts.progress);
+    let report = execute::execute(&plan, engine, &opts.execute, opts.progress);
     Ok(RolledBack { plan, report })
 }
 

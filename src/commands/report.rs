@@ -147,7 +147,11 @@ pub fn rollback_summary(
             paunch::render::text::note_text(n, &r.plan.managed_by)
         ));
     }
-    out.push_str("The configuration is unchanged: the next plan shows the same change again.\n");
+    if r.report.success() {
+        out.push_str(
+            "The configuration is unchanged: the next plan shows the same change again.\n",
+        );
+    }
     out
 }
 

@@ -134,6 +134,13 @@ impl<'a> Rollback<'a> {
             let Some(c) = self.made(&create.name) else {
                 continue;
             };
+            if ran_to_completion(create, c) {
+                self.notes.push(Note::NotRolledBack {
+                    step: step.describe(),
+                    why: COMPLETED.into(),
+                });
+                continue;
+            }
             let id = self.push(
                 Phase::Delete,
                 Action::Delete {
@@ -209,6 +216,17 @@ impl<'a> Rollback<'a> {
             let Some(c) = self.before.get(old.id.as_str()).copied() else {
                 continue;
             };
+            if let Action::Replace { create, .. } = &step.action
+                && self
+                    .made(&create.name)
+                    .is_some_and(|m| ran_to_completion(create, m))
+            {
+                self.notes.push(Note::NotRolledBack {
+                    step: step.describe(),
+                    why: COMPLETED.into(),
+                });
+                continue;
+            }
             if self.now.containers.iter().any(|n| n.id == c.id) {
                 // Still there: the step failed before removing it.
                 continue;
@@ -246,10 +264,17 @@ impl<'a> Rollback<'a> {
             let name = self.book.choose(c.config_id(), &c.name);
             self.book.take(&name, &c.id);
             let mut after: Vec<usize> = self.freed_by.get(&name).copied().into_iter().collect();
-            let image = if c.image_id.is_empty() {
-                c.image.as_str()
-            } else {
-                c.image_id.as_str()
+            // By ID (its tag may name the new image now), but by its own
+            // reference while that still names the same image, so `list`
+            // and `ps` show what the configuration says.
+            let same = |id: &str| {
+                id.strip_prefix("sha256:").unwrap_or(id)
+                    == c.image_id.strip_prefix("sha256:").unwrap_or(&c.image_id)
+            };
+            let image = match self.now.images.get(&c.image) {
+                _ if c.image_id.is_empty() => c.image.as_str(),
+                Some(Some(id)) if !c.image.is_empty() && same(id) => c.image.as_str(),
+                _ => c.image_id.as_str(),
             };
             let start = matches!(
                 c.status(),
@@ -403,6 +428,17 @@ impl<'a> Rollback<'a> {
             });
         }
     }
+}
+
+/// Why a blocking container that ran to completion stays.
+const COMPLETED: &str = "a blocking container that ran to completion cannot be undone (a migration stays migrated); it is kept, so the next apply does not run it again";
+
+/// Whether `c`, made by `create`, is a blocking (`detach: false`)
+/// container that exited with one of its `exit_codes`.
+fn ran_to_completion(create: &Create, c: &Container) -> bool {
+    !create.detach
+        && matches!(c.status(), State::Exited)
+        && create.exit_codes.contains(&c.exit_code)
 }
 
 /// The entry a container was created from, read back from its

@@ -376,3 +376,88 @@ fn a_rollback_replaces_what_joins_what_it_restores() {
         again.stdout
     );
 }
+
+/// A blocking job that ran to completion stays (what it did cannot be
+/// undone, and removing it would make the next apply run it again), and a
+/// restored container runs from its own image reference while that still
+/// names its image, so `list` and `ps` show what the configuration says.
+#[test]
+fn a_rollback_keeps_a_completed_job_and_restores_by_reference() {
+    let s = Scope::new("rollback-job");
+    let web = |cmd: &str| {
+        format!(
+            "{{p}}web:\n  image: {IMAGE}\n  command: {cmd}\n  stop_grace_period: 0\n  start_order: 1\n"
+        )
+    };
+    let v1 = s.config("v1.yml", &web("sleep 3600"));
+    s.apply(&v1, "c1").ok();
+    let job = format!(
+        "{{p}}migrate:\n  image: {IMAGE}\n  command: [sh, -c, 'echo migrated']\n  detach: false\n"
+    );
+    let v2 = s.config("v2.yml", &(job + &web("[sh, -c, 'exit 3']")));
+    let f2 = v2.to_str().unwrap();
+    let run = s
+        .paunch(&["apply", "--file", f2, "--config-id", "c1", "--rollback"])
+        .code(1);
+    assert!(
+        exists(&s.name("migrate")),
+        "the completed job was removed:\n{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("ran to completion"), "{}", run.stdout);
+    let image = inspect(&s.name("web"))["Config"]["Image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(image.ends_with(IMAGE), "restored from {image}, not {IMAGE}");
+    assert!(running(&s.name("web")));
+}
+
+/// `--rollback` waits for what it restores: a restored container that
+/// does not come up makes the host partly rolled back, not "rolled back".
+#[test]
+fn a_rollback_waits_for_what_it_restores() {
+    let summary: serde_json::Value = restored_but_down("rollback-wait-json", true)
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "summary")
+        .expect("a summary event");
+    assert_eq!(summary["rollback"]["success"], false, "{summary}");
+    let text = restored_but_down("rollback-wait-text", false).stdout;
+    assert!(text.contains("partly rolled back"), "{text}");
+    assert!(
+        !text.contains("the next plan shows the same change again"),
+        "{text}"
+    );
+}
+
+/// A failed apply whose rollback restores a container that then exits
+/// (the flag file it needs is gone by then).
+fn restored_but_down(test: &str, json: bool) -> Run {
+    let s = Scope::new(test);
+    let flag = s.dir.path().join("h");
+    std::fs::create_dir_all(&flag).unwrap();
+    std::fs::write(flag.join("flag"), "").unwrap();
+    let web = |cmd: &str| {
+        format!(
+            "{{p}}web:\n  image: {IMAGE}\n  command: {cmd}\n  stop_grace_period: 0\n  volumes: ['{}:/h']\n",
+            flag.display()
+        )
+    };
+    let v1 = s.config(
+        "v1.yml",
+        &web("[sh, -c, 'test -f /h/flag && exec sleep 3600']"),
+    );
+    let f1 = v1.to_str().unwrap();
+    s.paunch(&["apply", "--file", f1, "--config-id", "c1", "--wait"])
+        .ok();
+    std::fs::remove_file(flag.join("flag")).unwrap();
+    let v2 = s.config("v2.yml", &web("[sh, -c, 'exit 3']"));
+    let f2 = v2.to_str().unwrap();
+    let mut args = vec!["apply", "--file", f2, "--config-id", "c1", "--rollback"];
+    if json {
+        args.extend(["--format", "json"]);
+    }
+    s.paunch(&args).code(1)
+}
