@@ -54,7 +54,11 @@ pub fn reason_text(r: &Reason) -> String {
             } else {
                 format!(" since {since}")
             };
-            format!("{state} ({exit_code}){since}, its configuration unchanged")
+            // A container stopped on purpose is started too: say how to
+            // keep one stopped.
+            format!(
+                "{state} ({exit_code}){since}, its configuration unchanged: apply starts it (to keep it stopped, remove its entry)"
+            )
         }
         Reason::RollBack { step } => format!("rolls back the failed apply's \"{step}\""),
         Reason::UnitsMissing { files } => format!("systemd units missing: {}", files.join(", ")),
