@@ -242,7 +242,9 @@ pub struct ApplyArgs {
     /// skipped.
     #[arg(long)]
     pub wait: bool,
-    /// How long --wait may take in all (implies --wait).
+    /// How long waiting for readiness may take in all, summed over the
+    /// groups (default 300); the time a blocking job runs does not count.
+    /// Giving it turns --wait on.
     #[arg(long, value_name = "SECONDS")]
     pub wait_timeout: Option<u64>,
     /// When the apply fails (implies --wait): bring back what it replaced

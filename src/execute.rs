@@ -244,7 +244,6 @@ impl Report {
 }
 
 struct Run<'a> {
-    started: Instant,
     plan: &'a Plan,
     engine: &'a dyn Runner,
     opts: &'a ExecuteOptions,
@@ -258,6 +257,9 @@ struct Run<'a> {
     /// for; reported once, when the wait has its verdict (one line, one
     /// JSON event per step).
     held: Mutex<BTreeMap<usize, Outcome>>,
+    /// With `--wait`: the time spent waiting for readiness so far, which
+    /// `--wait-timeout` bounds.
+    waited: Mutex<Duration>,
 }
 
 /// Runs a plan: the only code that changes anything. Steps run in the
@@ -275,7 +277,6 @@ pub fn execute(
     progress.planned(plan);
     let started = Instant::now();
     let run = Run {
-        started,
         plan,
         engine,
         opts,
@@ -284,6 +285,7 @@ pub fn execute(
         ready: Mutex::new(Vec::new()),
         gone: Mutex::new(None),
         held: Mutex::new(BTreeMap::new()),
+        waited: Mutex::new(Duration::ZERO),
     };
     run.all();
     run.release_held(None);
@@ -729,7 +731,11 @@ impl Run<'_> {
             .collect();
         let began = Instant::now();
         let settled = began + w.settle;
-        let deadline = self.started + w.timeout;
+        // --wait-timeout bounds waiting for readiness, summed over the
+        // groups: not the time creating, nor a blocking job's run (a job
+        // is not waited for to become ready; --step-timeout bounds it).
+        let spent = self.waited.lock().map(|w| *w).unwrap_or_default();
+        let deadline = began + w.timeout.saturating_sub(spent);
         let runtime = self.plan.runtime;
         let mut failed = Vec::new();
         // Podman health checks this paunch runs itself: when each last ran.
@@ -867,6 +873,9 @@ impl Run<'_> {
             if !pending.is_empty() {
                 std::thread::sleep(w.poll);
             }
+        }
+        if let Ok(mut w) = self.waited.lock() {
+            *w += began.elapsed();
         }
         (!failed.is_empty()).then(|| failed.join(", "))
     }

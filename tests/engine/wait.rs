@@ -249,3 +249,40 @@ fn a_waited_step_is_one_event() {
             .contains("ready (running)")
     );
 }
+
+/// --wait-timeout bounds waiting for readiness, not a blocking job's run:
+/// a job longer than the timeout, then a service that comes up at once.
+#[test]
+fn a_long_job_does_not_spend_the_wait_timeout() {
+    let s = Scope::new("wait-long-job");
+    let file = s.config(
+        "j.yml",
+        &format!(
+            "{{p}}job:
+  image: {IMAGE}
+  command: [sleep, '4']
+  detach: false
+{{p}}svc:
+  image: {IMAGE}
+  command: sleep 3600
+  stop_grace_period: 0
+  start_order: 1
+"
+        ),
+    );
+    let f = file.to_str().unwrap();
+    let out = s
+        .paunch(&[
+            "apply",
+            "--file",
+            f,
+            "--config-id",
+            "c1",
+            "--wait",
+            "--wait-timeout",
+            "3",
+        ])
+        .ok();
+    assert!(out.stdout.contains("Ready:"), "{}", out.stdout);
+    assert!(running(&s.name("svc")));
+}
