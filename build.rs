@@ -22,7 +22,11 @@ fn main() {
     };
     println!("cargo:rustc-env=PAUNCH_VERSION={full}");
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
+    // Only if it exists: cargo runs a script whose watched file is
+    // missing on every build, and rebuilds the crate each time.
+    if dir.join(".cargo_vcs_info.json").exists() {
+        println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
+    }
 }
 
 /// Runs git in `dir`; its trimmed stdout, if it succeeded. Without optional
