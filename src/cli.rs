@@ -16,7 +16,8 @@ never touched. Its only state is four labels on each container.";
 #[derive(Debug, Parser)]
 #[command(
     name = "paunch",
-    version,
+    // The version and the commit it was built from (build.rs).
+    version = env!("PAUNCH_VERSION"),
     about = "Launch and manage containers on one host from YAML configuration",
     long_about = ABOUT,
     after_help = "Run `paunch help <command>` for examples.",
@@ -137,6 +138,15 @@ exit 3, with --strict). See docs/kubernetes.md.")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Write the man pages, paunch.1 and paunch-COMMAND.1 for each
+    /// command, into DIR (for packaging: scripts/package). Hidden: an
+    /// operator reads the pages, not this.
+    #[command(hide = true)]
+    GenerateMan {
+        /// Where the pages go (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 

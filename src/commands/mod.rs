@@ -8,6 +8,7 @@ mod debug;
 pub mod exit;
 mod export;
 mod list;
+mod man;
 mod plan;
 mod report;
 mod validate;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Export(a) => export::run(a),
         Command::Schema => validate::schema(),
         Command::Completions { shell } => validate::completions(shell),
+        Command::GenerateMan { dir } => man::generate(&dir),
     }
 }
 

@@ -14,6 +14,7 @@ mod compat;
 mod daemon_death;
 mod engine_calls;
 mod engine_lock;
+mod examples;
 mod faults;
 mod health;
 mod kube;
