@@ -20,7 +20,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PAUNCH = os.path.join(ROOT, "target/release/paunch")
+PAUNCH = os.environ.get("PAUNCH_BIN") or os.path.join(ROOT, "target/release/paunch")
 ORIGINAL = os.environ.get("PAUNCH_ORIGINAL")
 IMAGE = "paunch-examples/busybox:1"
 ROUNDS = int(os.environ.get("ROUNDS", "5"))

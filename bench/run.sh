@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/engine-up
 scripts/busybox-image paunch-examples/busybox:1
-cargo build --release --quiet
+# Wherever cargo puts it (CARGO_TARGET_DIR is honoured).
+PAUNCH_BIN=$(scripts/paunch-bin --quiet)
+export PAUNCH_BIN
 venv=target/bench/paunch-4.5.1-venv
 if [ ! -x "$venv/bin/paunch" ]; then
   python3 -m venv "$venv" && "$venv/bin/pip" install --quiet paunch==4.5.1 \
