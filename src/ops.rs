@@ -204,7 +204,7 @@ pub fn check_fresh(engine: &Engine, plan: &Plan) -> Result<()> {
     let mut observed: Observed = engine.observe(&plan.managed_by, &images)?;
     observed.units = observe_units(plan.systemd.as_ref())?;
     let now = plan::dependencies_now(plan, &observed);
-    let changes: Vec<Change> = plan::changes(&plan.depends_on, &now);
+    let changes: Vec<Change> = plan::changes(plan, &now);
     if changes.is_empty() {
         return Ok(());
     }

@@ -98,6 +98,15 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
     // 1. Images; 2. deletions among this config ID's containers; 3. renames,
     // across every config ID of this managed-by name; 4. start_order groups.
     b.pulls(&images);
+    // The names its joins and execs resolve: the containers answering to
+    // them decide its steps (which container a join or an exec reaches,
+    // and whether a kept container joined another one than that).
+    for e in &config.entries {
+        let wanted = entry_joins(e).into_iter().map(|(_, x)| x);
+        let target = (e.action() == EntryAction::Exec).then(|| e.exec_target().unwrap_or_default());
+        let names = wanted.chain(target).filter(|x| !x.is_empty());
+        b.used_names.extend(names.map(str::to_string));
+    }
     let keepers = b.deletions(config, opts);
     b.renames();
     b.groups(config, &keepers, opts);
@@ -765,13 +774,11 @@ impl<'a> Builder<'a> {
                 todo = blocked;
                 continue;
             }
-            // Nothing more moves by itself: break one cycle, if there is one.
-            let waiting: HashSet<&str> = blocked.iter().map(|c| c.id.as_str()).collect();
-            let in_cycle = blocked.iter().position(|c| {
-                self.book
-                    .holder(c.desired_name())
-                    .is_some_and(|h| waiting.contains(h))
-            });
+            // Nothing more moves by itself: break one cycle, if there is
+            // one. Only a container on the cycle moves aside: one waiting
+            // for a cycle's member, or for a container that waits on a
+            // holder that never moves, would move aside again and again.
+            let in_cycle = blocked.iter().position(|c| self.closes_cycle(c, &blocked));
             match in_cycle {
                 Some(i) => {
                     let c = blocked[i];
@@ -791,6 +798,29 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+    }
+
+    /// Whether following who holds each desired name, from `c` through
+    /// the `blocked` containers, comes back to `c`.
+    fn closes_cycle(&self, c: &Container, blocked: &[&Container]) -> bool {
+        let by_id: HashMap<&str, &Container> =
+            blocked.iter().map(|b| (b.id.as_str(), *b)).collect();
+        let mut at = c;
+        // Each step lands on another blocked container: at most as many
+        // steps as there are of them.
+        for _ in 0..blocked.len() {
+            let Some(holder) = self.book.holder(at.desired_name()) else {
+                return false;
+            };
+            if holder == c.id {
+                return true;
+            }
+            match by_id.get(holder) {
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// A rename step from the container's current name to `to`.
@@ -1258,7 +1288,7 @@ impl<'a> Builder<'a> {
         config_ids: Vec<String>,
         images: BTreeMap<String, Option<String>>,
     ) -> Plan {
-        let names = self
+        let names: BTreeMap<String, Option<String>> = self
             .used_names
             .iter()
             .map(|n| {
@@ -1268,17 +1298,27 @@ impl<'a> Builder<'a> {
                 )
             })
             .collect();
+        // Only the containers that can change this plan's steps
+        // (README, "Plans"): others' runs and arrivals leave it fresh.
+        let scope = super::staleness::Scope::new(operation, &opts.config_id, &config_ids, &names);
+        let containers: Vec<Container> = self
+            .observed
+            .containers
+            .iter()
+            .filter(|c| scope.includes(c))
+            .cloned()
+            .collect();
         let units = match &self.systemd {
             Some(sd) => super::staleness::units_of(
                 &self.observed.units,
                 &sd.prefix,
-                &self.observed.containers,
+                &containers,
                 self.used_names.iter().map(String::as_str),
             ),
             None => BTreeMap::new(),
         };
         let depends_on = Dependencies {
-            containers: self.observed.containers.clone(),
+            containers,
             images,
             names,
             units,
