@@ -17,6 +17,7 @@ mod engine_lock;
 mod faults;
 mod health;
 mod kube;
+mod pipelines;
 mod real_hosts;
 mod registry;
 mod restarts;
