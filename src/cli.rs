@@ -238,8 +238,9 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub target: Target,
     /// Execute exactly this saved plan (from `paunch plan --out`), after
-    /// checking that the world it depends on has not changed.
-    #[arg(long, value_name = "PLAN", conflicts_with_all = ["file", "config_id", "labels", "systemd"])]
+    /// checking that the world it depends on has not changed; `-` reads
+    /// it from stdin.
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["file", "config_id", "labels", "unknown_keys", "systemd", "systemd_dir", "systemd_prefix"])]
     pub plan: Option<PathBuf>,
     /// text for people; json for machines: JSON lines, the plan, each step
     /// as it ends, then the summary (human progress off).
@@ -328,7 +329,7 @@ pub struct PlanPulling {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// A plan saved with `paunch plan --out`.
+    /// A plan saved with `paunch plan --out`; `-` reads it from stdin.
     pub plan: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,

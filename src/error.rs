@@ -75,6 +75,7 @@ pub struct Error {
     message: String,
     hint: Option<String>,
     diagnostics: Vec<Diagnostic>,
+    changes: Vec<serde_json::Value>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -86,6 +87,7 @@ impl Error {
             message: message.into(),
             hint: None,
             diagnostics: Vec::new(),
+            changes: Vec::new(),
             source: None,
         }
     }
@@ -103,6 +105,7 @@ impl Error {
             message,
             hint: None,
             diagnostics,
+            changes: Vec::new(),
             source: None,
         }
     }
@@ -115,6 +118,14 @@ impl Error {
     /// Adds what to do about it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds what changed, one JSON object each (a stale plan's changes,
+    /// each with its `kind`), for the JSON error event; the message
+    /// already says them in words.
+    pub fn with_changes(mut self, changes: Vec<serde_json::Value>) -> Error {
+        self.changes = changes;
         self
     }
 
@@ -142,6 +153,18 @@ impl Error {
     /// The findings of a configuration error (empty for other kinds).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+
+    /// What changed (a stale plan's changes; empty for other errors).
+    pub fn changes(&self) -> &[serde_json::Value] {
+        &self.changes
+    }
+
+    /// The same error as another kind (a configuration file that cannot
+    /// be read is an invalid argument to the command line that named it).
+    pub fn into_kind(mut self, kind: ErrorKind) -> Error {
+        self.kind = kind;
+        self
     }
 
     /// An I/O error on a named path.

@@ -611,6 +611,33 @@ pub fn volumes_from_container(item: &str) -> &str {
         .unwrap_or(item)
 }
 
+/// The labels of images, by image ID: a container inherits its image's,
+/// so they are not `--label`s it was given.
+pub type ImageLabels = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The labels of every image in `inspect` output (docker's and podman's
+/// `Config.Labels`, null when none), by image ID; containers in the same
+/// output (podman's mixed inspect) and what cannot be read are left out:
+/// a label is only ever noted when the image's labels are known.
+pub fn parse_image_labels(stdout: &str) -> ImageLabels {
+    let items: Vec<serde_json::Value> = serde_json::from_str(stdout).unwrap_or_default();
+    items
+        .iter()
+        .filter(|i| i.get("State").is_none())
+        .filter_map(|i| {
+            let id = i.get("Id")?.as_str()?.to_string();
+            let labels = match i.get("Config").and_then(|c| c.get("Labels")) {
+                Some(serde_json::Value::Object(m)) => m
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect(),
+                _ => BTreeMap::new(),
+            };
+            Some((id, labels))
+        })
+        .collect()
+}
+
 /// Parses `image inspect` output and says which local image ID each
 /// reference names. The engine prints only the images it found, in the
 /// order asked, and names each one it did not find on `stderr`. When all

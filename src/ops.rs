@@ -19,9 +19,12 @@ use std::time::Duration;
 pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
     crate::pause::ensure(engine, &config.images())?;
     check_units(config, opts)?;
-    let mut observed = engine.observe(&opts.managed_by, &config.images())?;
+    let (mut observed, image_labels) =
+        engine.observe_labelled(&opts.managed_by, &config.images())?;
     observed.units = observe_units(opts.units())?;
-    Ok(plan::plan_apply(config, &observed, opts))
+    let mut plan = plan::plan_apply(config, &observed, opts);
+    plan::note_labels_not_given(&mut plan, config, &image_labels);
+    Ok(plan)
 }
 
 /// [`plan_for_apply`] under an image policy (see [`crate::pull`]):
@@ -204,7 +207,7 @@ pub fn check_fresh(engine: &Engine, plan: &Plan) -> Result<()> {
     let mut observed: Observed = engine.observe(&plan.managed_by, &images)?;
     observed.units = observe_units(plan.systemd.as_ref())?;
     let now = plan::dependencies_now(plan, &observed);
-    let changes: Vec<Change> = plan::changes(&plan.depends_on, &now);
+    let changes: Vec<Change> = plan::changes(plan, &now);
     if changes.is_empty() {
         return Ok(());
     }
@@ -214,8 +217,13 @@ pub fn check_fresh(engine: &Engine, plan: &Plan) -> Result<()> {
     for c in &changes {
         msg.push_str(&format!("\n  - {c}"));
     }
+    let structured = changes
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap_or(serde_json::Value::Null))
+        .collect();
     Err(Error::new(ErrorKind::PlanStale, msg)
-        .with_hint("make a new plan with `paunch plan --out FILE` and review it"))
+        .with_hint("make a new plan with `paunch plan --out FILE` and review it")
+        .with_changes(structured))
 }
 
 /// Refuses a saved plan whose steps are not what its own

@@ -5,6 +5,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::hash::sha256_canonical;
 use crate::plan::{FORMAT_VERSION, Plan};
+use std::io::Read;
 use std::path::Path;
 
 /// Plan files larger than this are refused before parsing.
@@ -162,10 +163,14 @@ fn unreadable(path: &Path, e: std::io::Error) -> Error {
     .with_source(e)
 }
 
-/// Reads and verifies a plan file, as [`from_document`] does. A file that
-/// cannot be read, is larger than [`MAX_PLAN_BYTES`] or is not UTF-8 is
-/// also [`ErrorKind::PlanInvalid`].
+/// Reads and verifies a plan file, as [`from_document`] does; `-` reads
+/// it from stdin (`plan --out -` writes it to stdout; a file named `-` is
+/// `./-`). A file that cannot be read, is larger than [`MAX_PLAN_BYTES`]
+/// or is not UTF-8 is also [`ErrorKind::PlanInvalid`].
 pub fn read(path: &Path) -> Result<Plan> {
+    if path == Path::new("-") {
+        return read_from(std::io::stdin().lock(), "stdin");
+    }
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| unreadable(path, e))?;
     if meta.len() > MAX_PLAN_BYTES {
@@ -178,6 +183,31 @@ pub fn read(path: &Path) -> Result<Plan> {
     let text = String::from_utf8(bytes)
         .map_err(|_| invalid(&shown, "not a plan: the file is not UTF-8 text"))?;
     from_document(&text, &shown)
+}
+
+/// Reads and verifies a plan from `reader` (named `shown` in messages),
+/// as [`read`] does a file: at most [`MAX_PLAN_BYTES`], UTF-8, a plan.
+pub fn read_from(reader: impl std::io::Read, shown: &str) -> Result<Plan> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_PLAN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::PlanInvalid,
+                format!("cannot read the plan from {shown}: {e}"),
+            )
+            .with_source(e)
+        })?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(invalid(
+            shown,
+            format!("more than {MAX_PLAN_BYTES} bytes is too large for a plan"),
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| invalid(shown, "not a plan: the input is not UTF-8 text"))?;
+    from_document(&text, shown)
 }
 
 #[cfg(test)]

@@ -55,7 +55,11 @@ fn apply(
     if let Some(path) = &args.plan {
         let plan = planfile::read(path)?;
         paunch::mask::add_patterns(&plan.sensitive_env);
-        same_as_plan(&plan, path, args, g, std::env::args_os())?;
+        if let Some(note) = same_as_plan(&plan, path, args, g, std::env::args_os())?
+            && !g.quiet
+        {
+            eprintln!("note: {note}");
+        }
         // A saved plan carries its runtime; its argv are that runtime's.
         let engine = Engine::new(plan.runtime);
         let applied = ops::apply_saved(&engine, &plan, &run(PlanOptions::default()))?;
@@ -76,17 +80,20 @@ fn apply(
 /// Refuses `--managed-by` or `--default-runtime`, given on the command
 /// line `argv`, that differ from what the saved plan was made for (the
 /// plan's own are used: it was reviewed as such). Their defaults say
-/// nothing, and are not compared.
+/// nothing, and are not compared; nor is `PAUNCH_DEFAULT_RUNTIME`, a
+/// default for plans to be made, which yields to the plan's runtime:
+/// what is returned then says so.
 fn same_as_plan(
     plan: &Plan,
     path: &Path,
     args: &ApplyArgs,
     g: &Global,
     argv: impl IntoIterator<Item = OsString>,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let given = given_on_command_line(argv);
+    let source = |id: &str| given.iter().find(|(g, _)| *g == id).map(|(_, s)| *s);
     let managed_by = &args.target.scope.managed_by;
-    if given.contains(&"managed_by") && *managed_by != plan.managed_by {
+    if source("managed_by").is_some() && *managed_by != plan.managed_by {
         return Err(Error::usage(format!(
             "--managed-by {managed_by} does not match the plan's managed-by \"{}\" ({}); nothing was touched",
             plan.managed_by,
@@ -96,8 +103,11 @@ fn same_as_plan(
             "drop --managed-by to apply the plan as made, or make a new plan with --managed-by {managed_by}"
         )));
     }
-    if given.contains(&"default_runtime") && g.default_runtime != plan.runtime {
-        return Err(Error::usage(format!(
+    if g.default_runtime == plan.runtime {
+        return Ok(None);
+    }
+    match source("default_runtime") {
+        Some(ValueSource::CommandLine) => Err(Error::usage(format!(
             "--default-runtime {} does not match the plan's runtime \"{}\" ({}); nothing was touched",
             g.default_runtime,
             plan.runtime,
@@ -106,29 +116,39 @@ fn same_as_plan(
         .with_hint(format!(
             "drop --default-runtime to apply the plan with {}, or make a new plan with --default-runtime {}",
             plan.runtime, g.default_runtime
-        )));
+        ))),
+        Some(ValueSource::EnvVariable) => Ok(Some(format!(
+            "the plan was made for {0}: it runs with {0} (PAUNCH_DEFAULT_RUNTIME={1} is for plans made here)",
+            plan.runtime, g.default_runtime
+        ))),
+        _ => Ok(None),
     }
-    Ok(())
 }
 
 /// Which of `managed_by` and `default_runtime` `apply` was given
-/// explicitly (not by default) in `argv`.
-fn given_on_command_line(argv: impl IntoIterator<Item = OsString>) -> Vec<&'static str> {
+/// explicitly (not by default) in `argv`, and how: on the command line or
+/// from the environment.
+fn given_on_command_line(
+    argv: impl IntoIterator<Item = OsString>,
+) -> Vec<(&'static str, ValueSource)> {
     let Ok(top) = Cli::command().try_get_matches_from(argv) else {
         return Vec::new();
     };
     let explicit = |m: &ArgMatches, id: &str| {
         // (value_source panics on an ID the command does not have.)
-        matches!(m.try_get_raw(id), Ok(Some(_)))
-            && matches!(
-                m.value_source(id),
-                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-            )
+        if !matches!(m.try_get_raw(id), Ok(Some(_))) {
+            return None;
+        }
+        m.value_source(id)
+            .filter(|s| matches!(s, ValueSource::CommandLine | ValueSource::EnvVariable))
     };
     let sub = top.subcommand_matches("apply");
     ["managed_by", "default_runtime"]
         .into_iter()
-        .filter(|id| explicit(&top, id) || sub.is_some_and(|m| explicit(m, id)))
+        .filter_map(|id| {
+            let source = explicit(&top, id).or_else(|| sub.and_then(|m| explicit(m, id)));
+            source.map(|s| (id, s))
+        })
         .collect()
 }
 
@@ -160,18 +180,21 @@ mod tests {
 
     fn given(args: &[&str]) -> Vec<&'static str> {
         given_on_command_line(args.iter().map(OsString::from))
+            .into_iter()
+            .filter(|(_, s)| *s == ValueSource::CommandLine)
+            .map(|(id, _)| id)
+            .collect()
     }
 
     #[test]
-    fn only_values_on_the_command_line_or_environment_count_as_given() {
-        // PAUNCH_DEFAULT_RUNTIME is an operator's explicit choice too; the
-        // tests may run in a shell that sets it.
-        let ambient = std::env::var_os("PAUNCH_DEFAULT_RUNTIME").is_some();
-        let runtime: &[&str] = if ambient { &["default_runtime"] } else { &[] };
-        assert_eq!(given(&["paunch", "apply", "--plan", "p"]), runtime);
+    fn only_values_on_the_command_line_count_as_given() {
+        assert_eq!(
+            given(&["paunch", "apply", "--plan", "p"]),
+            Vec::<&str>::new()
+        );
         assert_eq!(
             given(&["paunch", "apply", "--plan", "p", "--managed-by", "x"]),
-            [&["managed_by"], runtime].concat()
+            ["managed_by"]
         );
         assert_eq!(
             given(&[

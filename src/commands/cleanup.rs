@@ -1,14 +1,13 @@
 //! `paunch cleanup` and `paunch delete`, with `--dry-run`.
 
 use super::Status;
-use super::{Printer, finish, interrupts, out};
+use super::{Printer, finish, interrupts, out, out_json};
 use crate::cli::{CleanupArgs, DeleteArgs, Global, PlanFormat, Removal};
 use paunch::engine::Engine;
 use paunch::error::Result;
 use paunch::execute::ExecuteOptions;
 use paunch::ops;
 use paunch::plan::PlanOptions;
-use paunch::planfile;
 use paunch::render::{Paint, text};
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +41,9 @@ fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Statu
             Which::Delete => ops::plan_for_delete(&engine, ids, &opts)?,
         };
         match r.format {
-            PlanFormat::Json => out(&planfile::to_display_document(&plan)?),
+            // JSON lines, as without --dry-run: the plan event alone
+            // (masked, as every plan printed).
+            PlanFormat::Json => out_json(paunch::render::json::plan_event(&plan)?),
             PlanFormat::Text => {
                 out(&text::render(&plan, &Paint::for_stdout()));
                 out("\nDry run: nothing was changed.\n");

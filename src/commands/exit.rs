@@ -15,7 +15,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     ),
     (
         3,
-        "invalid configuration or command-line arguments; nothing was touched",
+        "invalid configuration or command-line arguments (a --file that cannot be read, a flag apply --plan does not take); nothing was touched",
     ),
     (
         4,

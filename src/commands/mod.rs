@@ -16,7 +16,7 @@ mod validate;
 use crate::cli::{Cli, Command, Global, PlanFormat};
 pub use exit::Status;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use paunch::error::{Error, Result};
+use paunch::error::{Error, ErrorKind, Result};
 use paunch::execute::{Outcome, Progress};
 use paunch::log::{self, Level};
 use paunch::ops::Applied;
@@ -133,7 +133,17 @@ pub fn load_config(
             unknown_keys: reading.unknown_keys,
             base_dir: None,
         },
-    )?;
+    )
+    // A --file that cannot be read (missing, a directory without
+    // hashed-*.json files, no permission) is an invalid argument:
+    // nothing was touched (exit 3), unlike an I/O failure while working.
+    .map_err(|e| match e.kind() {
+        ErrorKind::Io if e.hint().is_none() => e.into_kind(ErrorKind::Usage).with_hint(
+            "give --file a readable YAML or JSON file, or a directory of hashed-*.json files",
+        ),
+        ErrorKind::Io => e.into_kind(ErrorKind::Usage),
+        _ => e,
+    })?;
     print_warnings(&config);
     Ok(config)
 }

@@ -26,6 +26,8 @@ struct Found {
     foreign: Vec<Holder>,
     /// The local image ID of each image inspected in the same call.
     images: BTreeMap<String, Option<String>>,
+    /// The labels of each of those images, by ID.
+    image_labels: observe::ImageLabels,
 }
 
 /// One listing and inspect of the containers.
@@ -472,6 +474,16 @@ impl Engine {
     /// the references no container can answer to; see
     /// [`Runtime::inspects_images_with_containers`]).
     pub fn observe(&self, managed_by: &str, images: &[String]) -> Result<Observed> {
+        self.observe_labelled(managed_by, images).map(|(o, _)| o)
+    }
+
+    /// [`Engine::observe`], and the labels of the images found, by ID,
+    /// from the same calls.
+    pub fn observe_labelled(
+        &self,
+        managed_by: &str,
+        images: &[String],
+    ) -> Result<(Observed, observe::ImageLabels)> {
         let (together, apart): (Vec<String>, Vec<String>) =
             if self.runtime.inspects_images_with_containers() {
                 images
@@ -490,8 +502,9 @@ impl Engine {
             (found, image_ids)
         });
         let mut found = found?;
-        let mut images = image_ids?;
+        let (mut images, mut image_labels) = image_ids?;
         images.append(&mut found.images);
+        image_labels.append(&mut found.image_labels);
         let mut observed = Observed {
             containers: found.containers,
             foreign: found.foreign,
@@ -499,7 +512,7 @@ impl Engine {
             units: BTreeMap::new(),
         };
         observed.normalize();
-        Ok(observed)
+        Ok((observed, image_labels))
     }
 
     /// The managed containers and the names everything else holds, from
@@ -581,11 +594,12 @@ impl Engine {
             return Ok(None);
         };
         // The batch call that failed said nothing reliable of the images.
-        let images = self.observe_images(refs)?;
+        let (images, image_labels) = self.observe_images(refs)?;
         Ok(Some(Found {
             containers,
             foreign,
             images,
+            image_labels,
         }))
     }
 
@@ -626,6 +640,7 @@ impl Engine {
             .collect();
         let mut inspected = Vec::new();
         let mut images = BTreeMap::new();
+        let mut image_labels = BTreeMap::new();
         let mut out = None;
         if !candidates.is_empty() || !refs.is_empty() {
             let argv = if refs.is_empty() {
@@ -653,6 +668,9 @@ impl Engine {
                 }
                 Err(e) => return Err(e),
             };
+            if !refs.is_empty() {
+                image_labels = observe::parse_image_labels(&o.stdout);
+            }
             out = Some(o);
         }
         match observe::agree(&listed, inspected, managed_by) {
@@ -660,6 +678,7 @@ impl Engine {
                 containers,
                 foreign,
                 images,
+                image_labels,
             })),
             Err(observe::Disagreement { missed, inspected }) => {
                 if let Some(o) = out
@@ -679,9 +698,14 @@ impl Engine {
         }
     }
 
-    fn observe_images(&self, images: &[String]) -> Result<BTreeMap<String, Option<String>>> {
+    /// The local image ID each of `images` names, and the labels of
+    /// those found, by ID.
+    fn observe_images(
+        &self,
+        images: &[String],
+    ) -> Result<(BTreeMap<String, Option<String>>, observe::ImageLabels)> {
         if images.is_empty() {
-            return Ok(BTreeMap::new());
+            return Ok(Default::default());
         }
         let out = self.run_with_timeout(
             &self.runtime.image_inspect_args(images),
@@ -694,7 +718,8 @@ impl Engine {
                 return Err(e);
             }
         }
-        observe::parse_image_inspect(&out.stdout, &out.stderr, images, out.success())
+        let ids = observe::parse_image_inspect(&out.stdout, &out.stderr, images, out.success())?;
+        Ok((ids, observe::parse_image_labels(&out.stdout)))
     }
 }
 

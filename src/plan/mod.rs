@@ -11,6 +11,6 @@ pub mod verify;
 
 pub use model::*;
 pub use names::{NameBook, unique_name};
-pub use planner::{PlanOptions, plan_apply, plan_cleanup, plan_delete};
+pub use planner::{PlanOptions, note_labels_not_given, plan_apply, plan_cleanup, plan_delete};
 pub use rollback::plan_rollback;
 pub use staleness::{Change, changes, dependencies_now, fingerprint};

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// The plan document's format version: `MAJOR.MINOR`. Minor versions only
 /// add fields; a reader refuses another major version.
-pub const FORMAT_VERSION: &str = "1.4";
+pub const FORMAT_VERSION: &str = "1.5";
 
 /// What a plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -522,6 +522,18 @@ pub enum Note {
         has: Option<String>,
         /// The value `--label` gives.
         wanted: String,
+    },
+    /// A kept container carries a label that nothing gives it now: not
+    /// paunch, its entry's `labels`, a `--label` or its image. It came
+    /// from a `--label` an earlier apply was given, and stays until the
+    /// container is replaced (since 1.5).
+    LabelNotGiven {
+        /// The container kept.
+        container: Target,
+        /// The label's key.
+        key: String,
+        /// The value it carries.
+        has: String,
     },
     /// A step of the failed apply that its rollback does not undo, and
     /// why (an exec ran; a container cannot be recreated from its

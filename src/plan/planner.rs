@@ -98,6 +98,15 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
     // 1. Images; 2. deletions among this config ID's containers; 3. renames,
     // across every config ID of this managed-by name; 4. start_order groups.
     b.pulls(&images);
+    // The names its joins and execs resolve: the containers answering to
+    // them decide its steps (which container a join or an exec reaches,
+    // and whether a kept container joined another one than that).
+    for e in &config.entries {
+        let wanted = entry_joins(e).into_iter().map(|(_, x)| x);
+        let target = (e.action() == EntryAction::Exec).then(|| e.exec_target().unwrap_or_default());
+        let names = wanted.chain(target).filter(|x| !x.is_empty());
+        b.used_names.extend(names.map(str::to_string));
+    }
     let keepers = b.deletions(config, opts);
     b.renames();
     b.groups(config, &keepers, opts);
@@ -108,6 +117,73 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
         deps_images.insert(image, id);
     }
     b.finish(Operation::Apply, opts, Some(config), vec![], deps_images)
+}
+
+/// Notes each label a kept container of an apply `plan` carries that
+/// nothing gives it now ([`Note::LabelNotGiven`]): not one of paunch's
+/// four, its entry's `labels`, `--label` or its image's (`image_labels`,
+/// by image ID, from the observation: a container whose image's labels
+/// are not known is not judged). Such a label came from a `--label` an
+/// earlier apply was given. Notes are not derived again from a saved
+/// plan, so the observation's image labels need not be in it.
+pub fn note_labels_not_given(
+    plan: &mut Plan,
+    config: &Config,
+    image_labels: &crate::observe::ImageLabels,
+) {
+    let Some(config_id) = plan.config_id.clone() else {
+        return;
+    };
+    let gone: HashSet<&str> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Delete { container, .. } => Some(container.id.as_str()),
+            Action::Replace { old, .. } => Some(old.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let index = config.index();
+    let ours = [
+        labels::MANAGED_BY,
+        labels::CONFIG_ID,
+        labels::CONTAINER_NAME,
+        labels::CONFIG_DATA,
+    ];
+    let mut notes = Vec::new();
+    for c in &plan.depends_on.containers {
+        let Some(e) = index.get(c.desired_name()) else {
+            continue;
+        };
+        // docker writes image IDs with `sha256:`, podman without.
+        let image = image_labels
+            .iter()
+            .find(|(id, _)| bare(id) == bare(&c.image_id))
+            .map(|(_, l)| l);
+        let Some(image) = image.filter(|_| !c.image_id.is_empty()) else {
+            continue;
+        };
+        if c.config_id() != config_id || gone.contains(c.id.as_str()) {
+            continue;
+        }
+        let given: HashSet<&str> = e
+            .strings("labels")
+            .iter()
+            .map(|l| l.split_once('=').map_or(l.as_str(), |(k, _)| k))
+            .chain(plan.labels.keys().map(String::as_str))
+            .chain(ours)
+            .collect();
+        for (key, has) in &c.labels {
+            if !given.contains(key.as_str()) && image.get(key) != Some(has) {
+                notes.push(Note::LabelNotGiven {
+                    container: Target::of(c),
+                    key: key.clone(),
+                    has: has.clone(),
+                });
+            }
+        }
+    }
+    plan.notes.extend(notes);
 }
 
 /// Plans `paunch cleanup`: delete every managed container whose config ID
@@ -765,13 +841,11 @@ impl<'a> Builder<'a> {
                 todo = blocked;
                 continue;
             }
-            // Nothing more moves by itself: break one cycle, if there is one.
-            let waiting: HashSet<&str> = blocked.iter().map(|c| c.id.as_str()).collect();
-            let in_cycle = blocked.iter().position(|c| {
-                self.book
-                    .holder(c.desired_name())
-                    .is_some_and(|h| waiting.contains(h))
-            });
+            // Nothing more moves by itself: break one cycle, if there is
+            // one. Only a container on the cycle moves aside: one waiting
+            // for a cycle's member, or for a container that waits on a
+            // holder that never moves, would move aside again and again.
+            let in_cycle = blocked.iter().position(|c| self.closes_cycle(c, &blocked));
             match in_cycle {
                 Some(i) => {
                     let c = blocked[i];
@@ -791,6 +865,29 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+    }
+
+    /// Whether following who holds each desired name, from `c` through
+    /// the `blocked` containers, comes back to `c`.
+    fn closes_cycle(&self, c: &Container, blocked: &[&Container]) -> bool {
+        let by_id: HashMap<&str, &Container> =
+            blocked.iter().map(|b| (b.id.as_str(), *b)).collect();
+        let mut at = c;
+        // Each step lands on another blocked container: at most as many
+        // steps as there are of them.
+        for _ in 0..blocked.len() {
+            let Some(holder) = self.book.holder(at.desired_name()) else {
+                return false;
+            };
+            if holder == c.id {
+                return true;
+            }
+            match by_id.get(holder) {
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// A rename step from the container's current name to `to`.
@@ -1258,7 +1355,7 @@ impl<'a> Builder<'a> {
         config_ids: Vec<String>,
         images: BTreeMap<String, Option<String>>,
     ) -> Plan {
-        let names = self
+        let names: BTreeMap<String, Option<String>> = self
             .used_names
             .iter()
             .map(|n| {
@@ -1268,17 +1365,27 @@ impl<'a> Builder<'a> {
                 )
             })
             .collect();
+        // Only the containers that can change this plan's steps
+        // (README, "Plans"): others' runs and arrivals leave it fresh.
+        let scope = super::staleness::Scope::new(operation, &opts.config_id, &config_ids, &names);
+        let containers: Vec<Container> = self
+            .observed
+            .containers
+            .iter()
+            .filter(|c| scope.includes(c))
+            .cloned()
+            .collect();
         let units = match &self.systemd {
             Some(sd) => super::staleness::units_of(
                 &self.observed.units,
                 &sd.prefix,
-                &self.observed.containers,
+                &containers,
                 self.used_names.iter().map(String::as_str),
             ),
             None => BTreeMap::new(),
         };
         let depends_on = Dependencies {
-            containers: self.observed.containers.clone(),
+            containers,
             images,
             names,
             units,
@@ -1304,5 +1411,84 @@ impl<'a> Builder<'a> {
             systemd: self.systemd,
             sensitive_env: opts.sensitive_env.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IMAGE_ID: &str =
+        "sha256:b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1";
+
+    /// A `--label` an earlier apply gave is noted once no longer given;
+    /// the entry's own labels, paunch's and the image's are not.
+    #[test]
+    fn a_label_no_longer_given_is_noted() {
+        let config = Config::parse(
+            "web:\n  image: busybox:1\n  labels: {tier: front}\n",
+            "test",
+        )
+        .unwrap();
+        let e = &config.entries[0];
+        let labels = [
+            ("managed_by", "paunch"),
+            ("config_id", "v1"),
+            ("container_name", "web"),
+            ("config_data", e.config_data()),
+            ("tier", "front"),
+            ("team", "a"),
+            ("vendor", "acme"),
+            ("team2", "b"),
+        ];
+        let c = Container {
+            id: "01".repeat(32),
+            name: "web".into(),
+            state: "running".into(),
+            image_id: IMAGE_ID.into(),
+            image: "busybox:1".into(),
+            command: vec![],
+            created: String::new(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            exit_code: 0,
+            health: String::new(),
+            finished_at: String::new(),
+            joined: vec![],
+        };
+        let observed = Observed {
+            containers: vec![c],
+            images: [("busybox:1".to_string(), Some(IMAGE_ID.to_string()))].into(),
+            ..Observed::default()
+        };
+        let opts = PlanOptions {
+            config_id: "v1".into(),
+            labels: [("team2".to_string(), "b".to_string())].into(),
+            ..PlanOptions::default()
+        };
+        let mut plan = plan_apply(&config, &observed, &opts);
+        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+        // podman writes image IDs bare.
+        let image: crate::observe::ImageLabels = [(
+            IMAGE_ID.trim_start_matches("sha256:").to_string(),
+            [("vendor".to_string(), "acme".to_string())].into(),
+        )]
+        .into();
+        note_labels_not_given(&mut plan, &config, &image);
+        let noted: Vec<(&str, &str)> = plan
+            .notes
+            .iter()
+            .filter_map(|n| match n {
+                Note::LabelNotGiven { key, has, .. } => Some((key.as_str(), has.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(noted, [("team", "a")]);
+        // Without the image's labels, nothing is judged.
+        let mut plan = plan_apply(&config, &observed, &opts);
+        note_labels_not_given(&mut plan, &config, &Default::default());
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
     }
 }

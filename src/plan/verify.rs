@@ -13,8 +13,11 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// The observation a plan was made against, as far as the plan depends on
-/// it: every managed container, the image IDs it compared, and the holders
-/// of the names it uses.
+/// it: the managed containers that decide its steps, the image IDs it
+/// compared, and the holders of the names it uses (a managed container it
+/// did not record holds its name here as any other container would). The
+/// planner asks only about those names, so it derives the same steps from
+/// this as from the whole observation.
 pub fn observed_of(deps: &Dependencies) -> Observed {
     let managed: HashSet<&str> = deps.containers.iter().map(|c| c.id.as_str()).collect();
     let mut observed = Observed {

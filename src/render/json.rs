@@ -116,13 +116,19 @@ fn counts(report: &Report) -> Value {
 }
 
 /// `{"event": "error", "kind", "message", "hint", "exit_code"}` for an
-/// error that ended the command before or instead of a summary.
+/// error that ended the command before or instead of a summary; a stale
+/// plan's also has `"changes"`: what changed, each an object with its
+/// `kind` (`container_changed` with the `field`, `from` and `to`, ...).
 pub fn error_event(e: &Error, exit_code: i32) -> Value {
-    json!({
+    let mut v = json!({
         "event": "error",
         "kind": format!("{:?}", e.kind()).to_lowercase(),
         "message": e.to_string(),
         "hint": e.hint(),
         "exit_code": exit_code,
-    })
+    });
+    if let (false, Value::Object(m)) = (e.changes().is_empty(), &mut v) {
+        m.insert("changes".into(), Value::Array(e.changes().to_vec()));
+    }
+    v
 }

@@ -264,6 +264,14 @@ pub fn note_text(n: &Note, managed_by: &str) -> String {
             container.name,
             has.as_deref().unwrap_or("(none)")
         ),
+        Note::LabelNotGiven {
+            container,
+            key,
+            has,
+        } => format!(
+            "{} keeps label {key}={has}: no --label gives it now, and labels change only when a container is created or replaced",
+            container.name
+        ),
         Note::NotRolledBack { step, why } => format!("not rolled back: \"{step}\": {why}"),
         Note::Unknown => "(a note this paunch does not know)".into(),
     }

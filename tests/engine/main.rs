@@ -18,6 +18,7 @@ mod examples;
 mod faults;
 mod health;
 mod kube;
+mod pipelines;
 mod real_hosts;
 mod registry;
 mod restarts;

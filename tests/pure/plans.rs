@@ -33,12 +33,20 @@ fn scenarios() -> Vec<PathBuf> {
 
 fn plan_of(dir: &Path) -> Plan {
     let read = |name: &str| std::fs::read_to_string(dir.join(name));
-    let options: Options = serde_json::from_str(&read("options.json").expect("options.json"))
-        .expect("options.json parses");
     let mut observed: Observed =
         serde_json::from_str(&read("observed.json").expect("observed.json"))
             .expect("observed.json parses");
     observed.normalize();
+    plan_of_observed(dir, &observed)
+}
+
+/// The plan of scenario `dir`, made against `observed` instead of its own
+/// `observed.json`.
+fn plan_of_observed(dir: &Path, observed: &Observed) -> Plan {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    let options: Options = serde_json::from_str(&read("options.json").expect("options.json"))
+        .expect("options.json parses");
+    let observed = observed.clone();
     let mut plan = match options.operation.unwrap_or(Operation::Apply) {
         Operation::Apply => {
             let text = read("config.yaml").expect("config.yaml");
@@ -143,16 +151,15 @@ fn unit_files_are_part_of_what_a_plan_depends_on() {
     observed
         .units
         .insert("tripleo_unrelated.service".into(), "sha256:00".into());
-    assert!(plan::changes(&plan.depends_on, &plan::dependencies_now(&plan, &observed)).is_empty());
+    assert!(plan::changes(&plan, &plan::dependencies_now(&plan, &observed)).is_empty());
     observed
         .units
         .insert("tripleo_web.service".into(), "sha256:11".into());
     observed.units.remove("tripleo_db.service");
-    let changes: Vec<String> =
-        plan::changes(&plan.depends_on, &plan::dependencies_now(&plan, &observed))
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+    let changes: Vec<String> = plan::changes(&plan, &plan::dependencies_now(&plan, &observed))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(
         changes,
         [
@@ -160,4 +167,42 @@ fn unit_files_are_part_of_what_a_plan_depends_on() {
             "unit file changed: tripleo_web.service"
         ]
     );
+}
+
+/// Every scenario's plan is fresh against the observation it was made
+/// from, and stays so when the containers it does not own change how
+/// they run (a crash loop, a health check, a restart): planned again
+/// against that, its steps are the same, so it is right not to depend on
+/// it (README, "Plans").
+#[test]
+fn a_plan_depends_on_no_run_of_a_container_it_does_not_own() {
+    for dir in scenarios() {
+        let plan = plan_of(&dir);
+        if plan.operation == Operation::Rollback {
+            continue;
+        }
+        let mut observed: Observed =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("observed.json")).unwrap())
+                .unwrap();
+        observed.normalize();
+        let now = plan::dependencies_now(&plan, &observed);
+        assert_eq!(
+            plan::changes(&plan, &now),
+            vec![],
+            "{}: stale against its own observation",
+            dir.display()
+        );
+        let scope = plan::staleness::Scope::of(&plan);
+        for c in observed.containers.iter_mut().filter(|c| !scope.owns(c)) {
+            c.state = "restarting".into();
+            c.exit_code = 7;
+            c.health = "unhealthy".into();
+            c.finished_at = "2026-11-02T00:00:00Z".into();
+        }
+        let now = plan::dependencies_now(&plan, &observed);
+        assert_eq!(plan::changes(&plan, &now), vec![], "{}", dir.display());
+        let mut again = plan_of_observed(&dir, &observed);
+        again.tool_version = plan.tool_version.clone();
+        assert_eq!(again.steps, plan.steps, "{}", dir.display());
+    }
 }
