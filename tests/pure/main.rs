@@ -10,6 +10,7 @@ mod bad_configs;
 mod fuzz_corpus;
 mod keys;
 mod kube;
+mod limits;
 mod original_argv;
 mod plans;
 mod systemd;
