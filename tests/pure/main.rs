@@ -8,6 +8,7 @@ mod original;
 mod architecture;
 mod bad_configs;
 mod fuzz_corpus;
+mod json_files;
 mod keys;
 mod kube;
 mod limits;
