@@ -388,6 +388,10 @@ impl Runtime {
         for e in entry.strings("environment") {
             a.push(format!("--env={e}"));
         }
+        // `--` ends the engine's options (docker and podman both take it
+        // before the container): the target is never read as one, whatever
+        // validation let through.
+        a.push(s("--"));
         a.push(s(target));
         a.extend(entry.command().iter().skip(1).cloned());
         a
@@ -611,6 +615,7 @@ mod tests {
                 "--privileged=true",
                 "--user=root",
                 "--env=A=1",
+                "--",
                 "web-abc",
                 "chown",
                 "-R",

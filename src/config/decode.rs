@@ -398,6 +398,22 @@ impl Cx<'_> {
                             .into(),
                         Some("e.g. `command: [web, /bin/reload]`".into()),
                     );
+                } else if !valid_name(&cmd[0]) {
+                    // The plan says "exec in X" and the engine would read
+                    // `--privileged` as its option: refused, as an image
+                    // starting with `-` is.
+                    self.at(
+                        first_word_pos(map).unwrap_or(pos),
+                        Some("command"),
+                        format!(
+                            "the exec target \"{}\" is not a container name (letters, digits and _.-, starting with a letter or digit, at least two)",
+                            cmd[0]
+                        ),
+                        Some(
+                            "the first word of an exec entry's command names the container to run in; give engine options as keys of the entry: privileged: true, user: root"
+                                .into(),
+                        ),
+                    );
                 } else if cmd.len() < 2 {
                     self.at(
                         key_pos("command"),
@@ -434,6 +450,14 @@ impl Cx<'_> {
         }
         self.check_size(entry, pos);
     }
+}
+
+/// Where the first word of an entry's `command` was written: its first
+/// item's position for a list, the string's for a string.
+fn first_word_pos(map: &[MapEntry]) -> Option<(usize, usize)> {
+    let value = &map.iter().find(|e| e.key == "command")?.value;
+    let at = value.as_seq().and_then(|s| s.first()).unwrap_or(value);
+    (at.line > 0).then_some((at.line, at.column))
 }
 
 fn is_null(n: &Node) -> bool {

@@ -139,14 +139,50 @@ impl Config {
     /// # Ok::<(), paunch::Error>(())
     /// ```
     pub fn parse_with(text: &str, source: &str, opts: &LoadOptions) -> Result<Config> {
-        Config::finish(source, Config::read(text, source, opts), opts, false)
+        Config::finish(
+            source,
+            Config::read(text, source, opts, Syntax::Yaml),
+            opts,
+            false,
+        )
     }
 
-    fn read(text: &str, source: &str, opts: &LoadOptions) -> Read {
-        if let Some(docs) = kube::manifest(text) {
-            return Config::read_pods(&docs, source, opts);
-        }
-        let root = match yaml::load(text) {
+    /// [`Config::parse_with`] for a JSON text, read by JSON's rules (as a
+    /// `.json` file is): `1e5` is the number 100000.0, as Python's
+    /// `json.loads` read it, where YAML 1.1 reads the text "1e5".
+    ///
+    /// ```
+    /// let text = r#"{"web": {"image": "app:1", "cpu_shares": 1e3, "environment": {"E": 2.5e-1}}}"#;
+    /// let config = paunch::Config::parse_json(text, "web.json", &Default::default())?;
+    /// let web = &config.entries[0];
+    /// assert_eq!(web.config_data(), r#"{"image": "app:1", "cpu_shares": 1000.0, "environment": {"E": 0.25}}"#);
+    /// assert_eq!(web.strings("environment"), ["E=0.25"]);
+    /// # Ok::<(), paunch::Error>(())
+    /// ```
+    pub fn parse_json(text: &str, source: &str, opts: &LoadOptions) -> Result<Config> {
+        Config::finish(
+            source,
+            Config::read(text, source, opts, Syntax::Json),
+            opts,
+            false,
+        )
+    }
+
+    fn read(text: &str, source: &str, opts: &LoadOptions, syntax: Syntax) -> Read {
+        let loaded = match syntax {
+            Syntax::Yaml => match kube::manifest(text) {
+                Some(Ok(docs)) => return Config::read_pods(&docs, source, opts),
+                Some(Err(e)) => Err(e),
+                None => yaml::load(text),
+            },
+            Syntax::Json => match yaml::load_json(text, &mut yaml::Budget::default()) {
+                Ok(Some(root)) if kube::is_manifest(&root) => {
+                    return Config::read_pods(std::slice::from_ref(&root), source, opts);
+                }
+                other => other,
+            },
+        };
+        let root = match loaded {
             Ok(Some(root)) => root,
             Ok(None) => {
                 return Read::failed(
@@ -266,8 +302,8 @@ impl Config {
         let read = if path.is_dir() {
             Config::read_hashed_dir(path, &opts)?
         } else {
-            let text = read_text(path)?;
-            Config::read(&text, &shown, &opts)
+            let text = read_text(path, 0)?;
+            Config::read(&text, &shown, &opts, Syntax::of(path))
         };
         Config::finish(&shown, read, &opts, true)
     }
@@ -300,10 +336,15 @@ impl Config {
             warnings: Vec::new(),
             create: Vec::new(),
         };
+        // One cap and one budget for the whole directory: a thousand files
+        // just under the limits hold no more than one file may.
+        let mut before = 0;
+        let mut budget = yaml::Budget::default();
         for (name, path) in files {
             let source = path.display().to_string();
-            let text = read_text(&path)?;
-            match yaml::load(&text) {
+            let text = read_text(&path, before)?;
+            before += text.len() as u64;
+            match yaml::load_json(&text, &mut budget) {
                 Ok(Some(node)) => {
                     let src = entry::Source {
                         file: &source,
@@ -325,7 +366,11 @@ impl Config {
                     .push(diag(&source, None, "the file is empty", None)),
                 Err(e) => {
                     out.errors
-                        .push(diag(&source, Some((e.line, e.column)), &e.message, None))
+                        .push(diag(&source, Some((e.line, e.column)), &e.message, None));
+                    if budget.exhausted() {
+                        // The files after it would only say the same.
+                        break;
+                    }
                 }
             }
         }
@@ -467,20 +512,61 @@ fn missing_paths(entries: &[Entry], created: &[HostPath]) -> Vec<Diagnostic> {
     diags
 }
 
-fn read_text(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Error::config(vec![diag(
+/// How a file is read: `.json` files by JSON's rules (Python's
+/// `json.loads`, as the original's JSON files were read), others as YAML
+/// 1.1 (PyYAML's `safe_load`, as the original read its YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    Yaml,
+    Json,
+}
+
+impl Syntax {
+    fn of(path: &Path) -> Syntax {
+        match path.extension() {
+            Some(e) if e.eq_ignore_ascii_case("json") => Syntax::Json,
+            _ => Syntax::Yaml,
+        }
+    }
+}
+
+/// The text of a file, within the 16 MiB cap less the `before` bytes the
+/// files read before it from the same directory took. The size is checked
+/// on the file opened, and the read stops past the cap whatever the file's
+/// size says: a FIFO, `/dev/zero` or a file still growing is refused in as
+/// little time as a large one.
+fn read_text(path: &Path, before: u64) -> Result<String> {
+    use std::io::Read as _;
+    let limit = MAX_FILE_BYTES.saturating_sub(before);
+    let too_big = |size: &str| {
+        let together = if before > 0 {
+            format!(
+                ", and the hashed-NAME.json files before it hold {before}: the cap is on them together"
+            )
+        } else {
+            String::new()
+        };
+        Error::config(vec![diag(
             &path.display().to_string(),
             None,
             &format!(
-                "the file is {} bytes; configurations over {MAX_FILE_BYTES} bytes are refused",
-                meta.len()
+                "the file is {size} bytes{together}; configurations over {MAX_FILE_BYTES} bytes (16 MiB) are refused"
             ),
             None,
-        )]));
+        )])
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io("read", path, e))?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_big(&meta.len().to_string()));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(&format!("more than {limit}")));
+    }
     String::from_utf8(bytes).map_err(|e| {
         Error::config(vec![diag(
             &path.display().to_string(),

@@ -2,7 +2,9 @@
 //! quoted, anchors and aliases within a budget, merge keys, tags.
 
 use super::resolve::{construct_float, construct_int, resolve_plain};
-use super::{LoadError, MAX_DEPTH, MAX_NODES, MapEntry, Node, NodeData, Scalar};
+use super::{
+    Budget, LoadError, MAX_COPY_BYTES, MAX_DEPTH, MAX_NODES, MapEntry, Node, NodeData, Scalar,
+};
 use crate::pyjson::python_float;
 use crate::value::Value;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
@@ -30,14 +32,18 @@ enum Frame {
     },
 }
 
-/// Loads a single-document YAML (or JSON) text. `Ok(None)` for an empty
-/// document.
+/// Loads a single-document YAML text. `Ok(None)` for an empty document.
 pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
-    let mut loader = Loader::new(false);
+    load_within(src, &mut Budget::default())
+}
+
+/// [`load()`], taking what it reads from `budget`.
+pub fn load_within(src: &str, budget: &mut Budget) -> Result<Option<Node>, LoadError> {
+    let mut loader = Loader::new(false, budget);
     for event in Parser::new_from_str(src) {
         let (event, span) = event.map_err(parse_error)?;
         if let Some((node, anchor)) = loader.event(event, span)? {
-            loader.attach(node, anchor);
+            loader.attach(node, anchor, &span)?;
         }
     }
     Ok(loader.root)
@@ -47,7 +53,12 @@ pub fn load(src: &str) -> Result<Option<Node>, LoadError> {
 /// them, as Kubernetes manifests are written), within one node budget;
 /// empty documents are skipped. Anchors do not cross documents.
 pub fn load_all(src: &str) -> Result<Vec<Node>, LoadError> {
-    let mut loader = Loader::new(true);
+    load_all_within(src, &mut Budget::default())
+}
+
+/// [`load_all`], taking what it reads from `budget`.
+pub fn load_all_within(src: &str, budget: &mut Budget) -> Result<Vec<Node>, LoadError> {
+    let mut loader = Loader::new(true, budget);
     let mut docs = Vec::new();
     for event in Parser::new_from_str(src) {
         let (event, span) = event.map_err(parse_error)?;
@@ -57,7 +68,7 @@ pub fn load_all(src: &str) -> Result<Vec<Node>, LoadError> {
             continue;
         }
         if let Some((node, anchor)) = loader.event(event, span)? {
-            loader.attach(node, anchor);
+            loader.attach(node, anchor, &span)?;
         }
     }
     docs.extend(loader.root.take());
@@ -72,12 +83,12 @@ fn parse_error(e: saphyr_parser::ScanError) -> LoadError {
     }
 }
 
-/// The state of one load: the collections open, the anchors seen, what
-/// is left of the node budget.
-struct Loader {
+/// The state of one load: the collections open, the anchors seen (each
+/// with its size, see [`Node::size`]), what is left of the budget.
+struct Loader<'b> {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
-    budget: usize,
+    anchors: HashMap<usize, (Node, (usize, usize))>,
+    budget: &'b mut Budget,
     root: Option<Node>,
     documents: usize,
     /// Whether more than one document is allowed ([`load_all`]).
@@ -92,12 +103,12 @@ fn node_at(span: &Span, data: NodeData) -> Node {
     }
 }
 
-impl Loader {
-    fn new(multi: bool) -> Loader {
+impl<'b> Loader<'b> {
+    fn new(multi: bool, budget: &'b mut Budget) -> Loader<'b> {
         Loader {
             stack: Vec::new(),
             anchors: HashMap::new(),
-            budget: MAX_NODES,
+            budget,
             root: None,
             documents: 0,
             multi,
@@ -120,7 +131,7 @@ impl Loader {
             }
             Event::Alias(id) => Some((self.alias(id, &span)?, 0)),
             Event::Scalar(text, style, anchor, tag) => {
-                take(&mut self.budget, &span)?;
+                take(self.budget, &span)?;
                 let scalar = scalar(&text, style, tag.as_deref(), &span)?;
                 Some((node_at(&span, NodeData::Scalar(scalar)), anchor))
             }
@@ -158,13 +169,15 @@ impl Loader {
         })
     }
 
-    /// A copy of the anchored node, charged to the budget in full.
+    /// A copy of the anchored node, charged to the budget in full (its
+    /// nodes and its bytes) before it is made.
     fn alias(&mut self, id: usize, span: &Span) -> Result<Node, LoadError> {
-        let (node, size) = self
+        let (node, (nodes, bytes)) = self
             .anchors
             .get(&id)
             .ok_or_else(|| err(span, "alias to an unknown anchor"))?;
-        if *size > self.budget {
+        if *nodes > self.budget.nodes {
+            self.budget.nodes = 0;
             return Err(err(
                 span,
                 format!(
@@ -172,7 +185,8 @@ impl Loader {
                 ),
             ));
         }
-        self.budget -= size;
+        charge_copy(self.budget, *bytes, span)?;
+        self.budget.nodes -= nodes;
         let mut node = node.clone();
         node.line = span.start.line();
         node.column = span.start.col() + 1;
@@ -181,7 +195,7 @@ impl Loader {
 
     /// Checks a collection about to open: budget, tag, depth.
     fn open(&mut self, span: &Span, tag: Option<&Tag>, kind: &str) -> Result<(), LoadError> {
-        take(&mut self.budget, span)?;
+        take(self.budget, span)?;
         check_collection_tag(tag, kind, span)?;
         if self.stack.len() >= MAX_DEPTH {
             return Err(err(span, format!("nested deeper than {MAX_DEPTH} levels")));
@@ -190,10 +204,13 @@ impl Loader {
     }
 
     /// Puts a completed node where it belongs: the root, the open
-    /// sequence, or the open map (as a key, then as its value).
-    fn attach(&mut self, node: Node, anchor: usize) {
+    /// sequence, or the open map (as a key, then as its value). An
+    /// anchored node is kept for its aliases: that copy is charged too
+    /// (anchors nested 64 deep would otherwise keep 64 copies of a string).
+    fn attach(&mut self, node: Node, anchor: usize, span: &Span) -> Result<(), LoadError> {
         if anchor != 0 {
-            let size = node.count();
+            let size = node.size();
+            charge_copy(self.budget, size.1, span)?;
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
@@ -204,17 +221,37 @@ impl Loader {
                 Some(k) => pairs.push((k, node)),
             },
         }
+        Ok(())
     }
 }
 
-fn take(budget: &mut usize, span: &Span) -> Result<(), LoadError> {
-    if *budget == 0 {
+/// Takes one node from the budget.
+pub(super) fn take(budget: &mut Budget, span: &Span) -> Result<(), LoadError> {
+    take_node(budget).map_err(|m| err(span, m))
+}
+
+/// Takes one node from the budget, or says why not.
+pub(super) fn take_node(budget: &mut Budget) -> Result<(), String> {
+    if budget.nodes == 0 {
+        return Err(format!("more than {MAX_NODES} nodes; refusing to load"));
+    }
+    budget.nodes -= 1;
+    Ok(())
+}
+
+/// Charges a copy of `bytes` to the budget before it is made.
+fn charge_copy(budget: &mut Budget, bytes: usize, span: &Span) -> Result<(), LoadError> {
+    if bytes > budget.copies {
+        budget.copies = 0;
         return Err(err(
             span,
-            format!("more than {MAX_NODES} nodes; refusing to load"),
+            format!(
+                "anchors and aliases copy more than {} MiB; refusing to load (an alias bomb?)",
+                MAX_COPY_BYTES >> 20
+            ),
         ));
     }
-    *budget -= 1;
+    budget.copies -= bytes;
     Ok(())
 }
 
@@ -276,7 +313,7 @@ fn scalar(
 /// Builds a map's entries: `<<` merge keys flattened as PyYAML does (merged
 /// keys first, later ones win, own keys win over merged ones), and a
 /// duplicate among the map's own keys is an error.
-fn build_map(pairs: Vec<(Node, Node)>) -> Result<Vec<MapEntry>, LoadError> {
+pub(super) fn build_map(pairs: Vec<(Node, Node)>) -> Result<Vec<MapEntry>, LoadError> {
     let mut merged: Vec<MapEntry> = Vec::new();
     let mut own: Vec<MapEntry> = Vec::new();
     for (k, v) in pairs {
@@ -433,6 +470,81 @@ mod tests {
         }
         let e = load(&src).unwrap_err();
         assert!(e.message.contains("alias"), "{}", e.message);
+    }
+
+    /// The message a refused text gets (a loaded node is not printed: a
+    /// bomb's would be megabytes).
+    fn refused(src: &str) -> String {
+        match load(src) {
+            Ok(_) => panic!("loaded"),
+            Err(e) => e.message,
+        }
+    }
+
+    /// A 4 KiB string under five levels of ten aliases: 4 KB written,
+    /// 400 MiB of text expanded (1.5 GB of memory under the node budget
+    /// alone). Refused once the copies pass the byte budget.
+    #[test]
+    fn a_string_alias_bomb_is_refused_by_bytes() {
+        let mut src = format!("a: &a \"{}\"\n", "x".repeat(4096));
+        let mut prev = "a".to_string();
+        for name in ["b", "c", "d", "e", "f"] {
+            let refs = vec![format!("*{prev}"); 10].join(", ");
+            src.push_str(&format!("{name}: &{name} [{refs}]\n"));
+            prev = name.to_string();
+        }
+        assert!(src.len() < 4500);
+        let m = refused(&src);
+        assert!(m.contains("copy more than 24 MiB"), "{m}");
+        assert!(m.contains("alias bomb"), "{m}");
+    }
+
+    /// The same anchors used again and again at every level: each use is a
+    /// copy, charged as one, however the copies nest; and anchors nested
+    /// deep each keep a copy of what they hold, charged too.
+    #[test]
+    fn every_use_of_an_alias_is_charged() {
+        let mut src = format!("l0: &l0 \"{}\"\n", "y".repeat(4000));
+        for i in 1..10 {
+            let refs: Vec<String> = (0..i)
+                .flat_map(|j| [format!("*l{j}"), format!("*l{j}")])
+                .collect();
+            src.push_str(&format!("l{i}: &l{i} [{}]\n", refs.join(", ")));
+        }
+        assert!(refused(&src).contains("alias bomb"));
+        let mut deep = String::new();
+        for i in 0..60 {
+            deep.push_str(&format!("{}- &n{i}\n", "  ".repeat(i)));
+        }
+        deep.push_str(&format!(
+            "{}- \"{}\"\n",
+            "  ".repeat(60),
+            "z".repeat(1 << 20)
+        ));
+        assert!(refused(&deep).contains("alias bomb"));
+    }
+
+    /// What configurations do with aliases, within reason, loads; and one
+    /// budget serves several loads (a directory of hashed-NAME.json files).
+    #[test]
+    fn sensible_aliases_load_and_budgets_are_shared() {
+        let src = format!(
+            "a: &a {{E: \"{}\"}}\nb: *a\nc: *a\nd: [*a, *a]\n",
+            "v".repeat(256 << 10)
+        );
+        assert!(load(&src).unwrap().is_some());
+        let mut budget = Budget::default();
+        for _ in 0..4 {
+            assert!(load_within(&src, &mut budget).is_ok());
+        }
+        assert!(!budget.exhausted());
+        let e = loop {
+            if let Err(e) = load_within(&src, &mut budget) {
+                break e;
+            }
+        };
+        assert!(e.message.contains("alias bomb"), "{}", e.message);
+        assert!(budget.exhausted());
     }
 
     #[test]

@@ -9,17 +9,24 @@
 //! deserializer: serde's YAML crates resolve scalars by YAML 1.2 and forget
 //! both positions and whether a scalar was quoted, which the byte-identical config_data label needs.
 //!
-//! Aliases are expanded (as PyYAML does), within a node budget, so an alias
-//! bomb is an error and not an exhausted machine.
+//! Aliases are expanded (as PyYAML does), within a [`Budget`] of nodes and
+//! of bytes copied, so an alias bomb is an error and not an exhausted
+//! machine.
+//!
+//! A `.json` file is read by [`load_json`], by JSON's rules (Python's
+//! `json.loads`, which wrote the labels of the original's JSON files): `1e5`
+//! is the number 100000.0 there, where YAML 1.1 reads the text "1e5".
 //!
 //! [`load()`] reads, [`resolve_plain`] types plain scalars, [`dump()`] writes.
 
 mod dump;
+mod json;
 mod load;
 mod resolve;
 
 pub use dump::{canonical_text, dump, dump_node};
-pub use load::{load, load_all};
+pub use json::load_json;
+pub use load::{load, load_all, load_all_within, load_within};
 pub use resolve::{construct_float, construct_int, resolve_plain};
 
 use crate::value::{Map, Value};
@@ -30,6 +37,41 @@ pub const MAX_NODES: usize = 200_000;
 /// At most this many levels of nested sequences and maps; [`load()`]
 /// refuses a deeper document.
 pub const MAX_DEPTH: usize = 64;
+/// At most this many bytes (an estimate of the memory taken: nodes, keys,
+/// and each scalar's text twice, as written and as its value) copied by
+/// anchors and aliases in one load; [`load()`] refuses more. The node
+/// budget alone let a 4 KiB string under five levels of aliases, a 4 KB
+/// file, take 1.5 GB; copies of real configurations (a shared environment
+/// block, a list of volumes) are kilobytes.
+pub const MAX_COPY_BYTES: usize = 24 * 1024 * 1024;
+
+/// What a load may still take: nodes (counted after alias expansion) and
+/// bytes copied by anchors and aliases. One budget serves every document
+/// of a stream, and every file of a directory of `hashed-NAME.json`
+/// files ([`load_within`]), so that many small inputs cannot add up to
+/// what one is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    nodes: usize,
+    copies: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            nodes: MAX_NODES,
+            copies: MAX_COPY_BYTES,
+        }
+    }
+}
+
+impl Budget {
+    /// Whether a load stopped because this budget ran out (then there is
+    /// no point in loading more with it).
+    pub fn exhausted(&self) -> bool {
+        self.nodes == 0 || self.copies == 0
+    }
+}
 
 /// A loaded node with its position (1-based line and column; both 0 for a
 /// node not read from a file, see [`Node::from_value`]).
@@ -173,11 +215,21 @@ impl Node {
         }
     }
 
-    fn count(&self) -> usize {
-        1 + match &self.data {
-            NodeData::Scalar(_) => 0,
-            NodeData::Seq(items) => items.iter().map(Node::count).sum(),
-            NodeData::Map(entries) => entries.iter().map(|e| 1 + e.value.count()).sum(),
+    /// Its nodes and its weight: the bytes a copy of it takes, about (see
+    /// [`MAX_COPY_BYTES`]).
+    fn size(&self) -> (usize, usize) {
+        let node = std::mem::size_of::<Node>();
+        match &self.data {
+            NodeData::Scalar(s) => (1, node + 2 * s.text.len()),
+            NodeData::Seq(items) => items.iter().fold((1, node), |(n, w), i| {
+                let (a, b) = i.size();
+                (n + a, w.saturating_add(b))
+            }),
+            NodeData::Map(entries) => entries.iter().fold((1, node), |(n, w), e| {
+                let (a, b) = e.value.size();
+                let key = std::mem::size_of::<MapEntry>() + e.key.len() + e.key_text.len();
+                (n + 1 + a, w.saturating_add(key).saturating_add(b))
+            }),
         }
     }
 }

@@ -184,7 +184,8 @@ fn the_upstream_typo_is_a_warning_only_when_asked() {
 
 /// A difference from the original's argv, on purpose: the rule says which
 /// entries it concerns (from the entry's raw YAML value) and which argv
-/// elements carry it. Those elements are compared by the rule's own test;
+/// elements carry it (a flag ending in `=`, every element it starts; any
+/// other, itself). Those elements are compared by the rule's own test;
 /// everything else must be identical.
 struct Difference {
     why: &'static str,
@@ -245,6 +246,12 @@ const DIFFERENCES: &[Difference] = &[
                 || c.get("cpuset_cpus").is_some_and(|v| v != "all")
         },
         flag: &["--hostname=", "--add-host=", "--cpuset-cpus="],
+    },
+    Difference {
+        why: "an exec entry: `--` ends the engine's options before the target, so that \
+              no target is ever read as one (SPEC §16)",
+        applies: |_, exec| exec,
+        flag: &["--"],
     },
 ];
 
@@ -342,10 +349,17 @@ fn argv_matches_the_original_builder() {
                 continue;
             }
             assert_ne!(ours, theirs, "expected a difference for {what}");
+            // A flag ending in `=` carries its values; another, itself.
             let carried = |a: &String| {
-                rules
-                    .iter()
-                    .any(|d| d.flag.iter().any(|f| a.starts_with(f)))
+                rules.iter().any(|d| {
+                    d.flag.iter().any(|f| {
+                        if f.ends_with('=') {
+                            a.starts_with(f)
+                        } else {
+                            a == f
+                        }
+                    })
+                })
             };
             let rest = |v: &[String]| -> Vec<String> {
                 v.iter().filter(|a| !carried(a)).cloned().collect()

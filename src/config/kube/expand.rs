@@ -19,9 +19,30 @@
 /// assert_eq!(expand("$$(PORT) $PORT ${PORT}", env), "$(PORT) $PORT ${PORT}");
 /// ```
 pub fn expand<'a>(text: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> String {
-    let mut out = String::with_capacity(text.len());
+    expand_within(text, lookup, usize::MAX).unwrap_or_default()
+}
+
+/// [`expand`], or `None` as soon as the text grows past `max` bytes: an
+/// env item of forty `$(A)` expanded into the next one's forty makes a 4 KB
+/// manifest gigabytes, as an alias bomb does.
+///
+/// ```
+/// use paunch::config::kube::expand_within;
+/// let env = |n: &str| (n == "A").then_some("xxxx");
+/// assert_eq!(expand_within("$(A)$(A)", env, 8).as_deref(), Some("xxxxxxxx"));
+/// assert_eq!(expand_within("$(A)$(A)$(A)", env, 8), None);
+/// ```
+pub fn expand_within<'a>(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<&'a str>,
+    max: usize,
+) -> Option<String> {
+    let mut out = String::with_capacity(text.len().min(max));
     let mut rest = text;
     while let Some(i) = rest.find('$') {
+        if out.len() > max {
+            return None;
+        }
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
         if let Some(more) = after.strip_prefix('$') {
@@ -46,7 +67,7 @@ pub fn expand<'a>(text: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> Strin
         }
     }
     out.push_str(rest);
-    out
+    (out.len() <= max).then_some(out)
 }
 
 /// `text` written so that [`expand`] reads it back unchanged, whatever is

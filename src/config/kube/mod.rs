@@ -28,7 +28,7 @@ mod expand;
 mod pod;
 pub mod table;
 
-pub use expand::{escape, expand};
+pub use expand::{escape, expand, expand_within};
 pub use pod::read_nodes;
 
 /// The image of the infra containers: a pause process (`catatonit -P`),
@@ -45,15 +45,25 @@ pub const ROLE_LABEL: &str = "paunch.pod.role";
 
 /// The documents of a configuration text, when it is a Kubernetes
 /// manifest: its first document is a map with `apiVersion` and `kind`.
-/// Cheap for paunch files (they rarely mention `apiVersion` at all).
-pub fn manifest(text: &str) -> Option<Vec<crate::yaml::Node>> {
+/// Cheap for paunch files (they rarely mention `apiVersion` at all). A
+/// text that names both and does not load is the loader's error: as a
+/// single document it would be refused as several, whatever is wrong.
+pub fn manifest(text: &str) -> Option<Result<Vec<crate::yaml::Node>, crate::yaml::LoadError>> {
     if !text.contains("apiVersion") || !text.contains("kind") {
         return None;
     }
-    let docs = crate::yaml::load_all(text).ok()?;
-    let first = docs.first()?.as_map()?;
-    (first.iter().any(|e| e.key == "apiVersion") && first.iter().any(|e| e.key == "kind"))
-        .then_some(docs)
+    match crate::yaml::load_all(text) {
+        Ok(docs) => docs.first().is_some_and(is_manifest).then_some(Ok(docs)),
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// Whether a document is a Kubernetes object: a map with `apiVersion` and
+/// `kind`.
+pub fn is_manifest(doc: &crate::yaml::Node) -> bool {
+    doc.as_map().is_some_and(|m| {
+        m.iter().any(|e| e.key == "apiVersion") && m.iter().any(|e| e.key == "kind")
+    })
 }
 
 /// Whether a container of these labels was read from a Pod: removing it

@@ -2,7 +2,13 @@
 //! the table, every problem at file:line:column.
 
 use super::table::{self, Field, Treat};
-use super::{PAUSE_IMAGE, POD_LABEL, ROLE_LABEL, expand};
+use super::{PAUSE_IMAGE, POD_LABEL, ROLE_LABEL, expand_within};
+use crate::config::entry::{MAX_ARG_BYTES, MAX_ARGV_BYTES};
+
+/// At most this much text written by `$(NAME)` expansion in one manifest:
+/// what the YAML loader lets anchors and aliases copy (its budget counts
+/// each byte of text twice, as written and as a value).
+pub const MAX_EXPANDED_BYTES: usize = crate::yaml::MAX_COPY_BYTES / 2;
 use crate::config::keys::did_you_mean;
 use crate::error::Diagnostic;
 use crate::value::Value;
@@ -38,6 +44,7 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
         errors: Vec::new(),
         warnings: Vec::new(),
         pod: String::new(),
+        expansion_left: MAX_EXPANDED_BYTES,
     };
     let mut entries = Vec::new();
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
@@ -78,6 +85,9 @@ struct Cx<'a> {
     warnings: Vec<Diagnostic>,
     /// The Pod being read, for messages.
     pod: String,
+    /// What `$(NAME)` expansion may still write, in bytes, in the whole
+    /// manifest (see [`Cx::expand`]).
+    expansion_left: usize,
 }
 
 /// A Pod as read.
@@ -120,6 +130,8 @@ struct Container {
     cpu_limit: Option<(u64, Pos)>,
     cpu_request: Option<(u64, Pos)>,
     health: Option<(Node, bool)>,
+    /// Bytes its `$(NAME)` expansions wrote (see [`Cx::expand`]).
+    expanded: usize,
 }
 
 struct Mount {
@@ -267,6 +279,55 @@ impl Cx<'_> {
             },
             hint,
         }
+    }
+
+    /// `text` with its `$(NAME)` references expanded by `env`, within
+    /// bounds: what the engine CLI takes (one value at most what the kernel
+    /// passes in one argument or environment string, a container's values
+    /// together at most its whole argv), and the manifest's values together
+    /// at most [`MAX_EXPANDED_BYTES`]. Past them, the text as written and an
+    /// error: forty `$(A)` in each of a few env items make gigabytes of a
+    /// 4 KB manifest, as an alias bomb does.
+    fn expand(&mut self, text: &str, env: &[(String, Node)], spent: &mut usize, at: Pos) -> String {
+        if !text.contains('$') || *spent == usize::MAX {
+            return text.to_string();
+        }
+        let container_left = MAX_ARGV_BYTES.saturating_sub(*spent);
+        let max = MAX_ARG_BYTES.min(container_left).min(self.expansion_left);
+        if let Some(out) = expand_within(text, |r| env_value(env, r), max) {
+            self.expansion_left -= out.len();
+            *spent += out.len();
+            return out;
+        }
+        let message = if max == self.expansion_left {
+            format!(
+                "$(NAME) references expand to more than {} MiB of text in the manifest; refusing to read it (a reference bomb?)",
+                MAX_EXPANDED_BYTES >> 20
+            )
+        } else if max == container_left {
+            format!(
+                "the container's $(NAME) references expand to more than {MAX_ARGV_BYTES} bytes together, more than its engine command line can hold"
+            )
+        } else {
+            format!(
+                "its $(NAME) references expand to more than {MAX_ARG_BYTES} bytes, more than the kernel passes in one argument or environment string"
+            )
+        };
+        if self.expansion_left > 0 {
+            self.error(
+                at,
+                message,
+                Some("write $$(NAME) for a literal $(NAME)".into()),
+            );
+        }
+        // One error for the manifest is enough once its budget is spent,
+        // and one per container once the container's is.
+        if max == self.expansion_left {
+            self.expansion_left = 0;
+        } else if max == container_left {
+            *spent = usize::MAX;
+        }
+        text.to_string()
     }
 
     fn error(&mut self, at: Pos, message: String, hint: Option<String>) {
@@ -1113,7 +1174,8 @@ impl Cx<'_> {
                             Some(n) if !n.is_empty() && !n.contains('=') => {
                                 // Kubernetes expands an env value with the
                                 // items before it only.
-                                let value = expand(&value, |r| env_value(&c.env, r));
+                                let value =
+                                    self.expand(&value, &c.env, &mut c.expanded, pos_of(item));
                                 c.env.retain(|(k, _)| *k != n);
                                 c.env.push((n, s(&value, pos_of(item))));
                             }
@@ -1245,7 +1307,7 @@ impl Cx<'_> {
                 for w in words.iter_mut() {
                     let expanded = scalar_text(w)
                         .filter(|t| t.contains('$'))
-                        .map(|t| expand(t, |r| env_value(&c.env, r)));
+                        .map(|t| self.expand(t, &c.env, &mut c.expanded, pos_of(w)));
                     if let Some(text) = expanded {
                         *w = s(&text, pos_of(w));
                     }
