@@ -8,16 +8,53 @@ use crate::render::{Paint, text};
 use crate::runtime::{LabelSet, Runtime};
 use crate::{Config, labels, observe, planfile, yaml};
 
-/// Any text as a configuration: no panic; whatever loads gives engine
-/// arguments, and a YAML dump of each entry that loads back as the same
-/// `config_data`.
+/// Any text as a configuration, read as YAML and as JSON: no panic;
+/// whatever loads gives engine arguments, and a YAML dump of each entry
+/// that loads back as the same `config_data`.
 pub fn config_parse(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(config) = Config::parse(text, "fuzz") else {
+    if let Ok(config) = Config::parse(text, "fuzz") {
+        config_properties(&config);
+    }
+    if let Ok(config) = Config::parse_json(text, "fuzz.json", &Default::default()) {
+        config_properties(&config);
+    }
+}
+
+/// Any text to the YAML and JSON readers (one document, a stream, JSON):
+/// no panic, within the budgets (the fuzzer runs under a memory limit, so
+/// an expansion the budgets miss is a crash); a node read dumps as YAML
+/// that reads back as the same value.
+pub fn yaml_load(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    let mut nodes = Vec::new();
+    nodes.extend(yaml::load(text).ok().flatten());
+    nodes.extend(yaml::load_all(text).into_iter().flatten());
+    nodes.extend(
+        yaml::load_json(text, &mut Default::default())
+            .ok()
+            .flatten(),
+    );
+    for node in nodes {
+        let dumped = yaml::dump_node(&node);
+        let back = match yaml::load(&dumped) {
+            Ok(Some(back)) => back,
+            Ok(None) => panic!("the dump is empty:\n{dumped}"),
+            Err(e) => panic!("the dump does not load back ({e:?}):\n{dumped}"),
+        };
+        assert_eq!(
+            labels::encode_config_data(&back.to_value()),
+            labels::encode_config_data(&node.to_value()),
+            "the dump changed the value:\n{dumped}"
+        );
+    }
+}
+
+fn config_properties(config: &Config) {
     let set = LabelSet::default();
     for e in &config.entries {
         let _ = Runtime::Docker.run_args(e, &e.name, &set);

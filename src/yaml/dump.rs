@@ -52,11 +52,19 @@ fn plain_safe(t: &str) -> bool {
     let dash_ok =
         matches!(first, '-' | '?' | ':') && t.chars().nth(1).is_some_and(|c| !c.is_whitespace());
     (!indicator || dash_ok)
+        && !document_marker(t)
         && !t.chars().any(|c| c.is_control())
         && !t.contains(": ")
         && !t.contains(" #")
         && !t.ends_with([':', ' '])
         && !t.starts_with(' ')
+}
+
+/// Whether text written plain at the start of a line could be read as a
+/// document marker (`---`, `...`): found by the yaml_load fuzzer, a plain
+/// `---  -` read from an indented line was written back at column 1.
+fn document_marker(t: &str) -> bool {
+    t.starts_with("---") || t.starts_with("...")
 }
 
 fn node_scalar(n: &Node) -> String {
@@ -114,15 +122,20 @@ fn dump_node_seq(l: &[Node], indent: usize, out: &mut String) {
     for n in l {
         out.push_str(&" ".repeat(indent));
         out.push('-');
+        // A map or a list in a list starts on the item's line (`- a: 1`,
+        // `- - x`), the rest of it indented under its first line: a list
+        // below a bare `-` at the same indent would be read as more items.
+        let mut inner = String::new();
         match &n.data {
-            NodeData::Map(m) if !m.is_empty() => {
-                let mut inner = String::new();
-                dump_node_map(m, indent + 2, &mut inner);
-                out.push(' ');
-                out.push_str(&inner[indent + 2..]);
+            NodeData::Map(m) if !m.is_empty() => dump_node_map(m, indent + 2, &mut inner),
+            NodeData::Seq(l) if !l.is_empty() => dump_node_seq(l, indent + 2, &mut inner),
+            _ => {
+                dump_node_nested(n, indent, out);
+                continue;
             }
-            _ => dump_node_nested(n, indent, out),
         }
+        out.push(' ');
+        out.push_str(&inner[indent + 2..]);
     }
 }
 
@@ -183,7 +196,7 @@ fn dump_str(s: &str) -> String {
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/'));
     let reads_back = matches!(resolve_plain(s), Ok(Value::String(ref r)) if r == s);
-    if safe_chars && safe_start && reads_back {
+    if safe_chars && safe_start && reads_back && !document_marker(s) {
         s.to_string()
     } else {
         serde_json::Value::String(s.to_string()).to_string()
@@ -194,6 +207,32 @@ fn dump_str(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::yaml::load;
+
+    /// Found by the yaml_load fuzzer: `- -` ([[null]]) was dumped as
+    /// `-\n- null`, which reads as [null, null]; a plain `---  -` was
+    /// dumped at column 1, where it starts a document.
+    #[test]
+    fn lists_in_lists_read_back() {
+        for src in [
+            "- -",
+            "- - - a\n  - b\n- c",
+            "a:\n- - 1\n  - [2, [3]]\n- {b: [[]]}",
+            // And, found next, text that starts like a document marker.
+            " ---  -",
+            "'...'",
+            "'--- x'",
+            "[..., ---]",
+        ] {
+            let node = load(src).unwrap().unwrap();
+            let dumped = dump_node(&node);
+            let back = load(&dumped).unwrap().unwrap();
+            assert_eq!(
+                back.to_value(),
+                node.to_value(),
+                "{src:?} dumped as {dumped:?}"
+            );
+        }
+    }
 
     #[test]
     fn dumps_read_back_as_the_same_value() {

@@ -20,6 +20,11 @@ fn config_parse_corpus() {
 }
 
 #[test]
+fn yaml_load_corpus() {
+    replay("yaml_load", paunch::fuzz::yaml_load);
+}
+
+#[test]
 fn plan_load_corpus() {
     replay("plan_load", paunch::fuzz::plan_load);
 }
