@@ -77,6 +77,18 @@ pub fn current() -> Sensitive {
     }
 }
 
+/// The process-wide rules and a plan's own `sensitive_env` patterns: how
+/// everything that shows a plan masks it.
+pub fn for_plan(plan_patterns: &[String]) -> Sensitive {
+    let mut rules = current();
+    for p in plan_patterns {
+        if !rules.patterns.contains(p) {
+            rules.patterns.push(p.clone());
+        }
+    }
+    rules
+}
+
 impl Sensitive {
     /// The built-in rules and these extra glob patterns.
     pub fn with_patterns(patterns: &[String]) -> Sensitive {

@@ -36,13 +36,7 @@ pub fn to_document(plan: &Plan) -> Result<String> {
 /// on escaped. Its checksum is of the masked document, so it is not a plan
 /// `apply --plan` runs: a saved plan is written by [`write`] (or `--out -`).
 pub fn to_display_document(plan: &Plan) -> Result<String> {
-    let sensitive = crate::mask::Sensitive::with_patterns(
-        &[
-            crate::mask::current().patterns(),
-            plan.sensitive_env.as_slice(),
-        ]
-        .concat(),
-    );
+    let sensitive = crate::mask::for_plan(&plan.sensitive_env);
     let mut v = serde_json::to_value(plan).map_err(|e| {
         Error::new(
             ErrorKind::PlanInvalid,

@@ -99,18 +99,12 @@ struct Rollback<'a> {
 }
 
 impl<'a> Rollback<'a> {
+    /// A step that undoes the failed apply's `step`.
     fn push(&mut self, phase: Phase, action: Action, step: &Step, after: Vec<usize>) -> usize {
-        let id = self.steps.len() + 1;
-        self.steps.push(Step {
-            id,
-            phase,
-            action,
-            reason: Reason::RollBack {
-                step: step.describe(),
-            },
-            after,
-        });
-        id
+        let reason = Reason::RollBack {
+            step: step.describe(),
+        };
+        self.push_reason(phase, action, reason, after)
     }
 
     /// A container the failed apply made under `name`: there now, and not

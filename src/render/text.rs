@@ -411,10 +411,7 @@ fn nothing_to_remove(plan: &Plan) -> Option<String> {
 
 /// The whole text rendering.
 pub fn render(plan: &Plan, paint: &Paint) -> String {
-    let mut sensitive = crate::mask::current();
-    sensitive = crate::mask::Sensitive::with_patterns(
-        &[sensitive.patterns(), plan.sensitive_env.as_slice()].concat(),
-    );
+    let sensitive = crate::mask::for_plan(&plan.sensitive_env);
     let esc = |t: &str| crate::mask::escape_controls(t).into_owned();
     let mut out = String::new();
     out.push_str(
@@ -511,13 +508,7 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
 /// and remove before they create.
 pub fn commands(plan: &Plan) -> String {
     let program = plan.runtime.program();
-    let sensitive = crate::mask::Sensitive::with_patterns(
-        &[
-            crate::mask::current().patterns(),
-            plan.sensitive_env.as_slice(),
-        ]
-        .concat(),
-    );
+    let sensitive = crate::mask::for_plan(&plan.sensitive_env);
     let cmd = |argv: &[String]| {
         let masked: Vec<std::borrow::Cow<'_, str>> =
             argv.iter().map(|a| sensitive.arg(a)).collect();
