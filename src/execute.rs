@@ -996,9 +996,17 @@ impl Run<'_> {
     /// systemd directory, and `systemctl` calls. The first failure stops
     /// them and says what failed.
     fn unit_ops(&self, ops: &[UnitOp]) -> Result<(), String> {
-        if ops.is_empty() {
-            return Ok(());
-        }
+        ops.iter().try_for_each(|op| self.unit_op(op))
+    }
+
+    /// [`Run::unit_ops`] for units going away (a delete): every operation
+    /// is tried, so that a `systemctl` that fails (no systemd answers)
+    /// still lets the files go; returns what failed.
+    fn unit_ops_removing(&self, ops: &[UnitOp]) -> Vec<String> {
+        ops.iter().filter_map(|op| self.unit_op(op).err()).collect()
+    }
+
+    fn unit_op(&self, op: &UnitOp) -> Result<(), String> {
         let Some(sd) = &self.plan.systemd else {
             return Err("the plan has systemd unit steps but no systemd directory".into());
         };
@@ -1010,43 +1018,40 @@ impl Run<'_> {
                 Ok(dir.join(file))
             }
         };
-        for op in ops {
-            match op {
-                UnitOp::Write { file, contents } => {
-                    let target = path(file)?;
-                    write_atomically(dir, file, contents).map_err(|e| {
-                        format!(
-                            "cannot write {}: {e} (is --systemd-dir {} writable?)",
-                            target.display(),
-                            sd.dir
-                        )
-                    })?;
-                }
-                UnitOp::Remove { file } => {
-                    let target = path(file)?;
-                    let removed = if target.is_dir() {
-                        std::fs::remove_dir_all(&target)
-                    } else {
-                        std::fs::remove_file(&target)
-                    };
-                    match removed {
-                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                            return Err(format!("cannot remove {}: {e}", target.display()));
-                        }
-                        _ => {}
+        match op {
+            UnitOp::Write { file, contents } => {
+                let target = path(file)?;
+                write_atomically(dir, file, contents).map_err(|e| {
+                    format!(
+                        "cannot write {}: {e} (is --systemd-dir {} writable?)",
+                        target.display(),
+                        sd.dir
+                    )
+                })
+            }
+            UnitOp::Remove { file } => {
+                let target = path(file)?;
+                let removed = if target.is_dir() {
+                    std::fs::remove_dir_all(&target)
+                } else {
+                    std::fs::remove_file(&target)
+                };
+                match removed {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(format!("cannot remove {}: {e}", target.display()))
                     }
+                    _ => Ok(()),
                 }
-                UnitOp::Systemctl { argv } => {
-                    let shown = format!("systemctl {}", argv.join(" "));
-                    match self.engine.run_systemctl(argv) {
-                        Ok(o) if o.success() => {}
-                        Ok(o) => return Err(format!("`{shown}` failed: {}", o.error_text())),
-                        Err(e) => return Err(format!("`{shown}` could not be run: {e}")),
-                    }
+            }
+            UnitOp::Systemctl { argv } => {
+                let shown = format!("systemctl {}", argv.join(" "));
+                match self.engine.run_systemctl(argv) {
+                    Ok(o) if o.success() => Ok(()),
+                    Ok(o) => Err(format!("`{shown}` failed: {}", o.error_text())),
+                    Err(e) => Err(format!("`{shown}` could not be run: {e}")),
                 }
             }
         }
-        Ok(())
     }
 
     fn create(&self, c: &Create) -> Outcome {
@@ -1115,6 +1120,7 @@ impl Run<'_> {
     /// then every remove at once.
     fn stop_and_remove(&self, steps: &[&Step]) {
         let mut items = Vec::new();
+        let mut unit_errors: HashMap<usize, Vec<String>> = HashMap::new();
         for s in steps {
             if self.stop_requested(s) {
                 continue;
@@ -1127,20 +1133,24 @@ impl Run<'_> {
             } = &s.action
             {
                 self.progress.started(s);
-                // Its units first, or systemd would start it again.
-                if let Err(e) = self.unit_ops(units_off) {
-                    self.finish(s, Outcome::error(e));
-                    continue;
-                }
+                // Its units first, or systemd would start it again. What
+                // systemctl cannot do (no systemd answers) does not keep
+                // the container and the files: delete removes what it
+                // can and says what it could not.
+                let units_failed = self.unit_ops_removing(units_off);
                 items.push((s.id, stop.clone(), remove.clone()));
+                if !units_failed.is_empty() {
+                    unit_errors.insert(s.id, units_failed);
+                }
             }
         }
         let results = self.batch_stop_remove(&items);
         for s in steps {
             if let Some(r) = results.get(&s.id) {
-                let out = match r {
-                    Ok(()) => Outcome::Done("stopped and removed".into()),
-                    Err(e) => Outcome::error(e),
+                let out = match (r, unit_errors.get(&s.id)) {
+                    (Ok(()), None) => Outcome::Done("stopped and removed".into()),
+                    (Ok(()), Some(errors)) => Outcome::error(units_not_stopped(errors)),
+                    (Err(e), _) => Outcome::error(e),
                 };
                 self.finish(s, out);
             }
@@ -1425,6 +1435,22 @@ fn is_barrier(step: &Step) -> bool {
         Action::Wait { .. } | Action::Exec { .. } => true,
         _ => false,
     }
+}
+
+/// A deleted container whose units' `systemctl` calls failed: what was
+/// done, what was not, and what to do about it.
+fn units_not_stopped(errors: &[String]) -> String {
+    let (first, rest) = errors
+        .split_first()
+        .map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+    let more = match rest.len() {
+        0 => String::new(),
+        n => format!(" (and {n} more unit operations failed)"),
+    };
+    format!(
+        "stopped and removed, and its unit files removed, but {first}{more}; \
+         run `systemctl daemon-reload` once systemd answers"
+    )
 }
 
 /// For each step of a pool, the steps that must have ended before it

@@ -334,6 +334,9 @@ fn locked(
         opts.execute.interrupted.as_deref(),
     )?;
     let plan = plan()?;
+    if plan.enables_units() {
+        crate::engine::systemd_answers()?;
+    }
     let report = execute::execute(&plan, engine, &opts.execute, opts.progress);
     // An interrupt asked paunch to stop, not to undo.
     let rollback = (opts.rollback && !report.success() && !report.interrupted)

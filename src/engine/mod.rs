@@ -193,6 +193,27 @@ pub fn systemctl(args: &[String]) -> Result<Output> {
     Ok(output)
 }
 
+/// Whether systemd answers `systemctl` on this host, asked before an
+/// apply that enables units acts at all: without it, the container would
+/// be created and its unit files written, and nothing could start or
+/// remove them (a container runs in an image here, or the host booted
+/// without systemd).
+pub fn systemd_answers() -> Result<()> {
+    let args = ["show".to_string(), "--property=Version".to_string()];
+    let out = systemctl(&args)?;
+    if out.success() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Engine,
+        format!(
+            "--systemd: systemd does not answer on this host (`systemctl show` said: {}); nothing was touched",
+            out.error_text()
+        ),
+    )
+    .with_hint("apply --systemd needs a host booted with systemd; drop --systemd to let the engine restart the containers"))
+}
+
 /// The engine's output for the debug log: JSON (an inspect, a listing,
 /// one document or one a line) with its sensitive values masked; other
 /// text as it is.

@@ -567,6 +567,18 @@ impl Step {
 }
 
 impl Plan {
+    /// Whether executing it writes and enables systemd units (`--systemd`
+    /// creations and unit repairs); deletions only take units away.
+    pub fn enables_units(&self) -> bool {
+        self.steps.iter().any(|s| match &s.action {
+            Action::Create { create, .. } | Action::Replace { create, .. } => {
+                !create.units.is_empty()
+            }
+            Action::Units { .. } => true,
+            _ => false,
+        })
+    }
+
     /// Counts for the summary line.
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();

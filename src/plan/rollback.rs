@@ -51,6 +51,9 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
             .collect(),
         book: NameBook::of(now),
         steps: Vec::new(),
+        // Numbered after the failed apply's steps, so each ID in one run's
+        // output (`--format json` step events) names one step.
+        first_id: failed.steps.iter().map(|s| s.id).max().unwrap_or(0) + 1,
         notes: Vec::new(),
         freed_by: HashMap::new(),
     };
@@ -93,6 +96,8 @@ struct Rollback<'a> {
     before: HashMap<&'a str, &'a Container>,
     book: NameBook,
     steps: Vec<Step>,
+    /// The ID of the rollback's first step.
+    first_id: usize,
     notes: Vec<Note>,
     /// Name → the rollback step that frees it.
     freed_by: HashMap<String, usize>,
@@ -394,7 +399,7 @@ impl<'a> Rollback<'a> {
         reason: Reason,
         after: Vec<usize>,
     ) -> usize {
-        let id = self.steps.len() + 1;
+        let id = self.first_id + self.steps.len();
         self.steps.push(Step {
             id,
             phase,

@@ -116,19 +116,42 @@ fn counts(report: &Report) -> Value {
 }
 
 /// `{"event": "error", "kind", "message", "hint", "exit_code"}` for an
-/// error that ended the command before or instead of a summary; a stale
-/// plan's also has `"changes"`: what changed, each an object with its
+/// error that ended the command before or instead of a summary. Each part
+/// is said once: `message` is what went wrong, without the `hint` (the
+/// text form joins them). A configuration error also has `"diagnostics"`
+/// (`file`, `line`, `column`, `entry`, `key`, `message`, `hint` each); a
+/// stale plan's has `"changes"`: what changed, each an object with its
 /// `kind` (`container_changed` with the `field`, `from` and `to`, ...).
 pub fn error_event(e: &Error, exit_code: i32) -> Value {
     let mut v = json!({
         "event": "error",
         "kind": format!("{:?}", e.kind()).to_lowercase(),
-        "message": e.to_string(),
+        "message": e.message(),
         "hint": e.hint(),
         "exit_code": exit_code,
     });
-    if let (false, Value::Object(m)) = (e.changes().is_empty(), &mut v) {
-        m.insert("changes".into(), Value::Array(e.changes().to_vec()));
+    if let Value::Object(m) = &mut v {
+        if !e.diagnostics().is_empty() {
+            m.insert("diagnostics".into(), json!(e.diagnostics()));
+        }
+        if !e.changes().is_empty() {
+            m.insert("changes".into(), Value::Array(e.changes().to_vec()));
+        }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_event_says_its_hint_once() {
+        let e =
+            Error::new(crate::ErrorKind::PlanStale, "the plan is stale").with_hint("plan again");
+        let v = error_event(&e, 4);
+        assert_eq!(v["message"], "the plan is stale");
+        assert_eq!(v["hint"], "plan again");
+        assert!(v.get("diagnostics").is_none());
+    }
 }

@@ -571,6 +571,15 @@ fn engine_errors_mid_apply_fail_those_steps_only() {
             "{name}: engine message missing: {failed}"
         );
     }
+    // The summary's line for a failed step leads with the engine's error,
+    // not with what podman says of its environment first ("failed to
+    // connect to syslog", a /run/systemd/private line).
+    let line = failed
+        .lines()
+        .find(|l| l.contains(&format!("create {}", s.name(loser))))
+        .unwrap_or_default();
+    assert!(line.contains(port_taken), "noise first: {line:?}\n{failed}");
+    assert!(!failed.contains("syslog"), "{failed}");
     assert!(
         running(&s.name("good")),
         "an independent later step did not run"

@@ -417,13 +417,39 @@ fn a_rollback_keeps_a_completed_job_and_restores_by_reference() {
 /// does not come up makes the host partly rolled back, not "rolled back".
 #[test]
 fn a_rollback_waits_for_what_it_restores() {
-    let summary: serde_json::Value = restored_but_down("rollback-wait-json", true)
+    let events: Vec<serde_json::Value> = restored_but_down("rollback-wait-json", true)
         .stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect();
+    let summary = events
+        .iter()
         .find(|v| v["event"] == "summary")
         .expect("a summary event");
     assert_eq!(summary["rollback"]["success"], false, "{summary}");
+    // One event per step, and an ID names one step in the whole run: the
+    // rollback's steps are numbered after the apply's.
+    let ids: Vec<u64> = events
+        .iter()
+        .filter(|v| v["event"] == "step")
+        .map(|v| v["id"].as_u64().unwrap())
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert!(ids.len() >= 2 && unique.len() == ids.len(), "{ids:?}");
+    let plans: Vec<&serde_json::Value> = events.iter().filter(|v| v["event"] == "plan").collect();
+    assert_eq!(plans.len(), 2, "the apply's plan, then the rollback's");
+    let last_apply_id = plans[0]["plan"]["steps"].as_array().unwrap().len() as u64;
+    assert!(
+        plans[1]["plan"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["id"].as_u64().unwrap() > last_apply_id),
+        "{}",
+        plans[1]
+    );
     let text = restored_but_down("rollback-wait-text", false).stdout;
     assert!(text.contains("partly rolled back"), "{text}");
     assert!(

@@ -494,4 +494,12 @@ fn apply_cleanup_and_delete_speak_json_lines() {
     let events = lines(&run);
     assert_eq!(events[0]["event"], "error");
     assert_eq!(events[0]["exit_code"], 3);
+    // Each part once: the message does not repeat the hint or the
+    // findings, which come as fields of their own.
+    let message = events[0]["message"].as_str().unwrap();
+    assert!(!message.contains("hint:"), "{message}");
+    assert!(!message.contains("imgae"), "{message}");
+    let found = &events[0]["diagnostics"][0];
+    assert_eq!(found["key"], "imgae", "{}", run.stdout);
+    assert_eq!(found["line"], 2, "{}", run.stdout);
 }

@@ -32,6 +32,16 @@ cmd=$(sed -n "s/^$key=//p" "$file")
 exec sh -c "$cmd" >/dev/null
 "#;
 
+/// What `systemctl` does on a host without systemd (a container, or one
+/// booted with another init), as this machine's own says it; calls are
+/// recorded all the same.
+const NO_SYSTEMD: &str = r#"#!/bin/sh
+echo "$*" >> "$SYSTEMCTL_LOG"
+echo "System has not been booted with systemd as init system (PID 1). Can't operate." >&2
+echo "Failed to connect to bus: Host is down" >&2
+exit 1
+"#;
+
 struct Systemd {
     dir: PathBuf,
     log: PathBuf,
@@ -40,12 +50,21 @@ struct Systemd {
 
 impl Systemd {
     fn new(scope: &Scope) -> Systemd {
+        Systemd::with(scope, STAND_IN)
+    }
+
+    /// A host where systemd does not answer.
+    fn absent(scope: &Scope) -> Systemd {
+        Systemd::with(scope, NO_SYSTEMD)
+    }
+
+    fn with(scope: &Scope, script_text: &str) -> Systemd {
         let bin = scope.dir.path().join("bin");
         let dir = scope.dir.path().join("units");
         std::fs::create_dir_all(&bin).unwrap();
         std::fs::create_dir_all(&dir).unwrap();
         let script = bin.join("systemctl");
-        std::fs::write(&script, STAND_IN).unwrap();
+        std::fs::write(&script, script_text).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         Systemd {
@@ -217,6 +236,7 @@ fn systemd_units_on_podman() {
     assert_eq!(
         apply,
         [
+            "show --property=Version",
             "daemon-reload",
             "enable --now paunch_{p}db.service",
             "daemon-reload",
@@ -268,6 +288,7 @@ fn systemd_units_on_podman() {
     assert_eq!(
         replace,
         [
+            "show --property=Version",
             "stop paunch_{p}db.service",
             "daemon-reload",
             "enable --now paunch_{p}db.service",
@@ -309,4 +330,56 @@ fn systemd_units_on_podman() {
     assert_eq!(cleanup, delete);
     assert!(scope.managed().is_empty());
     assert!(sd.files(&scope).is_empty(), "{:?}", sd.files(&scope));
+}
+
+/// Without systemd, `apply --systemd` touches nothing (it asks systemd
+/// before acting), and `delete --systemd` removes the containers and unit
+/// files it can, and says which `systemctl` calls failed.
+#[test]
+fn systemd_that_does_not_answer() {
+    if !is_podman() {
+        eprintln!("podman only, skipped on docker: systemd units are for podman containers");
+        return;
+    }
+    let scope = Scope::new("nosystemd");
+    let config = CONFIG.replace("IMAGE", IMAGE);
+    let v1 = scope.config("v1.yaml", &config);
+    let v1 = v1.to_str().unwrap();
+    let args = ["apply", "--file", v1, "--config-id", "v1"];
+
+    let absent = Systemd::absent(&scope);
+    let refused = absent.paunch(&scope, &args).code(1);
+    assert!(
+        refused.stderr.contains("systemd does not answer")
+            && refused.stderr.contains("nothing was touched"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(absent.calls(&scope), ["show --property=Version"]);
+    assert!(scope.managed().is_empty(), "{:?}", scope.managed());
+    assert!(absent.files(&scope).is_empty());
+
+    // Made where systemd answered; deleted where it no longer does.
+    Systemd::new(&scope).paunch(&scope, &args).ok();
+    assert_eq!(absent.files(&scope).len(), 4);
+    let absent = Systemd::absent(&scope);
+    let delete = absent.paunch(&scope, &["delete", "v1"]).code(1);
+    assert!(
+        delete
+            .stdout
+            .contains("its unit files removed, but `systemctl stop")
+            && delete.stdout.contains("Host is down"),
+        "{}\n{}",
+        delete.stdout,
+        delete.stderr
+    );
+    assert!(scope.managed().is_empty(), "{:?}", scope.managed());
+    assert!(
+        absent.files(&scope).is_empty(),
+        "{:?}",
+        absent.files(&scope)
+    );
+    // Nothing is left for a second delete to do.
+    let again = absent.paunch(&scope, &["delete", "v1"]).ok();
+    assert!(!again.stdout.contains("failed"), "{}", again.stdout);
 }
