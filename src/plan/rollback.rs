@@ -201,12 +201,13 @@ impl<'a> Rollback<'a> {
         }
     }
 
-    /// What the apply deleted or replaced, and is gone now, is recreated
-    /// (replacing what the apply made in its place), `start_order` group
-    /// by group.
-    fn restore(&mut self) {
+    /// What the failed apply deleted or replaced that is gone now, with
+    /// its recorded entry, in the failed plan's order; what cannot be
+    /// restored is noted.
+    fn gone_now(&mut self) -> Vec<(i64, usize, &'a Step, &'a Container, Entry)> {
         let mut wanted: Vec<(i64, usize, &'a Step, &'a Container, Entry)> = Vec::new();
-        for (at, step) in self.failed.steps.iter().enumerate() {
+        let failed = self.failed;
+        for (at, step) in failed.steps.iter().enumerate() {
             let old = match &step.action {
                 Action::Replace { old, .. } => old,
                 Action::Delete { container, .. } => container,
@@ -238,6 +239,29 @@ impl<'a> Rollback<'a> {
                 }),
             }
         }
+        wanted
+    }
+
+    /// The image a container is restored from: by ID (its tag may name
+    /// the new image now), but by its own reference while that still names
+    /// the same image, so `list` and `ps` show what the configuration says.
+    fn restore_image(&self, c: &'a Container) -> &'a str {
+        let same = |id: &str| {
+            id.strip_prefix("sha256:").unwrap_or(id)
+                == c.image_id.strip_prefix("sha256:").unwrap_or(&c.image_id)
+        };
+        match self.now.images.get(&c.image) {
+            _ if c.image_id.is_empty() => c.image.as_str(),
+            Some(Some(id)) if !c.image.is_empty() && same(id) => c.image.as_str(),
+            _ => c.image_id.as_str(),
+        }
+    }
+
+    /// What the apply deleted or replaced, and is gone now, is recreated
+    /// (replacing what the apply made in its place), `start_order` group
+    /// by group.
+    fn restore(&mut self) {
+        let mut wanted = self.gone_now();
         let joiners = self.joiners_of(&wanted);
         // Groups in order; within one, the plan's own order (which puts a
         // joined container before the ones joining it), joiners last.
@@ -263,18 +287,7 @@ impl<'a> Rollback<'a> {
             let name = self.book.choose(c.config_id(), &c.name);
             self.book.take(&name, &c.id);
             let mut after: Vec<usize> = self.freed_by.get(&name).copied().into_iter().collect();
-            // By ID (its tag may name the new image now), but by its own
-            // reference while that still names the same image, so `list`
-            // and `ps` show what the configuration says.
-            let same = |id: &str| {
-                id.strip_prefix("sha256:").unwrap_or(id)
-                    == c.image_id.strip_prefix("sha256:").unwrap_or(&c.image_id)
-            };
-            let image = match self.now.images.get(&c.image) {
-                _ if c.image_id.is_empty() => c.image.as_str(),
-                Some(Some(id)) if !c.image.is_empty() && same(id) => c.image.as_str(),
-                _ => c.image_id.as_str(),
-            };
+            let image = self.restore_image(c);
             let start = matches!(
                 c.status(),
                 State::Running | State::Paused | State::Restarting
