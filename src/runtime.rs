@@ -180,11 +180,25 @@ impl Runtime {
 
     /// Removes a (stopped) container.
     pub fn rm_args(self, id: &str) -> Vec<String> {
-        match self {
-            Runtime::Docker => vec![s("rm"), s(id)],
-            // As for stop: a missing container does not fail the batch.
-            Runtime::Podman => vec![s("rm"), s("--ignore"), s(id)],
+        self.remove_args(id, Removal::default())
+    }
+
+    /// Removes a container, as `how` says: `--force` (stopping it),
+    /// `--volumes` (its anonymous volumes too).
+    pub fn remove_args(self, id: &str, how: Removal) -> Vec<String> {
+        let mut a = vec![s("rm")];
+        if how.force {
+            a.push(s("--force"));
         }
+        if how.volumes {
+            a.push(s("--volumes"));
+        }
+        // As for stop: a missing container does not fail the batch.
+        if self == Runtime::Podman {
+            a.push(s("--ignore"));
+        }
+        a.push(s(id));
+        a
     }
 
     /// Unpauses containers (podman stops no paused container).
@@ -240,8 +254,21 @@ impl Runtime {
     /// # Ok::<(), paunch::Error>(())
     /// ```
     pub fn run_args(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
+        self.run_args_joining(entry, name, labels, &[])
+    }
+
+    /// [`Runtime::run_args`], the entry's joins (`net: container:X`,
+    /// `volumes_from: [X]`) pointed at the containers the planner resolved
+    /// them to (`--net=container:X-1a2b3c4d`).
+    pub fn run_args_joining(
+        self,
+        entry: &Entry,
+        name: &str,
+        labels: &LabelSet,
+        joins: &[JoinTarget<'_>],
+    ) -> Vec<String> {
         let head = self.labelled_run(entry, name, labels);
-        self.container_args(entry, head, entry.image().unwrap_or_default())
+        self.container_args(entry, head, entry.image().unwrap_or_default(), joins)
     }
 
     /// Recreates a container a failed apply removed, as it was: its entry
@@ -256,19 +283,15 @@ impl Runtime {
         labels: &LabelSet,
         image: &str,
         start: bool,
+        joins: &[JoinTarget<'_>],
     ) -> Vec<String> {
-        let head = self.labelled_run(entry, name, labels);
-        let detach_at = head.len();
-        let mut a = self.container_args(entry, head, image);
-        if !start {
-            // `create` takes `run`'s flags but `--detach`, which
-            // `container_args` puts first, when the entry detaches.
-            a[0] = s("create");
-            if entry.detach() {
-                a.remove(detach_at);
-            }
+        let mut head = self.labelled_run(entry, name, labels);
+        if start {
+            return self.container_args(entry, head, image, joins);
         }
-        a
+        // `create` takes `run`'s flags but `--detach`.
+        head[0] = s("create");
+        self.flags_image_command(entry, head, image, joins)
     }
 
     /// `create` for a podman container that its systemd unit starts
@@ -290,12 +313,24 @@ impl Runtime {
     /// # Ok::<(), paunch::Error>(())
     /// ```
     pub fn unit_create_args(self, entry: &Entry, name: &str, labels: &LabelSet) -> Vec<String> {
+        self.unit_create_args_joining(entry, name, labels, &[])
+    }
+
+    /// [`Runtime::unit_create_args`] with the joins resolved (see
+    /// [`Runtime::run_args_joining`]).
+    pub fn unit_create_args_joining(
+        self,
+        entry: &Entry,
+        name: &str,
+        labels: &LabelSet,
+        joins: &[JoinTarget<'_>],
+    ) -> Vec<String> {
         let mut a = self.labelled_run(entry, name, labels);
         a[0] = s("create");
         a.push(format!("--conmon-pidfile=/run/{name}.pid"));
         for (key, setting) in &entry.settings {
             if key.name != "restart" {
-                emit(key.emit, setting, &mut a);
+                emit_joined(key.name, key.emit, setting, joins, &mut a);
             }
         }
         self.image_and_command(entry, a, entry.image().unwrap_or_default())
@@ -348,16 +383,33 @@ impl Runtime {
             a.push(format!("--label={l}"));
         }
         a.push(format!("--label=paunch_debug={}", entry.name));
-        self.container_args(entry, a, entry.image().unwrap_or_default())
+        self.container_args(entry, a, entry.image().unwrap_or_default(), &[])
     }
 
     /// The entry's flags, image and command after the name and labels.
-    fn container_args(self, entry: &Entry, mut a: Vec<String>, image: &str) -> Vec<String> {
+    fn container_args(
+        self,
+        entry: &Entry,
+        mut a: Vec<String>,
+        image: &str,
+        joins: &[JoinTarget<'_>],
+    ) -> Vec<String> {
         if entry.detach() {
             a.push(s("--detach=true"));
         }
+        self.flags_image_command(entry, a, image, joins)
+    }
+
+    /// The entry's flags (its joins resolved), then image and command.
+    fn flags_image_command(
+        self,
+        entry: &Entry,
+        mut a: Vec<String>,
+        image: &str,
+        joins: &[JoinTarget<'_>],
+    ) -> Vec<String> {
         for (key, setting) in &entry.settings {
-            emit(key.emit, setting, &mut a);
+            emit_joined(key.name, key.emit, setting, joins, &mut a);
         }
         self.image_and_command(entry, a, image)
     }
@@ -396,6 +448,64 @@ impl Runtime {
         a.extend(entry.command().iter().skip(1).cloned());
         a
     }
+}
+
+/// A join the planner resolved: the entry's `key` (`net`, `ipc`, `pid`,
+/// `volumes_from`) names container `wanted`, which is `container` now (this
+/// config ID's new container, a suffixed name, or `wanted` itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinTarget<'a> {
+    /// The key that joins.
+    pub key: &'a str,
+    /// The container the entry names.
+    pub wanted: &'a str,
+    /// The container it joins.
+    pub container: &'a str,
+}
+
+/// How a container is removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removal {
+    /// `--force`: stop it first (what podman needs for a container a
+    /// killed podman left "removing").
+    pub force: bool,
+    /// `--volumes`: its anonymous volumes go with it (a Pod's emptyDirs).
+    pub volumes: bool,
+}
+
+/// [`emit`], a join key's value pointed at the container it resolved to:
+/// `container:X` → `container:X-1a2b3c4d`, `X:ro` → `X-1a2b3c4d:ro`.
+fn emit_joined(
+    key: &str,
+    how: Emit,
+    setting: &Setting,
+    joins: &[JoinTarget<'_>],
+    a: &mut Vec<String>,
+) {
+    let Setting::Strings(values) = setting else {
+        return emit(how, setting, a);
+    };
+    let mine: Vec<&JoinTarget<'_>> = joins.iter().filter(|j| j.key == key).collect();
+    if mine.is_empty() {
+        return emit(how, setting, a);
+    }
+    let resolve = |value: &String| -> String {
+        let found = |x: &str| mine.iter().find(|j| j.wanted == x && j.container != x);
+        if key == "volumes_from" {
+            let (x, mode) = match value.rsplit_once(':') {
+                Some((x, m)) if m == "ro" || m == "rw" => (x, format!(":{m}")),
+                _ => (value.as_str(), String::new()),
+            };
+            found(x).map_or_else(|| value.clone(), |j| format!("{}{mode}", j.container))
+        } else {
+            value
+                .strip_prefix("container:")
+                .and_then(found)
+                .map_or_else(|| value.clone(), |j| format!("container:{}", j.container))
+        }
+    };
+    let resolved = Setting::Strings(values.iter().map(resolve).collect());
+    emit(how, &resolved, a);
 }
 
 fn emit(how: Emit, setting: &Setting, a: &mut Vec<String>) {

@@ -4,6 +4,10 @@
 
 use paunch::error::{Error, ErrorKind};
 
+/// SIGINT/SIGTERM: the code of a run that was interrupted (also the
+/// signal thread's, for a second interrupt).
+pub const INTERRUPTED: i32 = 130;
+
 /// The exit codes, one table: `--help` prints it, README quotes it, and
 /// [`code`] is the only place that chooses one.
 pub const EXIT_CODES: &[(i32, &str)] = &[
@@ -30,7 +34,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
         "another paunch run holds the lock and --lock-timeout expired, or the lock directory cannot be used safely; nothing was touched",
     ),
     (
-        130,
+        INTERRUPTED,
         "interrupted by SIGINT/SIGTERM: after finishing the steps in flight (of an apply or its rollback), or at once while waiting for the lock (nothing touched)",
     ),
 ];
@@ -82,7 +86,7 @@ pub fn code(result: &Result<Status, Error>) -> i32 {
         Ok(Status::Success) => 0,
         Ok(Status::Failed) => 1,
         Ok(Status::Changes) => 2,
-        Ok(Status::Interrupted) => 130,
+        Ok(Status::Interrupted) => INTERRUPTED,
         Ok(Status::Container(c)) => *c,
         Err(e) => of_error(e.kind()),
     }
@@ -97,7 +101,7 @@ pub fn of_error(kind: ErrorKind) -> i32 {
         ErrorKind::PlanStale | ErrorKind::PlanInvalid => 4,
         ErrorKind::EngineUnreachable => 5,
         ErrorKind::Lock => 6,
-        ErrorKind::Interrupted => 130,
+        ErrorKind::Interrupted => INTERRUPTED,
         ErrorKind::Io | ErrorKind::Engine => 1,
         // ErrorKind is non-exhaustive: a kind the library adds later is an
         // error like any other until it gets a row of its own.

@@ -10,7 +10,6 @@ mod export;
 mod list;
 mod man;
 mod plan;
-mod report;
 mod validate;
 
 use crate::cli::{Cli, Command, Global, PlanFormat};
@@ -21,7 +20,7 @@ use paunch::execute::{Outcome, Progress};
 use paunch::log::{self, Level};
 use paunch::ops::Applied;
 use paunch::plan::{Plan, Step};
-use paunch::render::{Paint, json, text};
+use paunch::render::{Paint, json, report, text};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -399,9 +398,12 @@ fn finish(printer: &Printer, verb: &str, applied: &Applied, g: &Global) -> Statu
         return status;
     }
     let paint = Paint::for_stdout();
-    let mut text = report::summary(verb, plan, report, &paint);
+    let mut text = report::apply_summary(verb, plan, report, &paint);
     if let Some(r) = rolled_back {
-        text.push_str(&report::rollback_summary(r, &paint));
+        text.push_str(&report::rollback_summary(
+            r.as_ref().map(|r| (&r.plan, &r.report)),
+            &paint,
+        ));
     }
     if report.success() {
         if g.quiet {
@@ -449,7 +451,7 @@ fn interrupts() -> Interrupts {
                             bar.finish_and_clear();
                         }
                         state.eprint(&report::interrupted_again(&state.in_flight()));
-                        std::process::exit(130);
+                        std::process::exit(exit::INTERRUPTED);
                     }
                 });
             if spawned.is_ok() {
@@ -461,7 +463,11 @@ fn interrupts() -> Interrupts {
         }
     }
     for sig in [SIGINT, SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag));
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            sig,
+            exit::INTERRUPTED,
+            Arc::clone(&flag),
+        );
         let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
     }
     Interrupts { flag, shared }

@@ -353,6 +353,17 @@ pub struct Join {
     pub container: String,
 }
 
+impl Join {
+    /// What the argv builder takes of it.
+    pub fn target(&self) -> crate::runtime::JoinTarget<'_> {
+        crate::runtime::JoinTarget {
+            key: &self.key,
+            wanted: &self.wanted,
+            container: &self.container,
+        }
+    }
+}
+
 /// Why a step is in the plan. Rendered to text in one place (`render`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -10,11 +10,10 @@ use super::diff::config_diff_decoded;
 use super::model::*;
 use super::names::NameBook;
 use crate::config::duration::seconds_of;
-use crate::config::keys::{self, Emit};
 use crate::config::{Config, Entry, EntryAction};
 use crate::labels;
 use crate::observe::{Container, Observed, State};
-use crate::runtime::{LabelSet, Runtime};
+use crate::runtime::{JoinTarget, LabelSet, Removal, Runtime};
 use crate::systemd;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -225,34 +224,6 @@ pub fn plan_delete(observed: &Observed, ids: &[String], opts: &PlanOptions) -> P
         }
     }
     b.finish(Operation::Delete, opts, None, ids.to_vec(), BTreeMap::new())
-}
-
-/// Points a join's argument at the container it resolved to:
-/// `--net=container:X` → `--net=container:X-1a2b3c4d`, `--volumes-from=X:ro`
-/// → `--volumes-from=X-1a2b3c4d:ro`.
-pub(super) fn rewrite_join(argv: &mut [String], key: &str, wanted: &str, container: &str) {
-    let flag = match keys::key(key).map(|k| k.emit) {
-        Some(Emit::Each(flag)) => flag,
-        _ => return,
-    };
-    for a in argv.iter_mut() {
-        let Some(value) = a.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) else {
-            continue;
-        };
-        let new = if key == "volumes_from" {
-            let (x, mode) = match value.rsplit_once(':') {
-                Some((x, m)) if m == "ro" || m == "rw" => (x, format!(":{m}")),
-                _ => (value, String::new()),
-            };
-            (x == wanted).then(|| format!("{flag}={container}{mode}"))
-        } else {
-            (value.strip_prefix("container:") == Some(wanted))
-                .then(|| format!("{flag}=container:{container}"))
-        };
-        if let Some(n) = new {
-            *a = n;
-        }
-    }
 }
 
 /// Why a container of this config ID is deleted outright, if it is: its
@@ -503,19 +474,21 @@ fn change(
 /// that follows finds it gone.
 fn stop_args(runtime: Runtime, c: &Container) -> Vec<String> {
     if c.state == crate::observe::UNREADABLE {
-        let mut a = runtime.rm_args(&c.id);
-        a.insert(1, "--force".to_string());
-        return a;
+        let force = Removal {
+            force: true,
+            volumes: false,
+        };
+        return runtime.remove_args(&c.id, force);
     }
     runtime.stop_args(stop_timeout(c), &c.id)
 }
 
 pub(super) fn remove_args(runtime: Runtime, c: &Container) -> Vec<String> {
-    let mut a = runtime.rm_args(&c.id);
-    if crate::config::kube::removes_volumes(&c.labels) {
-        a.insert(1, "--volumes".to_string());
-    }
-    a
+    let how = Removal {
+        force: false,
+        volumes: crate::config::kube::removes_volumes(&c.labels),
+    };
+    runtime.remove_args(&c.id, how)
 }
 
 /// The grace period recorded in a container's own `config_data`.
@@ -957,10 +930,6 @@ impl<'a> Builder<'a> {
             .systemd
             .as_ref()
             .filter(|_| by_units(self.systemd.as_ref(), e));
-        let mut argv = match units {
-            Some(_) => self.runtime.unit_create_args(e, &name, labels),
-            None => self.runtime.run_args(e, &name, labels),
-        };
         let mut joins = Vec::new();
         for (key, wanted) in entry_joins(e) {
             let container = match made.get(wanted) {
@@ -971,15 +940,19 @@ impl<'a> Builder<'a> {
                 None => self.resolve_exec_target(wanted, keepers.get(wanted).copied()),
             };
             self.used_names.insert(container.clone());
-            if container != wanted {
-                rewrite_join(&mut argv, key, wanted, &container);
-            }
             joins.push(Join {
                 key: key.to_string(),
                 wanted: wanted.to_string(),
                 container,
             });
         }
+        let targets: Vec<JoinTarget<'_>> = joins.iter().map(Join::target).collect();
+        let argv = match units {
+            Some(_) => self
+                .runtime
+                .unit_create_args_joining(e, &name, labels, &targets),
+            None => self.runtime.run_args_joining(e, &name, labels, &targets),
+        };
         after.sort_unstable();
         after.dedup();
         let units = units.map(|sd| units_on(sd, e, &name)).unwrap_or_default();

@@ -18,11 +18,11 @@ use super::model::{
     Target,
 };
 use super::names::NameBook;
-use super::planner::{entry_joins, rewrite_join, stop_timeout};
+use super::planner::{entry_joins, stop_timeout};
 use crate::config::Entry;
 use crate::labels;
 use crate::observe::{Container, Observed, State};
-use crate::runtime::LabelSet;
+use crate::runtime::{JoinTarget, LabelSet};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Plans the rollback of `failed` (an executed apply whose report was not
@@ -292,10 +292,9 @@ impl<'a> Rollback<'a> {
                 c.status(),
                 State::Running | State::Paused | State::Restarting
             );
-            let mut argv =
-                runtime.recreate_args(&entry, &name, &labels_of(c, &entry), image, start);
             // The namespaces it joined are recorded by ID: join whatever
             // holds that container's name now (itself, or it restored).
+            let mut joins: Vec<(&str, &str, String)> = Vec::new();
             for (key, wanted) in entry_joins(&entry) {
                 let Some(joined) = c.joined.iter().find(|j| j.key == key) else {
                     continue;
@@ -310,8 +309,18 @@ impl<'a> Rollback<'a> {
                         .unwrap_or_else(|| j.name.clone()),
                     None => joined.container.clone(),
                 };
-                rewrite_join(&mut argv, key, wanted, &target);
+                joins.push((key, wanted, target));
             }
+            let targets: Vec<JoinTarget<'_>> = joins
+                .iter()
+                .map(|(key, wanted, container)| JoinTarget {
+                    key,
+                    wanted,
+                    container,
+                })
+                .collect();
+            let argv =
+                runtime.recreate_args(&entry, &name, &labels_of(c, &entry), image, start, &targets);
             let create = Create {
                 name: name.clone(),
                 name_held_by: None,

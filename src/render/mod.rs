@@ -1,9 +1,11 @@
-//! Rendering for people and machines: plans as text, container listings,
-//! JSON results. Pure functions of their inputs (the terminal's step lines
-//! and summaries are the binary's, in `commands/report.rs`).
+//! Rendering for people and machines, pure functions of their inputs:
+//! plans as text (`text`), container listings (`list`), and what an
+//! execution did, as text lines (`report`: a line per step, the summary)
+//! and as their JSON twins (`json`: the step, summary and error events).
 
 pub mod json;
 pub mod list;
+pub mod report;
 pub mod text;
 
 use std::io::IsTerminal;

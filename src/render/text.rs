@@ -323,7 +323,7 @@ pub fn heading(plan: &Plan) -> String {
 }
 
 /// The one-line summary.
-pub fn summary(c: &Counts) -> String {
+pub fn plan_summary(c: &Counts) -> String {
     let waits = if c.wait > 0 {
         format!(
             " {} blocking container{} to wait for.",
@@ -497,7 +497,7 @@ pub fn render(plan: &Plan, paint: &Paint) -> String {
         }
     }
     out.push('\n');
-    let summary = nothing_to_remove(plan).unwrap_or_else(|| summary(&plan.counts()));
+    let summary = nothing_to_remove(plan).unwrap_or_else(|| plan_summary(&plan.counts()));
     out.push_str(&paint.style().bold().apply_to(summary).to_string());
     out.push('\n');
     out

@@ -1,9 +1,9 @@
 //! What an execution did: a line per finished step, and the summary that
 //! names every failure and every step skipped because of one.
 
-use paunch::execute::{Outcome, Report};
-use paunch::plan::{Action, Plan, Step};
-use paunch::render::Paint;
+use crate::execute::{Outcome, Report};
+use crate::plan::{Action, Plan, Step};
+use crate::render::Paint;
 
 /// The line printed when a step finishes.
 pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
@@ -106,13 +106,20 @@ fn indent_rest(text: &str, pad: &str) -> String {
     out
 }
 
-/// What a rollback did, after the failed apply's summary.
+/// A rollback's plan and report, read together.
+struct Rolled<'a> {
+    plan: &'a Plan,
+    report: &'a Report,
+}
+
+/// What a rollback did (its plan and report, or why it could not be
+/// planned), after the failed apply's summary.
 pub fn rollback_summary(
-    rollback: &paunch::error::Result<paunch::ops::RolledBack>,
+    rollback: Result<(&Plan, &Report), &crate::error::Error>,
     paint: &Paint,
 ) -> String {
     let s = paint.style();
-    let r = match rollback {
+    let (plan, report) = match rollback {
         Err(e) => {
             return format!(
                 "{} {e}\nNothing was rolled back; run `paunch plan` to see where the host stands.\n",
@@ -121,6 +128,7 @@ pub fn rollback_summary(
         }
         Ok(r) => r,
     };
+    let r = Rolled { plan, report };
     let mut out = String::from("\n");
     if r.plan.steps.is_empty() {
         out.push_str("Nothing to roll back: the failed apply changed no container.\n");
@@ -138,13 +146,13 @@ pub fn rollback_summary(
             out.push_str(&format!("  {}\n", st.describe()));
         }
     } else {
-        out.push_str(&summary("Rollback", &r.plan, &r.report, paint));
+        out.push_str(&apply_summary("Rollback", r.plan, r.report, paint));
         out.push_str("The host is partly rolled back: run `paunch plan` to see where it stands.\n");
     }
     for n in &r.plan.notes {
         out.push_str(&format!(
             "  {}\n",
-            paunch::render::text::note_text(n, &r.plan.managed_by)
+            crate::render::text::note_text(n, &r.plan.managed_by)
         ));
     }
     if r.report.success() {
@@ -156,7 +164,7 @@ pub fn rollback_summary(
 }
 
 /// The closing summary.
-pub fn summary(verb: &str, plan: &Plan, report: &Report, paint: &Paint) -> String {
+pub fn apply_summary(verb: &str, plan: &Plan, report: &Report, paint: &Paint) -> String {
     let s = paint.style();
     let find = |id: usize| plan.steps.iter().find(|st| st.id == id);
     let failed: Vec<_> = report.failed().collect();
