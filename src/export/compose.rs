@@ -1,14 +1,20 @@
-//! A configuration as a compose-spec file.
+//! A configuration as a compose-spec file: one service per run entry,
+//! its fields from the key table's `compose` column.
 
-use super::{Export, Owner, health_argv, i, obj, pairs, s, seconds, unexpressed, warn};
+use super::{
+    COMPOSE, Export, Owner, exit_codes, health_argv, i, laid_out, left_out, obj, pairs,
+    plain_fields, s, seconds, warn,
+};
 use crate::config::{Config, Entry, EntryAction, Setting};
+use crate::error::Diagnostic;
 use crate::value::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Writes every run entry of `config` as a compose service named after it
 /// (`container_name` too), `depends_on` the previous `start_order` group
 /// (`service_completed_successfully` on a `detach: false` entry, which
-/// compose runs to completion first).
+/// compose runs to completion first). An exec entry (`action`: `exec`) is
+/// left out, with a warning.
 ///
 /// ```
 /// use paunch::export::{compose, Owner};
@@ -40,252 +46,254 @@ pub fn compose(config: &Config, owner: &Owner) -> Export {
     for e in &runs {
         groups.entry(e.start_order()).or_default().push(e);
     }
-    let orders: Vec<i64> = groups.keys().copied().collect();
     let mut services = Map::new();
     for e in &runs {
-        let w = &mut warnings;
-        let mut svc = Map::new();
-        let mut handled: Vec<&str> = vec!["action", "start_order"];
-        svc.insert("container_name".into(), s(&e.name));
-        if let Some(img) = e.image() {
-            svc.insert("image".into(), s(img));
-        }
-        let list = |k: &str| Value::List(e.strings(k).iter().map(s).collect());
-        let ep = e.strings("entrypoint");
-        if !ep.is_empty() {
-            svc.insert("entrypoint".into(), list("entrypoint"));
-        }
-        if e.setting("command").is_some() {
-            svc.insert("command".into(), list("command"));
-        }
-        // Plain lists and strings under the compose name.
-        for (key, to) in [
-            ("working_dir", "working_dir"),
-            ("hostname", "hostname"),
-            ("domainname", "domainname"),
-            ("mac_address", "mac_address"),
-            ("shm_size", "shm_size"),
-            ("stop_signal", "stop_signal"),
-            ("cgroup_parent", "cgroup_parent"),
-            ("mem_limit", "mem_limit"),
-            ("memswap_limit", "memswap_limit"),
-            ("memory_reservation", "mem_reservation"),
-            ("cpuset_cpus", "cpuset"),
-            ("user", "user"),
-        ] {
-            if let Some(v) = e.string(key) {
-                if key == "cpuset_cpus" && v == "all" {
-                    continue;
-                }
-                svc.insert(to.into(), s(v));
-            }
-        }
-        for (key, to) in [
-            ("env_file", "env_file"),
-            ("group_add", "group_add"),
-            ("cap_add", "cap_add"),
-            ("cap_drop", "cap_drop"),
-            ("security_opt", "security_opt"),
-            ("extra_hosts", "extra_hosts"),
-            ("dns", "dns"),
-            ("dns_search", "dns_search"),
-            ("devices", "devices"),
-            ("tmpfs", "tmpfs"),
-            ("expose", "expose"),
-            ("ports", "ports"),
-            ("volumes", "volumes"),
-        ] {
-            if !e.strings(key).is_empty() {
-                svc.insert(to.into(), list(key));
-            }
-        }
-        for (key, to) in [
-            ("privileged", "privileged"),
-            ("read_only", "read_only"),
-            ("init", "init"),
-            ("tty", "tty"),
-            ("interactive", "stdin_open"),
-            ("stdin_open", "stdin_open"),
-        ] {
-            if let Some(b) = e.bool(key) {
-                svc.insert(to.into(), Value::Bool(b));
-            }
-        }
-        for (key, to) in [
-            ("cpu_shares", "cpu_shares"),
-            ("cpu_quota", "cpu_quota"),
-            ("cpu_period", "cpu_period"),
-            ("mem_swappiness", "mem_swappiness"),
-            ("pids_limit", "pids_limit"),
-            ("oom_score_adj", "oom_score_adj"),
-        ] {
-            if let Some(n) = e.int(key) {
-                svc.insert(to.into(), i(n));
-            }
-        }
-        if let Some(g) = e.string("stop_grace_period") {
-            svc.insert("stop_grace_period".into(), s(format!("{g}s")));
-        }
-        let mut env = Map::new();
-        for (k, v) in pairs(e.strings("environment")) {
-            env.insert(k, v.map_or(Value::Null, s));
-        }
-        if !env.is_empty() {
-            svc.insert("environment".into(), Value::Map(env));
-        }
-        let mut sysctls = Map::new();
-        for (k, v) in pairs(e.strings("sysctls")) {
-            sysctls.insert(k, s(v.unwrap_or_default()));
-        }
-        if !sysctls.is_empty() {
-            svc.insert("sysctls".into(), Value::Map(sysctls));
-        }
-        let mut ulimits = Map::new();
-        for u in e.strings("ulimit") {
-            let Some((name, lim)) = u.split_once('=') else {
-                warn(
-                    w,
-                    e,
-                    "ulimit",
-                    format!("\"{u}\" is not NAME=SOFT[:HARD]; left out"),
-                );
-                continue;
-            };
-            let v = match lim.split_once(':') {
-                Some((soft, hard)) => match (soft.parse::<i64>(), hard.parse::<i64>()) {
-                    (Ok(a), Ok(b)) => obj(vec![("soft", i(a)), ("hard", i(b))]),
-                    _ => s(lim),
-                },
-                None => lim.parse::<i64>().map_or_else(|_| s(lim), i),
-            };
-            ulimits.insert(name.to_string(), v);
-        }
-        if !ulimits.is_empty() {
-            svc.insert("ulimits".into(), Value::Map(ulimits));
-        }
-        // Namespaces and volumes of other containers: services where they
-        // are in the file.
-        let mut deps: Vec<(String, &str)> = Vec::new();
-        let target = |x: &str, deps: &mut Vec<(String, &str)>| {
-            if names.contains(&x) {
-                deps.push((x.to_string(), "service_started"));
-                format!("service:{x}")
-            } else {
-                format!("container:{x}")
-            }
-        };
-        for (key, to) in [("net", "network_mode"), ("ipc", "ipc"), ("pid", "pid")] {
-            if let Some(mode) = e.string(key) {
-                let v = match mode.strip_prefix("container:") {
-                    Some(x) => target(x, &mut deps),
-                    None => mode.to_string(),
-                };
-                svc.insert(to.into(), s(v));
-            }
-        }
-        let mut froms = Vec::new();
-        for f in e.strings("volumes_from") {
-            let (x, mode) = match f.rsplit_once(':') {
-                Some((x, m)) if m == "ro" || m == "rw" => (x, format!(":{m}")),
-                _ => (f.as_str(), String::new()),
-            };
-            froms.push(s(format!("{}{mode}", target(x, &mut deps))));
-        }
-        if !froms.is_empty() {
-            svc.insert("volumes_from".into(), Value::List(froms));
-        }
-        let restart = e.string("restart").unwrap_or("no");
-        svc.insert("restart".into(), s(restart));
-        if let Some(Setting::Healthcheck(h)) = e.setting("healthcheck") {
-            let mut hc = Map::new();
-            if h.disable {
-                hc.insert("disable".into(), Value::Bool(true));
-            } else if let Some(argv) = health_argv(e) {
-                let mut test = vec![s("CMD")];
-                test.extend(argv.iter().map(s));
-                hc.insert("test".into(), Value::List(test));
-            }
-            for (k, v) in [
-                ("interval", &h.interval),
-                ("timeout", &h.timeout),
-                ("start_period", &h.start_period),
-            ] {
-                if let Some(v) = v.as_deref().and_then(seconds) {
-                    hc.insert(k.into(), s(format!("{v}s")));
-                }
-            }
-            if let Some(r) = h.retries {
-                hc.insert("retries".into(), i(r));
-            }
-            svc.insert("healthcheck".into(), Value::Map(hc));
-        }
-        let mut logging = Map::new();
-        if let Some(d) = e.string("log_driver") {
-            logging.insert("driver".into(), s(d));
-        }
-        let mut opts = Map::new();
-        for (k, v) in pairs(e.strings("log_opt")) {
-            opts.insert(k, s(v.unwrap_or_default()));
-        }
-        if !opts.is_empty() {
-            logging.insert("options".into(), Value::Map(opts));
-        }
-        if !logging.is_empty() {
-            svc.insert("logging".into(), Value::Map(logging));
-        }
-        // paunch's labels, and the user's.
-        let mut labels = Map::new();
-        for (k, v) in pairs(e.strings("labels")) {
-            labels.insert(k, s(v.unwrap_or_default()));
-        }
-        labels.insert("managed_by".into(), s(owner.managed_by));
-        labels.insert("config_id".into(), s(owner.config_id));
-        labels.insert("container_name".into(), s(&e.name));
-        labels.insert("config_data".into(), s(e.config_data()));
-        svc.insert("labels".into(), Value::Map(labels));
-        // The previous start_order group.
-        let at = orders
-            .iter()
-            .position(|o| *o == e.start_order())
-            .unwrap_or(0);
-        if at > 0 {
-            for d in &groups[&orders[at - 1]] {
-                let cond = if d.detach() {
-                    "service_started"
-                } else {
-                    "service_completed_successfully"
-                };
-                deps.push((d.name.clone(), cond));
-            }
-        }
-        let mut depends = Map::new();
-        for (d, cond) in deps {
-            if d != e.name && depends.get(&d).is_none() {
-                depends.insert(d, obj(vec![("condition", s(cond))]));
-            }
-        }
-        if !depends.is_empty() {
-            svc.insert("depends_on".into(), Value::Map(depends));
-        }
-        if !e.detach() {
-            handled.push("detach");
-            handled.push("exit_codes");
-            if e.exit_codes() != [0] {
-                warn(
-                    w,
-                    e,
-                    "exit_codes",
-                    "compose counts exit code 0 only as completed successfully; left out".into(),
-                );
-            }
-        }
-        unexpressed(w, e, 1, &handled);
+        let svc = service(e, &names, &groups, owner, &mut warnings);
         services.insert(e.name.clone(), escape(Value::Map(svc)));
     }
     let doc = obj(vec![("services", Value::Map(services))]);
     Export {
         text: crate::yaml::dump(&doc),
         warnings,
+    }
+}
+
+/// The order of a service's fields: the document's, not the key table's
+/// (see [`super::laid_out`]).
+const LAYOUT: &[&str] = &[
+    "container_name",
+    "image",
+    "entrypoint",
+    "command",
+    "working_dir",
+    "hostname",
+    "domainname",
+    "mac_address",
+    "shm_size",
+    "stop_signal",
+    "cgroup_parent",
+    "mem_limit",
+    "memswap_limit",
+    "mem_reservation",
+    "cpuset",
+    "user",
+    "env_file",
+    "group_add",
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "extra_hosts",
+    "dns",
+    "dns_search",
+    "devices",
+    "tmpfs",
+    "expose",
+    "ports",
+    "volumes",
+    "privileged",
+    "read_only",
+    "init",
+    "tty",
+    "stdin_open",
+    "cpu_shares",
+    "cpu_quota",
+    "cpu_period",
+    "mem_swappiness",
+    "pids_limit",
+    "oom_score_adj",
+    "stop_grace_period",
+    "environment",
+    "sysctls",
+    "ulimits",
+    "network_mode",
+    "ipc",
+    "pid",
+    "volumes_from",
+    "restart",
+    "healthcheck",
+    "logging",
+    "labels",
+    "depends_on",
+];
+
+/// One entry as a service: the `Field` rows of the key table by their
+/// shape, the `Custom` ones by the functions below, a warning for each
+/// `Lost` one.
+fn service(
+    e: &Entry,
+    names: &[&str],
+    groups: &BTreeMap<i64, Vec<&Entry>>,
+    owner: &Owner,
+    w: &mut Vec<Diagnostic>,
+) -> Map {
+    let mut svc = Map::new();
+    svc.insert("container_name".into(), s(&e.name));
+    plain_fields(e, COMPOSE, &mut svc);
+    ulimit(e, &mut svc, w);
+    let mut deps = Vec::new();
+    namespaces(e, names, &mut svc, &mut deps);
+    volumes_from(e, names, &mut svc, &mut deps);
+    restart(e, &mut svc);
+    healthcheck(e, &mut svc);
+    labels(e, owner, &mut svc);
+    start_order(e, groups, &mut deps);
+    depends_on(e, deps, &mut svc);
+    exit_codes(
+        w,
+        e,
+        COMPOSE,
+        "compose counts exit code 0 only as completed successfully; left out",
+    );
+    left_out(w, e, COMPOSE);
+    laid_out(svc, LAYOUT)
+}
+
+/// A service this one depends on, and the condition it waits for.
+type Dep = (String, &'static str);
+
+/// `ulimit`: `NAME=SOFT[:HARD]` as `ulimits.NAME` (`{soft, hard}` or one
+/// number).
+fn ulimit(e: &Entry, svc: &mut Map, w: &mut Vec<Diagnostic>) {
+    let mut ulimits = Map::new();
+    for u in e.strings("ulimit") {
+        let Some((name, lim)) = u.split_once('=') else {
+            warn(
+                w,
+                e,
+                "ulimit",
+                format!("\"{u}\" is not NAME=SOFT[:HARD]; left out"),
+            );
+            continue;
+        };
+        let v = match lim.split_once(':') {
+            Some((soft, hard)) => match (soft.parse::<i64>(), hard.parse::<i64>()) {
+                (Ok(a), Ok(b)) => obj(vec![("soft", i(a)), ("hard", i(b))]),
+                _ => s(lim),
+            },
+            None => lim.parse::<i64>().map_or_else(|_| s(lim), i),
+        };
+        ulimits.insert(name.to_string(), v);
+    }
+    if !ulimits.is_empty() {
+        svc.insert("ulimits".into(), Value::Map(ulimits));
+    }
+}
+
+/// Another container named by a namespace or `volumes_from`: a service
+/// (which this one then depends on) where it is in the file.
+fn other(x: &str, names: &[&str], deps: &mut Vec<Dep>) -> String {
+    if names.contains(&x) {
+        deps.push((x.to_string(), "service_started"));
+        format!("service:{x}")
+    } else {
+        format!("container:{x}")
+    }
+}
+
+/// `net`, `ipc`, `pid`: `network_mode`, `ipc`, `pid`, with `container:X`
+/// as `service:X` where X is in the file.
+fn namespaces(e: &Entry, names: &[&str], svc: &mut Map, deps: &mut Vec<Dep>) {
+    for (key, to) in [("net", "network_mode"), ("ipc", "ipc"), ("pid", "pid")] {
+        if let Some(mode) = e.string(key) {
+            let v = match mode.strip_prefix("container:") {
+                Some(x) => other(x, names, deps),
+                None => mode.to_string(),
+            };
+            svc.insert(to.into(), s(v));
+        }
+    }
+}
+
+/// `volumes_from`: `service:X[:ro|:rw]` where X is in the file.
+fn volumes_from(e: &Entry, names: &[&str], svc: &mut Map, deps: &mut Vec<Dep>) {
+    let mut froms = Vec::new();
+    for f in e.strings("volumes_from") {
+        let (x, mode) = match f.rsplit_once(':') {
+            Some((x, m)) if m == "ro" || m == "rw" => (x, format!(":{m}")),
+            _ => (f.as_str(), String::new()),
+        };
+        froms.push(s(format!("{}{mode}", other(x, names, deps))));
+    }
+    if !froms.is_empty() {
+        svc.insert("volumes_from".into(), Value::List(froms));
+    }
+}
+
+/// `restart`: always written, `no` when not given (paunch's default,
+/// which compose shares, said out loud).
+fn restart(e: &Entry, svc: &mut Map) {
+    let restart = e.string("restart").unwrap_or("no");
+    svc.insert("restart".into(), s(restart));
+}
+
+/// `healthcheck`: compose's own, its test in `CMD` form.
+fn healthcheck(e: &Entry, svc: &mut Map) {
+    let Some(Setting::Healthcheck(h)) = e.setting("healthcheck") else {
+        return;
+    };
+    let mut hc = Map::new();
+    if h.disable {
+        hc.insert("disable".into(), Value::Bool(true));
+    } else if let Some(argv) = health_argv(e) {
+        let mut test = vec![s("CMD")];
+        test.extend(argv.iter().map(s));
+        hc.insert("test".into(), Value::List(test));
+    }
+    for (k, v) in [
+        ("interval", &h.interval),
+        ("timeout", &h.timeout),
+        ("start_period", &h.start_period),
+    ] {
+        if let Some(v) = v.as_deref().and_then(seconds) {
+            hc.insert(k.into(), s(format!("{v}s")));
+        }
+    }
+    if let Some(r) = h.retries {
+        hc.insert("retries".into(), i(r));
+    }
+    svc.insert("healthcheck".into(), Value::Map(hc));
+}
+
+/// `labels`: the user's, then paunch's own.
+fn labels(e: &Entry, owner: &Owner, svc: &mut Map) {
+    let mut labels = Map::new();
+    for (k, v) in pairs(e.strings("labels")) {
+        labels.insert(k, s(v.unwrap_or_default()));
+    }
+    labels.insert("managed_by".into(), s(owner.managed_by));
+    labels.insert("config_id".into(), s(owner.config_id));
+    labels.insert("container_name".into(), s(&e.name));
+    labels.insert("config_data".into(), s(e.config_data()));
+    svc.insert("labels".into(), Value::Map(labels));
+}
+
+/// `start_order` (and `detach`): a dependency on every service of the
+/// previous group, which must have completed successfully when it is a
+/// blocking (`detach: false`) one.
+fn start_order(e: &Entry, groups: &BTreeMap<i64, Vec<&Entry>>, deps: &mut Vec<Dep>) {
+    let Some((_, previous)) = groups.range(..e.start_order()).next_back() else {
+        return;
+    };
+    for d in previous {
+        let cond = if d.detach() {
+            "service_started"
+        } else {
+            "service_completed_successfully"
+        };
+        deps.push((d.name.clone(), cond));
+    }
+}
+
+/// `depends_on`: each service once, at its first condition, never itself.
+fn depends_on(e: &Entry, deps: Vec<Dep>, svc: &mut Map) {
+    let mut depends = Map::new();
+    for (d, cond) in deps {
+        if d != e.name && depends.get(&d).is_none() {
+            depends.insert(d, obj(vec![("condition", s(cond))]));
+        }
+    }
+    if !depends.is_empty() {
+        svc.insert("depends_on".into(), Value::Map(depends));
     }
 }
 
@@ -302,5 +310,22 @@ fn escape(v: Value) -> Value {
             Value::Map(out)
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::keys::{ExportAs, KEYS};
+
+    /// A field missing from the layout would still be written, but last.
+    #[test]
+    fn every_field_row_has_its_place() {
+        for k in KEYS {
+            if let ExportAs::Field(path) = k.compose {
+                let top = path.split('.').next().unwrap_or(path);
+                assert!(LAYOUT.contains(&top), "{}: {top} is not in LAYOUT", k.name);
+            }
+        }
     }
 }

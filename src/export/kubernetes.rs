@@ -1,12 +1,14 @@
-//! A configuration as `v1 Pod`s.
+//! A configuration as `v1 Pod`s: one per entry, or the Pod its entries
+//! were read from; each container's fields from the key table's `kube`
+//! column.
 
 use super::{
-    Export, Owner, docker_bytes, health_argv, i, obj, pairs, s, seconds, unexpressed, warn,
+    Export, KUBERNETES, Owner, docker_bytes, exit_codes, health_argv, i, laid_out, left_out, obj,
+    pairs, plain_fields, s, seconds, warn,
 };
 use crate::config::kube::{POD_LABEL, ROLE_LABEL, escape};
 use crate::config::{Config, Entry, EntryAction, Setting};
 use crate::error::Diagnostic;
-use crate::labels;
 use crate::value::{Map, Value};
 
 /// A Pod being written.
@@ -29,7 +31,7 @@ struct Pod {
 }
 
 /// Writes every run entry of `config` as Pods; what cannot be said is a
-/// warning.
+/// warning (an exec entry, `action`: `exec`, is left out whole).
 ///
 /// ```
 /// use paunch::export::{kubernetes, Owner};
@@ -70,117 +72,124 @@ pub fn kubernetes(config: &Config, owner: &Owner) -> Export {
             );
             continue;
         }
-        let w = &mut warnings;
         match role(e) {
-            Some((pod, r)) => {
-                let at = match pods.iter().position(|p| p.grouped && p.name == pod) {
-                    Some(at) => at,
-                    None => {
-                        pods.push(Pod {
-                            name: pod.to_string(),
-                            grouped: true,
-                            ..Pod::default()
-                        });
-                        pods.len() - 1
-                    }
-                };
-                let p = &mut pods[at];
-                if r == "infra" {
-                    infra(e, p, w);
-                } else {
-                    let short = e
-                        .name
-                        .strip_prefix(&format!("{pod}-"))
-                        .unwrap_or(&e.name)
-                        .to_string();
-                    let c = container(e, &short, p, w, r == "app");
-                    p.annotations
-                        .insert(format!("config_data.{short}"), s(e.config_data()));
-                    if r == "init" {
-                        p.init.push(c);
-                    } else {
-                        p.containers.push(c);
-                    }
-                }
-            }
-            None => {
-                let name = k8s_name(&e.name, true);
-                if name != e.name {
-                    warn(
-                        w,
-                        e,
-                        "image",
-                        format!(
-                            "the Pod of \"{}\" is named \"{name}\" (Kubernetes names are lowercase letters, digits and -)",
-                            e.name
-                        ),
-                    );
-                }
-                let mut p = Pod {
-                    name: name.clone(),
-                    ..Pod::default()
-                };
-                if runs > 1 && e.setting("start_order").is_some() {
-                    warn(
-                        w,
-                        e,
-                        "start_order",
-                        "Pods start independently: the order across Pods is lost".into(),
-                    );
-                }
-                let cname = k8s_name(&e.name, false);
-                let c = container(e, &cname, &mut p, w, true);
-                p.containers.push(c);
-                p.labels.insert("container_name".into(), s(e.name.clone()));
-                p.annotations
-                    .insert("config_data".into(), s(e.config_data()));
-                pods.push(p);
-            }
+            Some((pod, r)) => into_its_pod(e, pod, r, &mut pods, &mut warnings),
+            None => pods.push(own_pod(e, runs, &mut warnings)),
         }
     }
-    let mut docs = Vec::new();
-    for mut p in pods {
-        p.labels.insert("managed_by".into(), s(owner.managed_by));
-        p.labels.insert("config_id".into(), s(owner.config_id));
-        if let (false, Some(Value::Map(first))) = (p.ports.is_empty(), p.containers.first_mut()) {
-            let mut ports = match first.remove("ports") {
-                Some(Value::List(l)) => l,
-                _ => Vec::new(),
-            };
-            ports.extend(std::mem::take(&mut p.ports));
-            first.insert("ports".into(), Value::List(ports));
-        }
-        let mut spec = Map::new();
-        if !p.init.is_empty() {
-            spec.insert("initContainers".into(), Value::List(p.init));
-        }
-        spec.insert("containers".into(), Value::List(p.containers));
-        for (k, v) in p.spec.iter() {
-            spec.insert(k.clone(), v.clone());
-        }
-        if !p.security.is_empty() {
-            spec.insert("securityContext".into(), Value::Map(p.security));
-        }
-        if !p.volumes.is_empty() {
-            spec.insert("volumes".into(), Value::List(p.volumes));
-        }
-        let mut meta = Map::new();
-        meta.insert("name".into(), s(p.name));
-        meta.insert("labels".into(), Value::Map(p.labels));
-        meta.insert("annotations".into(), Value::Map(p.annotations));
-        docs.push(obj(vec![
-            ("apiVersion", s("v1")),
-            ("kind", s("Pod")),
-            ("metadata", Value::Map(meta)),
-            ("spec", Value::Map(spec)),
-        ]));
-    }
-    let text = docs
-        .iter()
-        .map(crate::yaml::dump)
+    let text = pods
+        .into_iter()
+        .map(|p| crate::yaml::dump(&document(p, owner)))
         .collect::<Vec<_>>()
         .join("---\n");
     Export { text, warnings }
+}
+
+/// An entry read from Pod `pod` in role `r`, back into that Pod.
+fn into_its_pod(e: &Entry, pod: &str, r: &str, pods: &mut Vec<Pod>, w: &mut Vec<Diagnostic>) {
+    let at = match pods.iter().position(|p| p.grouped && p.name == pod) {
+        Some(at) => at,
+        None => {
+            pods.push(Pod {
+                name: pod.to_string(),
+                grouped: true,
+                ..Pod::default()
+            });
+            pods.len() - 1
+        }
+    };
+    let p = &mut pods[at];
+    if r == "infra" {
+        infra(e, p, w);
+        return;
+    }
+    let short = e
+        .name
+        .strip_prefix(&format!("{pod}-"))
+        .unwrap_or(&e.name)
+        .to_string();
+    let c = container(e, &short, p, w, r == "app");
+    p.annotations
+        .insert(format!("config_data.{short}"), s(e.config_data()));
+    if r == "init" {
+        p.init.push(c);
+    } else {
+        p.containers.push(c);
+    }
+}
+
+/// Any other entry, as a Pod of its own (`runs` run entries in all):
+/// `start_order` is then said only by the order of the documents.
+fn own_pod(e: &Entry, runs: usize, w: &mut Vec<Diagnostic>) -> Pod {
+    let name = k8s_name(&e.name, true);
+    if name != e.name {
+        warn(
+            w,
+            e,
+            "image",
+            format!(
+                "the Pod of \"{}\" is named \"{name}\" (Kubernetes names are lowercase letters, digits and -)",
+                e.name
+            ),
+        );
+    }
+    let mut p = Pod {
+        name: name.clone(),
+        ..Pod::default()
+    };
+    if runs > 1 && e.setting("start_order").is_some() {
+        warn(
+            w,
+            e,
+            "start_order",
+            "Pods start independently: the order across Pods is lost".into(),
+        );
+    }
+    let cname = k8s_name(&e.name, false);
+    let c = container(e, &cname, &mut p, w, true);
+    p.containers.push(c);
+    p.labels.insert("container_name".into(), s(e.name.clone()));
+    p.annotations
+        .insert("config_data".into(), s(e.config_data()));
+    p
+}
+
+/// A Pod as its document, with paunch's labels.
+fn document(mut p: Pod, owner: &Owner) -> Value {
+    p.labels.insert("managed_by".into(), s(owner.managed_by));
+    p.labels.insert("config_id".into(), s(owner.config_id));
+    if let (false, Some(Value::Map(first))) = (p.ports.is_empty(), p.containers.first_mut()) {
+        let mut ports = match first.remove("ports") {
+            Some(Value::List(l)) => l,
+            _ => Vec::new(),
+        };
+        ports.extend(std::mem::take(&mut p.ports));
+        first.insert("ports".into(), Value::List(ports));
+    }
+    let mut spec = Map::new();
+    if !p.init.is_empty() {
+        spec.insert("initContainers".into(), Value::List(p.init));
+    }
+    spec.insert("containers".into(), Value::List(p.containers));
+    for (k, v) in p.spec.iter() {
+        spec.insert(k.clone(), v.clone());
+    }
+    if !p.security.is_empty() {
+        spec.insert("securityContext".into(), Value::Map(p.security));
+    }
+    if !p.volumes.is_empty() {
+        spec.insert("volumes".into(), Value::List(p.volumes));
+    }
+    let mut meta = Map::new();
+    meta.insert("name".into(), s(p.name));
+    meta.insert("labels".into(), Value::Map(p.labels));
+    meta.insert("annotations".into(), Value::Map(p.annotations));
+    obj(vec![
+        ("apiVersion", s("v1")),
+        ("kind", s("Pod")),
+        ("metadata", Value::Map(meta)),
+        ("spec", Value::Map(spec)),
+    ])
 }
 
 /// The Pod and role (`infra`, `init`, `app`) of an entry read from a Pod.
@@ -229,7 +238,10 @@ fn infra(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
     p.ports.extend(ports(e, w));
 }
 
-/// Settings of an entry that Kubernetes puts on the Pod.
+/// Settings of an entry that Kubernetes puts on the Pod: `hostname`,
+/// `net`/`ipc`/`pid: host`, `extra_hosts` as `hostAliases`, `dns` and
+/// `dns_search` as `dnsConfig`, `sysctls` and numeric `group_add` in its
+/// `securityContext`.
 fn pod_level(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
     if let Some(h) = e.string("hostname") {
         p.spec.insert("hostname".into(), s(h));
@@ -305,6 +317,8 @@ fn pod_level(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `ports`: `containerPort` (`hostPort`, `hostIP`, `protocol`), one port
+/// each (a range cannot be written).
 fn ports(e: &Entry, w: &mut Vec<Diagnostic>) -> Vec<Value> {
     let mut out = Vec::new();
     for spec in e.strings("ports") {
@@ -357,14 +371,73 @@ fn literal(text: impl AsRef<str>) -> Value {
     Value::String(escape(text.as_ref()))
 }
 
-/// One container of a Pod.
+/// The order of a container's fields: the document's, not the key
+/// table's (see [`super::laid_out`]).
+const CONTAINER: &[&str] = &[
+    "name",
+    "image",
+    "command",
+    "args",
+    "workingDir",
+    "env",
+    "ports",
+    "volumeMounts",
+    "securityContext",
+    "resources",
+    "livenessProbe",
+    "stdin",
+    "tty",
+];
+
+/// One container of a Pod: the `Field` rows of the key table by their
+/// shape, the `Custom` ones by the functions below (some write the Pod's
+/// fields) and `interactive` or `stdin_open` as `stdin` here, a warning
+/// for each `Lost` one.
 fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: bool) -> Value {
-    let mut handled: Vec<&str> = vec!["action"];
     let mut c = Map::new();
     c.insert("name".into(), s(name));
-    if let Some(img) = e.image() {
-        c.insert("image".into(), s(img));
+    plain_fields(e, KUBERNETES, &mut c);
+    entrypoint_and_command(e, &mut c);
+    environment(e, &mut c, w);
+    if !p.grouped {
+        let own = ports(e, w);
+        if !own.is_empty() {
+            c.insert("ports".into(), Value::List(own));
+        }
     }
+    let mut mounts = volumes(e, p, w);
+    mounts.extend(volumes_from(e, p, w));
+    if !mounts.is_empty() {
+        c.insert("volumeMounts".into(), Value::List(mounts));
+    }
+    namespaces(e, p, w);
+    security_context(e, &mut c, w);
+    resources(e, &mut c, w);
+    healthcheck(e, &mut c, w);
+    if let Some(b) = e.bool("interactive").or(e.bool("stdin_open")) {
+        c.insert("stdin".into(), Value::Bool(b));
+    }
+    // The Pod's.
+    if !p.grouped {
+        pod_level(e, p, w);
+    }
+    if app {
+        restart(e, p, w);
+    }
+    stop_grace_period(e, p);
+    labels(e, p, w);
+    exit_codes(
+        w,
+        e,
+        KUBERNETES,
+        "a Pod succeeds with exit code 0 only; other exit codes are left out",
+    );
+    left_out(w, e, KUBERNETES);
+    Value::Map(laid_out(c, CONTAINER))
+}
+
+/// `entrypoint` as `command`, `command` as `args`, each word as written.
+fn entrypoint_and_command(e: &Entry, c: &mut Map) {
     let ep = e.strings("entrypoint");
     if !ep.is_empty() {
         c.insert(
@@ -378,9 +451,11 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
             Value::List(e.command().iter().map(literal).collect()),
         );
     }
-    if let Some(wd) = e.string("working_dir") {
-        c.insert("workingDir".into(), s(wd));
-    }
+}
+
+/// `environment` as `env`; a variable passed through from the engine's
+/// environment cannot be.
+fn environment(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
     let mut env = Vec::new();
     for (k, v) in pairs(e.strings("environment")) {
         match v {
@@ -398,11 +473,11 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     if !env.is_empty() {
         c.insert("env".into(), Value::List(env));
     }
-    let own_ports = if p.grouped { Vec::new() } else { ports(e, w) };
-    if !own_ports.is_empty() {
-        c.insert("ports".into(), Value::List(own_ports));
-    }
-    // Mounts.
+}
+
+/// `volumes`: a Pod volume each (`hostPath`, `persistentVolumeClaim`, or
+/// `emptyDir` for an anonymous one), and its mount.
+fn volumes(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) -> Vec<Value> {
     let mut mounts = Vec::new();
     for v in e.strings("volumes") {
         let parts: Vec<&str> = v.splitn(3, ':').collect();
@@ -438,6 +513,13 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
         }
         mounts.push(obj(m));
     }
+    mounts
+}
+
+/// `volumes_from`: only the infra container's volumes, in a Pod read from
+/// a Pod; any other container's cannot be mounted.
+fn volumes_from(e: &Entry, p: &Pod, w: &mut Vec<Diagnostic>) -> Vec<Value> {
+    let mut mounts = Vec::new();
     for from in e.strings("volumes_from") {
         let (x, ro) = match from.strip_suffix(":ro") {
             Some(x) => (x, true),
@@ -462,14 +544,15 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
             );
         }
     }
-    handled.push("volumes_from");
-    if !mounts.is_empty() {
-        c.insert("volumeMounts".into(), Value::List(mounts));
-    }
-    // Namespaces.
+    mounts
+}
+
+/// `net`, `ipc`, `pid`: `host` as the Pod's, the infra container's as the
+/// Pod's own (shared anyway, or `shareProcessNamespace`), the engine's
+/// defaults as nothing; any other cannot be said.
+fn namespaces(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
     let infra = format!("container:{}-infra", p.name);
     for key in ["net", "ipc", "pid"] {
-        handled.push(key);
         let Some(mode) = e.string(key) else { continue };
         let fine = match (key, mode) {
             (_, "host") => {
@@ -497,29 +580,13 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
             );
         }
     }
-    // Identity and privileges.
+}
+
+/// `user`, `privileged`, `read_only`, `cap_add`, `cap_drop`,
+/// `security_opt`: the container's `securityContext`.
+fn security_context(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
     let mut sc = Map::new();
-    if let Some(u) = e.string("user") {
-        let (uid, gid) = match u.split_once(':') {
-            Some((a, b)) => (a, Some(b)),
-            None => (u, None),
-        };
-        match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
-            (Ok(uid), None) => {
-                sc.insert("runAsUser".into(), i(uid));
-            }
-            (Ok(uid), Some(Ok(gid))) => {
-                sc.insert("runAsUser".into(), i(uid));
-                sc.insert("runAsGroup".into(), i(gid));
-            }
-            _ => warn(
-                w,
-                e,
-                "user",
-                format!("user \"{u}\" is not numeric: Kubernetes takes IDs; left out"),
-            ),
-        }
-    }
+    user(e, &mut sc, w);
     if let Some(b) = e.bool("privileged") {
         sc.insert("privileged".into(), Value::Bool(b));
     }
@@ -550,7 +617,35 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     if !sc.is_empty() {
         c.insert("securityContext".into(), Value::Map(sc));
     }
-    // Resources.
+}
+
+/// `user`: `runAsUser` (and `runAsGroup`), numeric only.
+fn user(e: &Entry, sc: &mut Map, w: &mut Vec<Diagnostic>) {
+    let Some(u) = e.string("user") else { return };
+    let (uid, gid) = match u.split_once(':') {
+        Some((a, b)) => (a, Some(b)),
+        None => (u, None),
+    };
+    match (uid.parse::<i64>(), gid.map(str::parse::<i64>)) {
+        (Ok(uid), None) => {
+            sc.insert("runAsUser".into(), i(uid));
+        }
+        (Ok(uid), Some(Ok(gid))) => {
+            sc.insert("runAsUser".into(), i(uid));
+            sc.insert("runAsGroup".into(), i(gid));
+        }
+        _ => warn(
+            w,
+            e,
+            "user",
+            format!("user \"{u}\" is not numeric: Kubernetes takes IDs; left out"),
+        ),
+    }
+}
+
+/// `mem_limit`, `memory_reservation`, `cpu_quota` over `cpu_period`,
+/// `cpu_shares`: `resources` limits and requests.
+fn resources(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
     let mut limits = Map::new();
     let mut requests = Map::new();
     let bytes = |k: &str, w: &mut Vec<Diagnostic>| {
@@ -591,71 +686,76 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     if !res.is_empty() {
         c.insert("resources".into(), Value::Map(res));
     }
-    // Health.
-    if let Some(Setting::Healthcheck(h)) = e.setting("healthcheck")
-        && !h.disable
-    {
-        match health_argv(e) {
-            Some(argv) => {
-                let mut probe = vec![(
-                    "exec",
-                    obj(vec![("command", Value::List(argv.iter().map(s).collect()))]),
-                )];
-                let secs = |x: &Option<String>| x.as_deref().and_then(seconds).map(|n| i(n.max(1)));
-                if let Some(v) = secs(&h.interval) {
-                    probe.push(("periodSeconds", v));
+}
+
+/// `healthcheck`: an exec `livenessProbe`.
+fn healthcheck(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
+    let Some(Setting::Healthcheck(h)) = e.setting("healthcheck") else {
+        return;
+    };
+    if h.disable {
+        return;
+    }
+    let Some(argv) = health_argv(e) else {
+        warn(
+            w,
+            e,
+            "healthcheck",
+            "the healthcheck test cannot be written as an exec probe; left out".into(),
+        );
+        return;
+    };
+    let mut probe = vec![(
+        "exec",
+        obj(vec![("command", Value::List(argv.iter().map(s).collect()))]),
+    )];
+    let secs = |x: &Option<String>| x.as_deref().and_then(seconds).map(|n| i(n.max(1)));
+    if let Some(v) = secs(&h.interval) {
+        probe.push(("periodSeconds", v));
+    }
+    if let Some(v) = secs(&h.timeout) {
+        probe.push(("timeoutSeconds", v));
+    }
+    if let Some(v) = secs(&h.start_period) {
+        probe.push(("initialDelaySeconds", v));
+    }
+    if let Some(r) = h.retries {
+        probe.push(("failureThreshold", i(r.max(1))));
+    }
+    c.insert("livenessProbe".into(), obj(probe));
+}
+
+/// `restart` (and `detach`): the Pod's `restartPolicy`, from its first app
+/// container; a blocking entry's Pod is never restarted.
+fn restart(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
+    if p.spec.get("restartPolicy").is_some() {
+        return;
+    }
+    let policy = if !e.detach() {
+        "Never"
+    } else {
+        match e.string("restart") {
+            Some("always" | "unless-stopped") => "Always",
+            Some(r) if r.starts_with("on-failure") => {
+                if r.contains(':') {
+                    warn(
+                        w,
+                        e,
+                        "restart",
+                        format!("restart \"{r}\": a Pod cannot limit its restarts; OnFailure"),
+                    );
                 }
-                if let Some(v) = secs(&h.timeout) {
-                    probe.push(("timeoutSeconds", v));
-                }
-                if let Some(v) = secs(&h.start_period) {
-                    probe.push(("initialDelaySeconds", v));
-                }
-                if let Some(r) = h.retries {
-                    probe.push(("failureThreshold", i(r.max(1))));
-                }
-                c.insert("livenessProbe".into(), obj(probe));
+                "OnFailure"
             }
-            None => warn(
-                w,
-                e,
-                "healthcheck",
-                "the healthcheck test cannot be written as an exec probe; left out".into(),
-            ),
+            _ => "Never",
         }
-    }
-    if let Some(b) = e.bool("interactive").or(e.bool("stdin_open")) {
-        c.insert("stdin".into(), Value::Bool(b));
-    }
-    if let Some(b) = e.bool("tty") {
-        c.insert("tty".into(), Value::Bool(b));
-    }
-    // The Pod's.
-    if !p.grouped {
-        pod_level(e, p, w);
-    }
-    if app && p.spec.get("restartPolicy").is_none() {
-        let policy = if !e.detach() {
-            "Never"
-        } else {
-            match e.string("restart") {
-                Some("always" | "unless-stopped") => "Always",
-                Some(r) if r.starts_with("on-failure") => {
-                    if r.contains(':') {
-                        warn(
-                            w,
-                            e,
-                            "restart",
-                            format!("restart \"{r}\": a Pod cannot limit its restarts; OnFailure"),
-                        );
-                    }
-                    "OnFailure"
-                }
-                _ => "Never",
-            }
-        };
-        p.spec.insert("restartPolicy".into(), s(policy));
-    }
+    };
+    p.spec.insert("restartPolicy".into(), s(policy));
+}
+
+/// `stop_grace_period`: the Pod's `terminationGracePeriodSeconds`, from
+/// its first container that has one.
+fn stop_grace_period(e: &Entry, p: &mut Pod) {
     if let Some(g) = e
         .string("stop_grace_period")
         .and_then(|g| g.parse::<i64>().ok())
@@ -663,7 +763,11 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     {
         p.spec.insert("terminationGracePeriodSeconds".into(), i(g));
     }
-    // Labels: the user's on the Pod; paunch's own are added by the caller.
+}
+
+/// `labels`: the user's on the Pod (paunch's own are added by the caller),
+/// those Kubernetes accepts.
+fn labels(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
     for (k, v) in pairs(e.strings("labels")) {
         if k == POD_LABEL || k == ROLE_LABEL {
             continue;
@@ -680,24 +784,6 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
             );
         }
     }
-    if p.grouped {
-        handled.extend(["start_order", "detach", "restart", "stop_grace_period"]);
-    }
-    if !e.detach() {
-        handled.push("exit_codes");
-        if e.exit_codes() != [0] {
-            warn(
-                w,
-                e,
-                "exit_codes",
-                "a Pod succeeds with exit code 0 only; other exit codes are left out".into(),
-            );
-        }
-    }
-    handled.push("start_order");
-    unexpressed(w, e, 0, &handled);
-    let _ = labels::RESERVED;
-    Value::Map(c)
 }
 
 fn pod_level_mode(p: &mut Pod, key: &str) {
@@ -721,4 +807,24 @@ fn valid_label(key: &str, value: &str) -> bool {
     };
     let name = key.rsplit_once('/').map_or(key, |(_, n)| n);
     !name.is_empty() && part(name) && part(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::keys::{ExportAs, KEYS};
+
+    /// A field missing from the layout would still be written, but last.
+    #[test]
+    fn every_field_row_has_its_place() {
+        for k in KEYS {
+            if let ExportAs::Field(path) = k.kube {
+                assert!(
+                    CONTAINER.contains(&path),
+                    "{}: {path} is not in CONTAINER",
+                    k.name
+                );
+            }
+        }
+    }
 }

@@ -9,8 +9,11 @@
 //!   false`).
 //! - [`compose`]: a compose-spec file, one service per entry.
 //!
-//! Which paunch keys each target can express is the table
-//! [`crate::config::kube::table::EXPORT`].
+//! How each target writes each paunch key is a column of the key table
+//! ([`crate::config::keys::KEYS`], [`ExportAs`]): the exporters loop over
+//! its rows, writing a `Field` row by the key's shape ([`plain_fields`]),
+//! warning of a `Lost` one ([`left_out`]), and leaving a `Custom` one to a
+//! function of their own named after the key.
 
 mod compose;
 mod kubernetes;
@@ -19,7 +22,7 @@ pub use compose::compose;
 pub use kubernetes::kubernetes;
 
 use crate::config::Entry;
-use crate::config::kube::table::export_of;
+use crate::config::keys::{ExportAs, Key, Shape};
 use crate::error::Diagnostic;
 use crate::value::{Map, Value};
 
@@ -56,22 +59,137 @@ fn warn(out: &mut Vec<Diagnostic>, e: &Entry, key: &str, message: String) {
     });
 }
 
-/// Warnings for the keys of `e` that the target (0 Kubernetes, 1 compose)
-/// has no row for, except `handled` ones.
-fn unexpressed(out: &mut Vec<Diagnostic>, e: &Entry, target: usize, handled: &[&str]) {
+/// An export target: its name in messages, and its column of the key table.
+#[derive(Clone, Copy)]
+struct Target {
+    name: &'static str,
+    column: fn(&Key) -> ExportAs,
+}
+
+const KUBERNETES: Target = Target {
+    name: "Kubernetes",
+    column: |k| k.kube,
+};
+
+const COMPOSE: Target = Target {
+    name: "compose",
+    column: |k| k.compose,
+};
+
+/// The warning for `key` of `e`, which `target` has no equivalent for.
+fn lost(out: &mut Vec<Diagnostic>, e: &Entry, key: &str, target: Target) {
+    warn(
+        out,
+        e,
+        key,
+        format!("\"{key}\" has no {} equivalent; left out", target.name),
+    );
+}
+
+/// Warnings for the keys of `e` whose row says `target` cannot write them,
+/// in table order.
+fn left_out(out: &mut Vec<Diagnostic>, e: &Entry, target: Target) {
     for (k, _) in &e.settings {
-        let (k8s, compose) = export_of(k.name);
-        let row = if target == 0 { k8s } else { compose };
-        if row.is_none() && !handled.contains(&k.name) {
-            let name = if target == 0 { "Kubernetes" } else { "compose" };
-            warn(
-                out,
-                e,
-                k.name,
-                format!("\"{}\" has no {name} equivalent; left out", k.name),
-            );
+        if (target.column)(k) == ExportAs::Lost {
+            lost(out, e, k.name, target);
         }
     }
+}
+
+/// `exit_codes`, for both targets: a blocking entry (`detach: false`) is
+/// written as one that must succeed, and the target counts exit code 0
+/// only (`why` says so when others were allowed); on any other entry the
+/// key has no equivalent.
+fn exit_codes(out: &mut Vec<Diagnostic>, e: &Entry, target: Target, why: &str) {
+    if !e.detach() {
+        if e.exit_codes() != [0] {
+            warn(out, e, "exit_codes", why.to_string());
+        }
+    } else if e.setting("exit_codes").is_some() {
+        lost(out, e, "exit_codes", target);
+    }
+}
+
+/// Every key of `e` whose row in `target`'s column is a field, written
+/// there by its shape, in table order (a later key writing the same field
+/// wins, as compose's `stdin_open` over `interactive`).
+fn plain_fields(e: &Entry, target: Target, out: &mut Map) {
+    for (k, _) in &e.settings {
+        if let ExportAs::Field(path) = (target.column)(k)
+            && let Some(v) = by_shape(e, k)
+        {
+            put(out, path, v);
+        }
+    }
+}
+
+/// The value of key `k` of `e` as a target writes it, from its shape; `None`
+/// when there is nothing to write.
+fn by_shape(e: &Entry, k: &Key) -> Option<Value> {
+    let name = k.name;
+    let list = || Value::List(e.strings(name).iter().map(s).collect());
+    let map = |passed: fn(Option<String>) -> Value| {
+        let m = pairs(e.strings(name))
+            .into_iter()
+            .fold(Map::new(), |mut m, (k, v)| {
+                m.insert(k, passed(v));
+                m
+            });
+        (!m.is_empty()).then_some(Value::Map(m))
+    };
+    match k.shape {
+        // The value that means the engine's default (`cpuset_cpus: all`)
+        // is written nowhere, as no flag is emitted for it.
+        Shape::Str => e
+            .string(name)
+            .filter(|v| !matches!(k.emit, crate::config::keys::Emit::EachUnless(_, d) if d == *v))
+            .map(s),
+        Shape::List | Shape::Entrypoint => (!e.strings(name).is_empty()).then(list),
+        // An empty command is written too: it overrides the image's.
+        Shape::Command => e.setting(name).is_some().then(list),
+        Shape::Bool => e.bool(name).map(Value::Bool),
+        Shape::Int => e.int(name).map(i),
+        Shape::Seconds => e.string(name).map(|g| s(format!("{g}s"))),
+        // A variable passed through from the engine's environment is null.
+        Shape::Env => map(|v| v.map_or(Value::Null, s)),
+        Shape::Pairs => map(|v| s(v.unwrap_or_default())),
+        Shape::Restart | Shape::EntryAction | Shape::Ints | Shape::Healthcheck => None,
+    }
+}
+
+/// Sets field `path` of `out` (`a.b`: field `b` of map `a`, made if absent).
+fn put(out: &mut Map, path: &str, v: Value) {
+    match path.split_once('.') {
+        None => out.insert(path.to_string(), v),
+        Some((head, rest)) => {
+            let mut inner = out
+                .get(head)
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
+            put(&mut inner, rest, v);
+            out.insert(head.to_string(), Value::Map(inner));
+        }
+    }
+}
+
+/// `m` with the fields named in `order` first, in that order, and any
+/// other after them as written. The order of a target's fields is its
+/// document's (image before command, as people write them), not the key
+/// table's (which is argv order).
+fn laid_out(m: Map, order: &[&str]) -> Map {
+    let mut out = Map::new();
+    for k in order {
+        if let Some(v) = m.get(k) {
+            out.insert((*k).to_string(), v.clone());
+        }
+    }
+    for (k, v) in m.iter() {
+        if out.get(k).is_none() {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 fn s(x: impl Into<String>) -> Value {
@@ -149,6 +267,60 @@ fn health_argv(e: &Entry) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether [`by_shape`] writes values of `shape` (the others are written
+    /// by code of their own, and a `Field` row of them would write nothing).
+    fn is_plain(shape: Shape) -> bool {
+        !matches!(
+            shape,
+            Shape::Restart | Shape::EntryAction | Shape::Ints | Shape::Healthcheck
+        )
+    }
+
+    /// A `Field` row of a shape the generic conversion does not write
+    /// would export nothing, silently.
+    #[test]
+    fn every_field_row_has_a_plain_shape() {
+        for k in crate::config::keys::KEYS {
+            for target in [KUBERNETES, COMPOSE] {
+                if let ExportAs::Field(_) = (target.column)(k) {
+                    assert!(
+                        is_plain(k.shape),
+                        "key {}: {:?} cannot be written as a {} field",
+                        k.name,
+                        k.shape,
+                        target.name
+                    );
+                }
+            }
+        }
+    }
+
+    /// Every `Custom` row has code: a function of the exporter whose doc
+    /// names the key.
+    #[test]
+    fn every_custom_row_names_its_code() {
+        let shared = include_str!("mod.rs");
+        for (target, own) in [
+            (KUBERNETES, include_str!("kubernetes.rs")),
+            (COMPOSE, include_str!("compose.rs")),
+        ] {
+            let docs: String = format!("{own}{shared}")
+                .lines()
+                .filter(|l| l.trim_start().starts_with("///"))
+                .collect();
+            for k in crate::config::keys::KEYS {
+                if let ExportAs::Custom(_) = (target.column)(k) {
+                    assert!(
+                        docs.contains(&format!("`{}`", k.name)),
+                        "{}: no function of the {} exporter names the key",
+                        k.name,
+                        target.name
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn sizes() {

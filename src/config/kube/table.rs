@@ -1,7 +1,8 @@
 //! Every Kubernetes field paunch knows, in one table: what it becomes
 //! ([`Treat`]), per object kind. The reader accepts exactly these fields
 //! (anything else is an unknown field, with a did-you-mean), the exporter
-//! writes only these, and docs/kubernetes.md is generated from it.
+//! writes only these, and docs/kubernetes.md is generated from it (its
+//! export table from the key table's export columns, [`crate::config::keys`]).
 
 /// What a field becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -917,164 +918,9 @@ pub fn names(object: &str) -> impl Iterator<Item = &'static str> + '_ {
         .map(|f| f.name)
 }
 
-/// How each paunch key is written on export: `(key, Kubernetes, compose)`;
-/// `None` is a warning naming entry and key (an error with `--strict`).
-pub static EXPORT: &[(&str, Option<&str>, Option<&str>)] = &[
-    ("image", Some("`image`"), Some("`image`")),
-    ("command", Some("`args`"), Some("`command`")),
-    ("entrypoint", Some("`command`"), Some("`entrypoint`")),
-    ("action", None, None),
-    (
-        "start_order",
-        None,
-        Some("`depends_on` on the previous group"),
-    ),
-    ("exit_codes", None, None),
-    ("labels", Some("`metadata.labels`"), Some("`labels`")),
-    (
-        "detach",
-        Some("false: `restartPolicy: Never`"),
-        Some("false: `depends_on: service_completed_successfully` of the next group"),
-    ),
-    ("env_file", None, Some("`env_file`")),
-    ("environment", Some("`env`"), Some("`environment`")),
-    ("remove", None, None),
-    ("interactive", Some("`stdin`"), Some("`stdin_open`")),
-    ("stdin_open", Some("`stdin`"), Some("`stdin_open`")),
-    ("tty", Some("`tty`"), Some("`tty`")),
-    (
-        "net",
-        Some("host: `hostNetwork`"),
-        Some("`network_mode` (`container:X` → `service:X`)"),
-    ),
-    ("ipc", Some("host: `hostIPC`"), Some("`ipc`")),
-    ("pid", Some("host: `hostPID`"), Some("`pid`")),
-    ("uts", None, None),
-    ("ulimit", None, Some("`ulimits`")),
-    (
-        "healthcheck",
-        Some("`livenessProbe.exec`"),
-        Some("`healthcheck`"),
-    ),
-    (
-        "privileged",
-        Some("`securityContext.privileged`"),
-        Some("`privileged`"),
-    ),
-    ("restart", Some("`restartPolicy`"), Some("`restart`")),
-    (
-        "user",
-        Some("numeric: `securityContext.runAsUser/runAsGroup`"),
-        Some("`user`"),
-    ),
-    (
-        "group_add",
-        Some("numeric: `securityContext.supplementalGroups`"),
-        Some("`group_add`"),
-    ),
-    (
-        "volumes",
-        Some("host paths: `hostPath`; named: `persistentVolumeClaim`"),
-        Some("`volumes`"),
-    ),
-    ("volumes_from", None, Some("`volumes_from` (`service:X`)")),
-    ("log_tag", None, None),
-    (
-        "cpu_shares",
-        Some("`resources.requests.cpu`"),
-        Some("`cpu_shares`"),
-    ),
-    (
-        "mem_limit",
-        Some("`resources.limits.memory`"),
-        Some("`mem_limit`"),
-    ),
-    ("memswap_limit", None, Some("`memswap_limit`")),
-    ("mem_swappiness", None, Some("`mem_swappiness`")),
-    (
-        "security_opt",
-        Some("no-new-privileges: `allowPrivilegeEscalation: false`"),
-        Some("`security_opt`"),
-    ),
-    ("stop_signal", None, Some("`stop_signal`")),
-    (
-        "stop_grace_period",
-        Some("`terminationGracePeriodSeconds`"),
-        Some("`stop_grace_period`"),
-    ),
-    ("hostname", Some("`hostname`"), Some("`hostname`")),
-    ("extra_hosts", Some("`hostAliases`"), Some("`extra_hosts`")),
-    ("cpuset_cpus", None, Some("`cpuset`")),
-    (
-        "cap_add",
-        Some("`securityContext.capabilities.add`"),
-        Some("`cap_add`"),
-    ),
-    (
-        "cap_drop",
-        Some("`securityContext.capabilities.drop`"),
-        Some("`cap_drop`"),
-    ),
-    ("config_volume", None, None),
-    ("depends_on", None, None),
-    ("systemd_exec_flags", None, None),
-    ("check_interval", None, None),
-    ("working_dir", Some("`workingDir`"), Some("`working_dir`")),
-    ("ports", Some("`ports` (`hostPort`)"), Some("`ports`")),
-    ("expose", None, Some("`expose`")),
-    ("dns", Some("`dnsConfig.nameservers`"), Some("`dns`")),
-    (
-        "dns_search",
-        Some("`dnsConfig.searches`"),
-        Some("`dns_search`"),
-    ),
-    ("devices", None, Some("`devices`")),
-    (
-        "read_only",
-        Some("`securityContext.readOnlyRootFilesystem`"),
-        Some("`read_only`"),
-    ),
-    ("shm_size", None, Some("`shm_size`")),
-    ("tmpfs", None, Some("`tmpfs`")),
-    ("domainname", None, Some("`domainname`")),
-    ("mac_address", None, Some("`mac_address`")),
-    (
-        "memory_reservation",
-        Some("`resources.requests.memory`"),
-        Some("`mem_reservation`"),
-    ),
-    (
-        "cpu_quota",
-        Some("`resources.limits.cpu` (with cpu_period)"),
-        Some("`cpu_quota`"),
-    ),
-    (
-        "cpu_period",
-        Some("`resources.limits.cpu` (with cpu_quota)"),
-        Some("`cpu_period`"),
-    ),
-    ("cgroup_parent", None, Some("`cgroup_parent`")),
-    ("pids_limit", None, Some("`pids_limit`")),
-    ("oom_score_adj", None, Some("`oom_score_adj`")),
-    ("init", None, Some("`init`")),
-    (
-        "sysctls",
-        Some("`securityContext.sysctls`"),
-        Some("`sysctls`"),
-    ),
-    ("log_driver", None, Some("`logging.driver`")),
-    ("log_opt", None, Some("`logging.options`")),
-];
-
-/// How `key` is exported: `(Kubernetes, compose)`.
-pub fn export_of(key: &str) -> (Option<&'static str>, Option<&'static str>) {
-    EXPORT
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map_or((None, None), |(_, k8s, compose)| (*k8s, *compose))
-}
-
-/// docs/kubernetes.md's two tables, from [`FIELDS`] and [`EXPORT`].
+/// docs/kubernetes.md's two tables: reading from [`FIELDS`], writing from
+/// the export columns of the key table
+/// ([`crate::config::keys::export_markdown_table`]).
 pub fn markdown_tables() -> String {
     let mut s = String::from(
         "### Reading (`--file`)\n\n| object | field | becomes | meaning |\n|---|---|---|---|\n",
@@ -1099,14 +945,8 @@ pub fn markdown_tables() -> String {
             doc.replace('|', "\\|")
         ));
     }
-    s.push_str("\n### Writing (`paunch export`)\n\n| paunch key | `--format kubernetes` | `--format compose` |\n|---|---|---|\n");
-    for (k, k8s, compose) in EXPORT {
-        s.push_str(&format!(
-            "| `{k}` | {} | {} |\n",
-            k8s.unwrap_or("warning: left out"),
-            compose.unwrap_or("warning: left out")
-        ));
-    }
+    s.push_str("\n### Writing (`paunch export`)\n\n");
+    s.push_str(&crate::config::keys::export_markdown_table());
     s
 }
 
@@ -1128,20 +968,6 @@ mod tests {
             if let Object(o) | List(o) = a.treat {
                 assert!(names(o).next().is_some(), "{o} has no fields");
             }
-        }
-    }
-
-    #[test]
-    fn every_paunch_key_has_an_export_row() {
-        for k in crate::config::keys::KEYS {
-            assert!(
-                EXPORT.iter().any(|(e, _, _)| *e == k.name),
-                "key {} has no export row",
-                k.name
-            );
-        }
-        for (e, _, _) in EXPORT {
-            assert!(crate::config::keys::key(e).is_some(), "{e} is no key");
         }
     }
 }
