@@ -15,9 +15,7 @@ fn an_exited_detached_container_is_started_and_a_blocking_one_is_not() {
   command: 'true'
   detach: false
 {{p}}web:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+  {{service}}
   start_order: 1
 {{p}}poke:
   action: exec

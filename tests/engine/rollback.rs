@@ -22,18 +22,12 @@ fn rollback_restores_replaced_and_deleted_and_removes_created() {
     let s = Scope::new("rollback");
     let v1 = s.config(
         "v1.yml",
-        &format!(
-            "{{p}}web:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+        "{p}web:
+  {service}
   environment: [MODE=old]
-{{p}}legacy:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-"
-        ),
+{p}legacy:
+  {service}
+",
     );
     s.apply(&v1, "c1").ok();
     let (web, legacy, extra) = (s.name("web"), s.name("legacy"), s.name("extra"));
@@ -51,9 +45,7 @@ fn rollback_restores_replaced_and_deleted_and_removes_created() {
   stop_grace_period: 1
   environment: [MODE=new]
 {{p}}extra:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+  {{service}}
 "
         ),
     );
@@ -166,9 +158,7 @@ fn a_failing_rollback_step_is_reported_once() {
         "v1.yml",
         &format!(
             "{{p}}svc:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+  {{service}}
   ports: ['127.0.0.1:{port}:80']
 "
         ),
@@ -319,14 +309,10 @@ fn a_rollback_replaces_what_joins_what_it_restores() {
     let config = |check: &str| {
         format!(
             "{{p}}aa:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   healthcheck: {{test: '{check}', interval: 250ms, retries: 1}}
 {{p}}bb:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   net: container:{{p}}aa
   start_order: 1
 "
