@@ -110,14 +110,12 @@ fn another_config_ids_health_flip_does_not_stale_a_plan() {
     let s = Scope::new("pipe-health");
     let a = s.config(
         "a.yml",
-        &format!(
-            "{{p}}probe:
-  image: {IMAGE}
+        "{p}probe:
+  image: {image}
   command: [sh, -c, 'touch /tmp/ok; exec sleep 3600']
   stop_grace_period: 0
-  healthcheck: {{test: 'test -f /tmp/ok', interval: 1s, retries: 1}}
-"
-        ),
+  healthcheck: {test: 'test -f /tmp/ok', interval: 1s, retries: 1}
+",
     );
     s.apply(&a, "A").ok();
     let probe = s.name("probe");

@@ -158,15 +158,13 @@ fn debug_run_is_attached_and_leaves_nothing() {
     let s = Scope::new("debug-run");
     let file = s.config(
         "d.yml",
-        &format!(
-            "{{p}}hello:
-  image: {IMAGE}
+        "{p}hello:
+  image: {image}
   command: [sh, -c, 'echo hello from debug; exit 3']
-{{p}}poke:
+{p}poke:
   action: exec
-  command: ['{{p}}hello', 'true']
-"
-        ),
+  command: ['{p}hello', 'true']
+",
     );
     let f = file.to_str().unwrap();
     let hello = s.name("hello");
@@ -203,17 +201,15 @@ fn a_failed_blocking_container_runs_again() {
     let s = Scope::new("blocking-failed");
     let file = s.config(
         "b.yml",
-        &format!(
-            "{{p}}migrate:
-  image: {IMAGE}
+        "{p}migrate:
+  image: {image}
   command: [sh, -c, 'test -e /tmp/ok || exit 3']
   detach: false
-{{p}}fine:
-  image: {IMAGE}
+{p}fine:
+  image: {image}
   command: 'true'
   detach: false
-"
-        ),
+",
     );
     let f = file.to_str().unwrap();
     let first = s
@@ -312,16 +308,14 @@ fn dump_json_is_a_valid_file_with_the_same_command() {
     let s = Scope::new("dump-json");
     let file = s.config(
         "y.yml",
-        &format!(
-            "{{p}}web:
-  image: {IMAGE}
+        "{p}web:
+  image: {image}
   command: sleep 3600
   restart: no
   stop_grace_period: 1
-  environment: {{MODE: fast, DEBUG: true, RETRIES: 3}}
-  healthcheck: {{test: 'true', interval: 30}}
-"
-        ),
+  environment: {MODE: fast, DEBUG: true, RETRIES: 3}
+  healthcheck: {test: 'true', interval: 30}
+",
     );
     let f = file.to_str().unwrap();
     let web = s.name("web");

@@ -45,15 +45,13 @@ fn a_crash_fails_the_apply_and_skips_later_groups() {
     let s = Scope::new("wait-crash");
     let file = s.config(
         "c.yml",
-        &format!(
-            "{{p}}crash:
-  image: {IMAGE}
+        "{p}crash:
+  image: {image}
   command: [sh, -c, 'echo cannot open the database >&2; exit 2']
-{{p}}later:
-  {{service}}
+{p}later:
+  {service}
   start_order: 1
-"
-        ),
+",
     );
     let f = file.to_str().unwrap();
     let run = s
@@ -174,15 +172,13 @@ fn a_waited_step_is_one_event() {
     let s = Scope::new("wait-one-event");
     let file = s.config(
         "e.yml",
-        &format!(
-            "{{p}}bad:
-  image: {IMAGE}
+        "{p}bad:
+  image: {image}
   command: [sh, -c, 'sleep 0.3; exit 3']
   stop_grace_period: 0
-{{p}}good:
-  {{service}}
-"
-        ),
+{p}good:
+  {service}
+",
     );
     let f = file.to_str().unwrap();
     let out = s
