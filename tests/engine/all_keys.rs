@@ -14,13 +14,11 @@ fn every_original_key_reaches_the_engine() {
     std::fs::create_dir(&bind).unwrap();
     let config = format!(
         "{{p}}data:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   volumes: [/data]
   start_order: -1
 {{p}}app:
-  image: paunch-test/busybox:1
+  image: {{image}}
   command: sleep 3600
   detach: true
   net: none
@@ -58,9 +56,7 @@ fn every_original_key_reaches_the_engine() {
   tty: true
   interactive: true
 {{p}}host-ns:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   net: host
   pid: host
   uts: host
@@ -111,7 +107,7 @@ fn every_original_key_reaches_the_engine() {
     if is_podman() {
         let tagged = s.config(
             "tag.yml",
-            "{p}tagged:\n  image: paunch-test/busybox:1\n  log_tag: '{p}tag'\n",
+            "{p}tagged:\n  image: {image}\n  log_tag: '{p}tag'\n",
         );
         let argv = s
             .paunch(&[

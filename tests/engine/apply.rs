@@ -1,9 +1,10 @@
 //! apply, cleanup, delete and list on a real Docker engine.
 
+use crate::support::configs::{job, service};
 use crate::support::*;
 
 const HELLO: &str = "{p}hello:
-  image: paunch-test/busybox:1
+  image: {image}
   detach: false
   command: echo Hello from paunch
 ";
@@ -48,18 +49,14 @@ fn seed_walkthrough() {
 }
 
 const SERVICE: &str = "{p}db:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
 {p}init:
-  image: paunch-test/busybox:1
+  image: {image}
   command: [sh, -c, 'echo migrating']
   detach: false
   start_order: 1
 {p}web:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
   start_order: 2
   environment:
     LOG_LEVEL: debug
@@ -113,10 +110,7 @@ fn removed_entry_is_deleted() {
     let s = Scope::new("removed");
     let f = s.config("service.yml", SERVICE);
     s.apply(f, "v1").ok();
-    let without_db = SERVICE.replace(
-        "{p}db:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n",
-        "",
-    );
+    let without_db = SERVICE.replace("{p}db:\n  {service}\n", "");
     let f2 = s.config("service2.yml", &without_db);
     let web_id = id_of(&s.name("web"));
     let out = s
@@ -134,24 +128,16 @@ fn start_order_is_respected() {
     let f = s.config(
         "order.yml",
         "{p}third:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
   start_order: 30
 {p}second:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
   start_order: 20
 {p}first-a:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
   start_order: 10
 {p}first-b:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
   start_order: 10
 ",
     );
@@ -198,13 +184,11 @@ fn blocking_container_with_bad_exit_code_fails_the_apply() {
     let f = s.config(
         "bad.yml",
         "{p}init:
-  image: paunch-test/busybox:1
+  image: {image}
   command: [sh, -c, 'echo boom >&2; exit 3']
   detach: false
 {p}after:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
   start_order: 1
 {p}fix:
   action: exec
@@ -243,7 +227,7 @@ fn blocking_container_with_bad_exit_code_fails_the_apply() {
     let ok = s.config(
         "ok.yml",
         "{p}init:
-  image: paunch-test/busybox:1
+  image: {image}
   command: [sh, -c, 'exit 3']
   detach: false
   exit_codes: [0, 3]
@@ -359,15 +343,12 @@ fn failed_pull_stops_before_any_container_is_touched() {
     // real; the config's other container must not be created, and the
     // existing one not replaced.
     let s = Scope::new("pull");
-    let keep = s.config(
-        "keep.yml",
-        "{p}keep:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n",
-    );
+    let keep = s.config("keep.yml", "{p}keep:\n  {service}\n");
     s.apply(keep, "v1").ok();
     let kept = id_of(&s.name("keep"));
     let f = s.config(
         "pull.yml",
-        "{p}keep:\n  image: paunch-test/busybox:1\n  command: sleep 7200\n  stop_grace_period: 0\n\
+        "{p}keep:\n  image: {image}\n  command: sleep 7200\n  stop_grace_period: 0\n\
          {p}new:\n  image: paunch-test/not-there:0\n  command: sleep 3600\n",
     );
     let out = s
@@ -397,15 +378,11 @@ fn parallel_groups_keep_their_order_and_dependencies() {
     let s = Scope::new("parallel");
     let mut yaml = String::new();
     for i in 0..6 {
-        yaml.push_str(&format!(
-            "{{p}}g0-{i}:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n"
-        ));
+        yaml.push_str(&service(&format!("g0-{i}")));
     }
     // An exec in the same group as its target waits for the target's create.
     yaml.push_str("{p}mark:\n  action: exec\n  command: [{p}g0-5, touch, /tmp/marked]\n");
-    yaml.push_str(
-        "{p}g1:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n  start_order: 1\n",
-    );
+    yaml.push_str("{p}g1:\n  {service}\n  start_order: 1\n");
     let file = s.config("p.yml", &yaml);
     let out = s
         .paunch(&[
@@ -460,18 +437,12 @@ fn instant(t: &str) -> (String, f64) {
 #[test]
 fn a_blocking_container_is_a_barrier_inside_its_group() {
     let s = Scope::new("barrier");
-    let detached = |n: &str| {
-        format!(
-            "{{p}}{n}:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n"
-        )
-    };
     let yaml = [
-        detached("aa"),
-        detached("bb"),
-        "{p}job:\n  image: paunch-test/busybox:1\n  command: [sleep, '1']\n  detach: false\n"
-            .into(),
-        detached("cc"),
-        detached("dd"),
+        service("aa"),
+        service("bb"),
+        job("job", "1"),
+        service("cc"),
+        service("dd"),
     ]
     .concat();
     let file = s.config("b.yml", &yaml);

@@ -5,15 +5,10 @@ use crate::support::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn run(args: &[&str]) -> Run {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    paunch(&args, &[])
-}
-
 #[test]
 fn validate_reports_in_text_and_json() {
-    run(&["validate", "--file", "examples/web-service.yml"]).ok();
-    let out = run(&[
+    paunch(&["validate", "--file", "examples/web-service.yml"]).ok();
+    let out = paunch(&[
         "validate",
         "--file",
         "tests/bad-configs/32-several-problems-at-once.yml",
@@ -24,7 +19,7 @@ fn validate_reports_in_text_and_json() {
         "{}",
         out.stdout
     );
-    let out = run(&[
+    let out = paunch(&[
         "validate",
         "--file",
         "tests/bad-configs/06-unknown-key-typo.yml",
@@ -42,7 +37,7 @@ fn validate_reports_in_text_and_json() {
 
 #[test]
 fn command_line_values_are_checked() {
-    let out = run(&[
+    let out = paunch(&[
         "plan",
         "--file",
         "examples/hello-world.yml",
@@ -53,7 +48,7 @@ fn command_line_values_are_checked() {
     ]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("must not be empty"), "{}", out.stderr);
-    let out = run(&[
+    let out = paunch(&[
         "plan",
         "--file",
         "examples/hello-world.yml",
@@ -64,21 +59,21 @@ fn command_line_values_are_checked() {
     ]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("is not KEY=VALUE"), "{}", out.stderr);
-    let out = run(&["apply", "--config-id", "x"]);
+    let out = paunch(&["apply", "--config-id", "x"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("--file is required"), "{}", out.stderr);
-    let out = run(&["list", "--default-runtime", "lxc"]);
+    let out = paunch(&["list", "--default-runtime", "lxc"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
-    run(&["--version"]).ok();
-    let help = run(&["help", "apply"]).ok().stdout;
+    paunch(&["--version"]).ok();
+    let help = paunch(&["help", "apply"]).ok().stdout;
     assert!(help.contains("Examples:"), "{help}");
-    let help = run(&["--help"]).ok().stdout;
+    let help = paunch(&["--help"]).ok().stdout;
     assert!(help.contains("Exit codes:"), "{help}");
 }
 
 #[test]
 fn every_example_matches_the_schema() {
-    let schema: serde_json::Value = serde_json::from_str(&run(&["schema"]).ok().stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&paunch(&["schema"]).ok().stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     let mut n = 0;
     for entry in std::fs::read_dir("examples").unwrap() {
@@ -107,13 +102,13 @@ fn every_example_matches_the_schema() {
 #[test]
 fn completions_are_printed() {
     for shell in ["bash", "zsh", "fish"] {
-        let out = run(&["completions", shell]).ok();
+        let out = paunch(&["completions", shell]).ok();
         assert!(out.stdout.contains("paunch"), "{shell}");
     }
 }
 
 const DEBUG: &str = "{p}box:
-  image: paunch-test/busybox:1
+  image: {image}
   command: [sh, -c, 'echo \"hello world\"']
   detach: false
   environment: {GREETING: 'a b'}
@@ -281,10 +276,7 @@ fn debug_shell_uses_bin_sh() {
 fn log_file_gets_every_engine_command() {
     let s = Scope::new("logfile");
     let log = s.dir.path().join("paunch.log");
-    let file = s.config(
-        "l.yml",
-        "{p}one:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n",
-    );
+    let file = s.config("l.yml", "{p}one:\n  {service}\n");
     s.paunch(&[
         "apply",
         "--file",
@@ -332,7 +324,7 @@ fn a_directory_of_hashed_json_files_is_a_configuration() {
         config.entries[1].config_data(),
         r#"{"image": "app:1", "command": ["serve", "--port", "80"], "environment": ["TRIPLEO_CONFIG_HASH=abc"]}"#
     );
-    let out = run(&["validate", "--file", dir.path().to_str().unwrap()]).ok();
+    let out = paunch(&["validate", "--file", dir.path().to_str().unwrap()]).ok();
     assert!(out.stdout.contains("valid (2 entries)"), "{}", out.stdout);
 
     // A broken file names itself.
@@ -341,10 +333,10 @@ fn a_directory_of_hashed_json_files_is_a_configuration() {
         r#"{"image": "x", "detach": "maybe"}"#,
     )
     .unwrap();
-    let out = run(&["validate", "--file", dir.path().to_str().unwrap()]).code(1);
+    let out = paunch(&["validate", "--file", dir.path().to_str().unwrap()]).code(1);
     assert!(out.stdout.contains("hashed-bad.json:1:"), "{}", out.stdout);
     let empty = tempfile::tempdir().unwrap();
-    let out = run(&["validate", "--file", empty.path().to_str().unwrap()]).code(1);
+    let out = paunch(&["validate", "--file", empty.path().to_str().unwrap()]).code(1);
     assert!(
         out.stdout.contains("no hashed-NAME.json files"),
         "{}",

@@ -10,7 +10,7 @@ use std::process::Command;
 /// Keys of the original's format whose engine arguments the engine accepts
 /// from both tools.
 const CONFIG: &str = "{p}svc:
-  image: paunch-test/busybox:1
+  image: {image}
   command: sleep 3600
   environment:
     - LANG=C
@@ -34,7 +34,7 @@ const CONFIG: &str = "{p}svc:
   volumes:
     - /tmp:/host-tmp:ro
 {p}job:
-  image: paunch-test/busybox:1
+  image: {image}
   command: [sh, -c, 'echo done']
   detach: false
   start_order: 1
@@ -68,10 +68,8 @@ fn switch_both_ways(orig: &Path, s: &Scope, file: &Path, env: &[(&str, String)])
     let (svc, job) = (s.name("svc"), s.name("job"));
     let original = |args: &[&str]| original(orig, runtime(), env, args);
     let ours = |args: &[&str]| {
-        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        all.extend(["--managed-by".into(), "paunch".into()]);
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        paunch(&all, &env)
+        let runner = env.iter().fold(Paunch::new(), |p, (k, v)| p.env(k, v));
+        runner.run(&[args, &["--managed-by", "paunch"]].concat())
     };
     // The original labels them managed_by=paunch, which the scope does
     // not clean up: removed here, even when an assertion fails.
@@ -187,7 +185,7 @@ fn switching_tools_on_podman_recreates_nothing() {
     let s = Scope::new("compat-podman");
     let Some(orig) = original_for(&s) else { return };
     let registry = Registry::start();
-    let image = registry.push(IMAGE, "paunch-test/busybox:1");
+    let image = registry.push(IMAGE, IMAGE);
     let conf = registry.registries_conf();
     let conf = conf.to_str().unwrap();
     let file = s.config(

@@ -2,14 +2,11 @@
 //! for 30: one listing, one inspect of the managed containers, one image
 //! inspect. Counted with a logging wrapper of the engine CLI first on PATH.
 
+use crate::support::configs::service;
 use crate::support::*;
 
 fn config(n: usize) -> String {
-    (0..n)
-        .map(|i| {
-            format!("{{p}}c{i}:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n")
-        })
-        .collect()
+    (0..n).map(|i| service(&format!("c{i}"))).collect()
 }
 
 fn count_calls(s: &Scope, file: &str) -> Vec<String> {
@@ -36,19 +33,18 @@ fn count_calls(s: &Scope, file: &str) -> Vec<String> {
         dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let args: Vec<String> = [
-        "apply",
-        "--file",
-        file,
-        "--config-id",
-        "v1",
-        "--managed-by",
-        &s.managed_by,
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let out = paunch(&args, &[("PATH", &path)]).ok();
+    let out = Paunch::new()
+        .env("PATH", &path)
+        .run(&[
+            "apply",
+            "--file",
+            file,
+            "--config-id",
+            "v1",
+            "--managed-by",
+            &s.managed_by,
+        ])
+        .ok();
     assert!(out.stdout.contains("No changes"), "{}", out.stdout);
     std::fs::read_to_string(&log)
         .unwrap_or_default()

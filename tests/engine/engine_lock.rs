@@ -5,6 +5,7 @@
 //! reaching the same engine through a TCP forward of its socket (another
 //! `DOCKER_HOST`).
 
+use crate::support::configs::job;
 use crate::support::registry::free_port;
 use crate::support::user::{DockerUser, docker_gid};
 use crate::support::*;
@@ -35,33 +36,27 @@ impl Drop for LockFiles {
 /// container runs, readable by any user.
 fn slow_config(s: &Scope, secs: u32) -> PathBuf {
     std::fs::set_permissions(s.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    s.config(
-        "slow.yml",
-        &format!(
-            "{{p}}slow:\n  image: {IMAGE}\n  command: [sleep, '{secs}']\n  detach: false\n  stop_grace_period: 0\n"
-        ),
-    )
+    s.config("slow.yml", &job("slow", &secs.to_string()))
 }
 
 /// Starts an apply (as root) that holds the lock until its blocking
 /// container ends; returns once the container runs.
 fn hold(s: &Scope, file: &Path, lock_dir: Option<&Path>) -> Child {
-    let mut cmd = paunch_command();
-    cmd.args([
-        "apply",
-        "--file",
-        file.to_str().unwrap(),
-        "--config-id",
-        "c1",
-    ])
-    .args(["--managed-by", &s.managed_by])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    match lock_dir {
-        Some(d) => cmd.env("PAUNCH_LOCK_DIR", d),
-        None => cmd.env_remove("PAUNCH_LOCK_DIR"),
-    };
-    let child = cmd.spawn().unwrap();
+    let child = Paunch::new()
+        .lock_dir(lock_dir)
+        .command(&[
+            "apply",
+            "--file",
+            file.to_str().unwrap(),
+            "--config-id",
+            "c1",
+            "--managed-by",
+            &s.managed_by,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let slow = s.name("slow");
     wait_until(20, "the blocking container to run", || {
         exists(&slow) && running(&slow)
@@ -184,7 +179,7 @@ fn a_client_through_another_docker_host_url_waits_too() {
     let forward = Forward::start();
     let url = format!("tcp://127.0.0.1:{}", forward.1);
     let holder = hold(&s, &file, Some(&locks));
-    let args: Vec<String> = [
+    let args = [
         "apply",
         "--file",
         f,
@@ -194,16 +189,12 @@ fn a_client_through_another_docker_host_url_waits_too() {
         &s.managed_by,
         "--lock-timeout",
         "1",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let env = [
-        ("DOCKER_HOST", url.as_str()),
-        ("PAUNCH_LOCK_DIR", locks.to_str().unwrap()),
     ];
-    refused(&paunch(&args, &env), &holder);
+    let client = Paunch::new()
+        .env("DOCKER_HOST", &url)
+        .lock_dir(Some(&locks));
+    refused(&client.run(&args), &holder);
     finished(holder);
-    let out = paunch(&args, &env).ok();
+    let out = client.run(&args).ok();
     assert!(out.stdout.contains("No changes"), "{}", out.stdout);
 }

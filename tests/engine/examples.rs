@@ -82,10 +82,9 @@ fn no_warning(run: &Run, file: &Path, what: &str) {
 fn check_example(file: &Path) {
     let f = file.to_str().expect("test paths are UTF-8");
     eprintln!("example {f}");
-    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let validate = paunch(&args(&["validate", "--file", f]), &[]);
+    let validate = paunch(&["validate", "--file", f]);
     no_warning(&expect(validate, 0, file, "validate"), file, "validate");
-    let json = paunch(&args(&["validate", "--file", f, "--format", "json"]), &[]);
+    let json = paunch(&["validate", "--file", f, "--format", "json"]);
     let v: serde_json::Value =
         serde_json::from_str(&expect(json, 0, file, "validate --format json").stdout)
             .expect("validate --format json prints JSON");

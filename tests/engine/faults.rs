@@ -97,7 +97,7 @@ impl Fixture {
         .iter()
         .map(|a| a.to_string())
         .collect();
-        paunch(&args, env)
+        Paunch::new().envs(env).run(&args)
     }
 
     /// The "before" state: `dd` created while a foreign container held its
@@ -403,20 +403,17 @@ fn lock_timeout_names_the_holder() {
         .unwrap();
     held.lock().unwrap();
     let started = Instant::now();
-    let out = paunch(
-        &[
-            "apply".into(),
-            "--file".into(),
-            file.to_str().unwrap().into(),
-            "--config-id".into(),
-            "c1".into(),
-            "--managed-by".into(),
-            s.managed_by.clone(),
-            "--lock-timeout".into(),
-            "1".into(),
-        ],
-        &[("PAUNCH_LOCK_DIR", dir.to_str().unwrap())],
-    );
+    let out = Paunch::new().lock_dir(Some(&dir)).run(&[
+        "apply",
+        "--file",
+        file.to_str().unwrap(),
+        "--config-id",
+        "c1",
+        "--managed-by",
+        &s.managed_by,
+        "--lock-timeout",
+        "1",
+    ]);
     assert_eq!(out.code, 6, "{}", out.stderr);
     assert!(out.stderr.contains("pid 4242"), "{}", out.stderr);
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -479,7 +476,7 @@ fn an_unreachable_engine_is_one_clear_error() {
             let started = Instant::now();
             let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
             all.extend(["--managed-by".into(), s.managed_by.clone()]);
-            let out = paunch(&all, &[(key, value)]);
+            let out = Paunch::new().env(key, value).run(&all);
             assert_eq!(out.code, 5, "{key}={value} {args:?}: {}", out.stderr);
             assert!(out.stderr.contains(want), "{}", out.stderr);
             assert!(out.stderr.starts_with("error: "), "{}", out.stderr);

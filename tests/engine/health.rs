@@ -8,19 +8,13 @@ fn list_shows_health_and_a_plan_notes_an_unhealthy_container() {
     let s = Scope::new("health");
     let file = s.config(
         "h.yml",
-        &format!(
-            "{{p}}fine:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-  healthcheck: {{test: 'true', interval: 1s, retries: 1}}
-{{p}}sick:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-  healthcheck: {{test: 'false', interval: 1s, retries: 1}}
-"
-        ),
+        "{p}fine:
+  {service}
+  healthcheck: {test: 'true', interval: 1s, retries: 1}
+{p}sick:
+  {service}
+  healthcheck: {test: 'false', interval: 1s, retries: 1}
+",
     );
     s.apply(&file, "c1").ok();
     let (fine, sick) = (s.name("fine"), s.name("sick"));

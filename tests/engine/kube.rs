@@ -65,7 +65,7 @@ fn export(file: &str, format: &str, out: &std::path::Path) -> Run {
         "--out",
         out,
     ];
-    paunch(&args.map(String::from), &[]).ok()
+    paunch(&args).ok()
 }
 
 fn exec(name: &str, args: &[&str]) -> std::process::Output {
@@ -254,31 +254,19 @@ fn exports_pass_their_consumers() {
         run.stderr
     );
     // --strict refuses it.
-    paunch(
-        &[
-            "export",
-            "--file",
-            path,
-            "--config-id",
-            "e1",
-            "--format",
-            "kubernetes",
-            "--strict",
-        ]
-        .map(String::from),
-        &[],
-    )
+    paunch(&[
+        "export",
+        "--file",
+        path,
+        "--config-id",
+        "e1",
+        "--format",
+        "kubernetes",
+        "--strict",
+    ])
     .code(3);
     // It reads back as a --file.
-    paunch(
-        &[
-            "validate".into(),
-            "--file".into(),
-            k8s.display().to_string(),
-        ],
-        &[],
-    )
-    .ok();
+    paunch(&["validate", "--file", k8s.to_str().unwrap()]).ok();
     if let Some(tool) = kubernetes_validate() {
         let out = Command::new(tool)
             .arg("--strict")

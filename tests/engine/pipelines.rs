@@ -4,6 +4,7 @@
 //! lines from dry runs; plans read from stdin; what the command line may
 //! and may not add to a saved plan.
 
+use crate::support::configs::{crash_loop, service};
 use crate::support::*;
 use std::io::Write;
 use std::process::Stdio;
@@ -76,17 +77,7 @@ fn with_stdin(s: &Scope, args: &[&str], input: &[u8]) -> Run {
 #[test]
 fn another_config_ids_crash_loop_does_not_stale_a_plan() {
     let s = Scope::new("pipe-crash");
-    let crash = s.config(
-        "a.yml",
-        &format!(
-            "{{p}}crash:
-  image: {IMAGE}
-  command: [sh, -c, 'sleep 0.3; exit 7']
-  restart: always
-  stop_grace_period: 0
-"
-        ),
-    );
+    let crash = s.config("a.yml", &crash_loop("crash", "sleep 0.3; "));
     s.apply(&crash, "A").ok();
     let looping = s.name("crash");
     wait_until(30, "the crash loop to begin", || {
@@ -119,14 +110,12 @@ fn another_config_ids_health_flip_does_not_stale_a_plan() {
     let s = Scope::new("pipe-health");
     let a = s.config(
         "a.yml",
-        &format!(
-            "{{p}}probe:
-  image: {IMAGE}
+        "{p}probe:
+  image: {image}
   command: [sh, -c, 'touch /tmp/ok; exec sleep 3600']
   stop_grace_period: 0
-  healthcheck: {{test: 'test -f /tmp/ok', interval: 1s, retries: 1}}
-"
-        ),
+  healthcheck: {test: 'test -f /tmp/ok', interval: 1s, retries: 1}
+",
     );
     s.apply(&a, "A").ok();
     let probe = s.name("probe");
@@ -140,7 +129,7 @@ fn another_config_ids_health_flip_does_not_stale_a_plan() {
         run_health_checks(&[&probe]);
         health(&probe) == "healthy"
     });
-    let b = s.config("b.yml", &sleeper("web", "sleep 3600"));
+    let b = s.config("b.yml", &service("web"));
     let p = save(&s, &b, "B");
     engine_ok(&["exec", &probe, "sh", "-c", "rm /tmp/ok"]);
     wait_until(30, "the probe to turn unhealthy", || {
@@ -156,8 +145,8 @@ fn another_config_ids_health_flip_does_not_stale_a_plan() {
 #[test]
 fn two_plans_made_together_both_apply() {
     let s = Scope::new("pipe-two");
-    let b = s.config("b.yml", &sleeper("web", "sleep 3600"));
-    let c = s.config("c.yml", &sleeper("api", "sleep 3600"));
+    let b = s.config("b.yml", &service("web"));
+    let c = s.config("c.yml", &service("api"));
     let (pb, pc) = (save(&s, &b, "B"), save(&s, &c, "C"));
     s.paunch(&["apply", "--plan", &pb]).ok();
     s.paunch(&["apply", "--plan", &pc]).ok();
@@ -181,7 +170,7 @@ fn two_plans_made_together_both_apply() {
 #[test]
 fn a_refusal_names_a_restarts_changed_field() {
     let s = Scope::new("pipe-restart");
-    let b = s.config("b.yml", &sleeper("web", "sleep 3600"));
+    let b = s.config("b.yml", &service("web"));
     s.apply(&b, "B").ok();
     let changed = s.config("b2.yml", &sleeper("web", "sleep 7200"));
     let p = save(&s, &changed, "B");
@@ -227,7 +216,7 @@ fn a_refusal_names_a_restarts_changed_field() {
 #[test]
 fn dry_runs_print_json_lines() {
     let s = Scope::new("pipe-dry");
-    let b = s.config("b.yml", &sleeper("web", "sleep 3600"));
+    let b = s.config("b.yml", &service("web"));
     s.apply(&b, "B").ok();
     for args in [
         &["cleanup", "--dry-run", "--format", "json"][..],
@@ -247,7 +236,7 @@ fn dry_runs_print_json_lines() {
 #[test]
 fn a_plan_is_read_from_stdin() {
     let s = Scope::new("pipe-stdin");
-    let b = s.config("b.yml", &sleeper("web", "sleep 3600"));
+    let b = s.config("b.yml", &service("web"));
     let f = b.to_str().unwrap();
     let plan = s
         .paunch(&["plan", "--file", f, "--config-id", "B", "--out", "-"])
@@ -278,7 +267,7 @@ fn a_plan_is_read_from_stdin() {
 #[test]
 fn what_the_command_line_adds_to_a_saved_plan() {
     let s = Scope::new("pipe-flags");
-    let b = s.config("b.yml", &sleeper("web", "sleep 3600"));
+    let b = s.config("b.yml", &service("web"));
     let p = save(&s, &b, "B");
     let other = if is_podman() { "docker" } else { "podman" };
     let out = s.paunch(&["apply", "--plan", &p, "--unknown-keys", "warn"]);
@@ -293,11 +282,10 @@ fn what_the_command_line_adds_to_a_saved_plan() {
         out.stderr
     );
     assert!(s.managed().is_empty());
-    let out = paunch(
-        &["apply".into(), "--plan".into(), p.clone()],
-        &[("PAUNCH_DEFAULT_RUNTIME", other)],
-    )
-    .ok();
+    let out = Paunch::new()
+        .env("PAUNCH_DEFAULT_RUNTIME", other)
+        .run(&["apply", "--plan", &p])
+        .ok();
     assert!(
         out.stderr.contains(&format!(
             "runs with {} (PAUNCH_DEFAULT_RUNTIME={other} is for plans made here)",
@@ -322,7 +310,7 @@ fn what_the_command_line_adds_to_a_saved_plan() {
 #[test]
 fn a_dropped_label_is_noted() {
     let s = Scope::new("pipe-label");
-    let b = s.config("b.yml", &sleeper("web", "sleep 3600"));
+    let b = s.config("b.yml", &service("web"));
     let f = b.to_str().unwrap();
     s.paunch(&[
         "apply",

@@ -99,15 +99,11 @@ fn containers_joining_a_replaced_one_are_replaced_after_it() {
     let yaml = |v: &str| {
         format!(
             "{{p}}op-srv:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+  {{service}}
   volumes: [/shared]
   environment: [VERSION={v}]
 {{p}}op-side:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+  {{service}}
   net: container:{{p}}op-srv
   volumes_from: ['{{p}}op-srv:ro']
 "
@@ -162,15 +158,13 @@ fn debug_run_is_attached_and_leaves_nothing() {
     let s = Scope::new("debug-run");
     let file = s.config(
         "d.yml",
-        &format!(
-            "{{p}}hello:
-  image: {IMAGE}
+        "{p}hello:
+  image: {image}
   command: [sh, -c, 'echo hello from debug; exit 3']
-{{p}}poke:
+{p}poke:
   action: exec
-  command: ['{{p}}hello', 'true']
-"
-        ),
+  command: ['{p}hello', 'true']
+",
     );
     let f = file.to_str().unwrap();
     let hello = s.name("hello");
@@ -195,10 +189,7 @@ fn debug_run_is_attached_and_leaves_nothing() {
     assert_eq!(left, "", "the debug container is removed");
     assert!(s.managed().is_empty());
     // The real apply gets the entry's own name, not a suffixed one.
-    let file = s.config(
-        "d.yml",
-        &format!("{{p}}hello:\n  image: {IMAGE}\n  command: sleep 3600\n  stop_grace_period: 1\n"),
-    );
+    let file = s.config("d.yml", "{p}hello:\n  {service}\n");
     s.apply(&file, "c1").ok();
     assert_eq!(s.managed(), [hello]);
 }
@@ -210,17 +201,15 @@ fn a_failed_blocking_container_runs_again() {
     let s = Scope::new("blocking-failed");
     let file = s.config(
         "b.yml",
-        &format!(
-            "{{p}}migrate:
-  image: {IMAGE}
+        "{p}migrate:
+  image: {image}
   command: [sh, -c, 'test -e /tmp/ok || exit 3']
   detach: false
-{{p}}fine:
-  image: {IMAGE}
+{p}fine:
+  image: {image}
   command: 'true'
   detach: false
-"
-        ),
+",
     );
     let f = file.to_str().unwrap();
     let first = s
@@ -319,16 +308,14 @@ fn dump_json_is_a_valid_file_with_the_same_command() {
     let s = Scope::new("dump-json");
     let file = s.config(
         "y.yml",
-        &format!(
-            "{{p}}web:
-  image: {IMAGE}
+        "{p}web:
+  image: {image}
   command: sleep 3600
   restart: no
   stop_grace_period: 1
-  environment: {{MODE: fast, DEBUG: true, RETRIES: 3}}
-  healthcheck: {{test: 'true', interval: 30}}
-"
-        ),
+  environment: {MODE: fast, DEBUG: true, RETRIES: 3}
+  healthcheck: {test: 'true', interval: 30}
+",
     );
     let f = file.to_str().unwrap();
     let web = s.name("web");
@@ -365,10 +352,7 @@ fn dump_json_is_a_valid_file_with_the_same_command() {
 #[test]
 fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
     let s = Scope::new("edited-plan");
-    let file = s.config(
-        "e.yml",
-        &format!("{{p}}web:\n  image: {IMAGE}\n  command: sleep 3600\n  stop_grace_period: 1\n"),
-    );
+    let file = s.config("e.yml", "{p}web:\n  {service}\n");
     let plan = s.dir.path().join("p.json");
     let p = plan.to_str().unwrap();
     s.paunch(&[
@@ -381,7 +365,7 @@ fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
         p,
     ])
     .ok();
-    let shown = paunch(&["show".into(), "-v".into(), p.into()], &[]);
+    let shown = paunch(&["show", "-v", p]);
     assert_eq!(shown.code, 0, "{shown:?}");
     assert!(
         shown
@@ -405,7 +389,7 @@ fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
         .insert("checksum".into(), sum.into());
     std::fs::write(&plan, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
 
-    let run = paunch(&["apply".into(), "--plan".into(), p.into()], &[]).code(4);
+    let run = paunch(&["apply", "--plan", p]).code(4);
     assert!(
         run.stderr.contains("not what its own configuration gives"),
         "{}",
@@ -413,7 +397,7 @@ fn an_edited_plan_with_a_recomputed_checksum_is_refused() {
     );
     assert!(run.stderr.contains("step 1 (create"), "{}", run.stderr);
     assert!(s.managed().is_empty(), "nothing was touched");
-    paunch(&["show".into(), p.into()], &[]).code(4);
+    paunch(&["show", p]).code(4);
 }
 
 /// Two managed containers whose names were swapped by hand converge: one
@@ -423,10 +407,8 @@ fn swapped_names_converge() {
     let s = Scope::new("swapped");
     let file = s.config(
         "s.yml",
-        &format!(
-            "{{p}}alpha:\n  image: {IMAGE}\n  command: sleep 3600\n  stop_grace_period: 1\n\
-             {{p}}beta:\n  image: {IMAGE}\n  command: sleep 3600\n  stop_grace_period: 1\n"
-        ),
+        "{p}alpha:\n  {service}\n\
+             {p}beta:\n  {service}\n",
     );
     let f = file.to_str().unwrap();
     s.apply(f, "c1").ok();

@@ -9,22 +9,18 @@ fn an_exited_detached_container_is_started_and_a_blocking_one_is_not() {
     let s = Scope::new("restart");
     let file = s.config(
         "r.yml",
-        &format!(
-            "{{p}}once:
-  image: {IMAGE}
+        "{p}once:
+  image: {image}
   command: 'true'
   detach: false
-{{p}}web:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+{p}web:
+  {service}
   start_order: 1
-{{p}}poke:
+{p}poke:
   action: exec
-  command: ['{{p}}web', 'true']
+  command: ['{p}web', 'true']
   start_order: 2
-"
-        ),
+",
     );
     s.apply(&file, "c1").ok();
     let (once, web) = (s.name("once"), s.name("web"));

@@ -22,18 +22,12 @@ fn rollback_restores_replaced_and_deleted_and_removes_created() {
     let s = Scope::new("rollback");
     let v1 = s.config(
         "v1.yml",
-        &format!(
-            "{{p}}web:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+        "{p}web:
+  {service}
   environment: [MODE=old]
-{{p}}legacy:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-"
-        ),
+{p}legacy:
+  {service}
+",
     );
     s.apply(&v1, "c1").ok();
     let (web, legacy, extra) = (s.name("web"), s.name("legacy"), s.name("extra"));
@@ -44,18 +38,14 @@ fn rollback_restores_replaced_and_deleted_and_removes_created() {
     // v2: web changes and crashes, legacy is gone, extra is new.
     let v2 = s.config(
         "v2.yml",
-        &format!(
-            "{{p}}web:
-  image: {IMAGE}
+        "{p}web:
+  image: {image}
   command: [sh, -c, 'echo MODE=new cannot start >&2; exit 3']
   stop_grace_period: 1
   environment: [MODE=new]
-{{p}}extra:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-"
-        ),
+{p}extra:
+  {service}
+",
     );
     let f = v2.to_str().unwrap();
     let run = s
@@ -166,9 +156,7 @@ fn a_failing_rollback_step_is_reported_once() {
         "v1.yml",
         &format!(
             "{{p}}svc:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+  {{service}}
   ports: ['127.0.0.1:{port}:80']
 "
         ),
@@ -197,13 +185,11 @@ fn a_failing_rollback_step_is_reported_once() {
     };
     let v2 = s.config(
         "v2.yml",
-        &format!(
-            "{{p}}svc:
-  image: {IMAGE}
+        "{p}svc:
+  image: {image}
   command: [sh, -c, 'exit 5']
   stop_grace_period: 1
-"
-        ),
+",
     );
     let f = v2.to_str().unwrap();
     let run = s
@@ -319,14 +305,10 @@ fn a_rollback_replaces_what_joins_what_it_restores() {
     let config = |check: &str| {
         format!(
             "{{p}}aa:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   healthcheck: {{test: '{check}', interval: 250ms, retries: 1}}
 {{p}}bb:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   net: container:{{p}}aa
   start_order: 1
 "
@@ -391,9 +373,9 @@ fn a_rollback_keeps_a_completed_job_and_restores_by_reference() {
     };
     let v1 = s.config("v1.yml", &web("sleep 3600"));
     s.apply(&v1, "c1").ok();
-    let job = format!(
-        "{{p}}migrate:\n  image: {IMAGE}\n  command: [sh, -c, 'echo migrated']\n  detach: false\n"
-    );
+    let job =
+        "{p}migrate:\n  image: {image}\n  command: [sh, -c, 'echo migrated']\n  detach: false\n"
+            .to_string();
     let v2 = s.config("v2.yml", &(job + &web("[sh, -c, 'exit 3']")));
     let f2 = v2.to_str().unwrap();
     let run = s

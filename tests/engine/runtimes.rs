@@ -12,22 +12,16 @@ fn a_joined_container_is_replaced_before_a_later_group_that_joins_it() {
     let yaml = |v: &str| {
         format!(
             "{{p}}hub:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   ipc: shareable
   environment: [VERSION={v}]
 {{p}}spoke:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   start_order: 1
   net: container:{{p}}hub
   ipc: container:{{p}}hub
 {{p}}rim:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   start_order: 2
   pid: container:{{p}}spoke
 "
@@ -67,9 +61,7 @@ fn a_paused_container_is_replaced() {
     let yaml = |v: &str| {
         format!(
             "{{p}}still:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+  {{service}}
   environment: [VERSION={v}]
 "
         )
@@ -117,25 +109,19 @@ fn the_originals_podman_only_keys_validate_and_apply() {
     let s = Scope::new("podman-keys");
     let file = s.config(
         "k.yml",
-        &format!(
-            "{{p}}db:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
-{{p}}api:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
+        "{p}db:
+  {service}
+{p}api:
+  {service}
   start_order: 1
-  depends_on: [{{p}}db]
-  systemd_exec_flags: {{RestartSec: 5, StartLimitBurst: 3}}
+  depends_on: [{p}db]
+  systemd_exec_flags: {RestartSec: 5, StartLimitBurst: 3}
   check_interval: 30
-  healthcheck: {{test: 'true'}}
-"
-        ),
+  healthcheck: {test: 'true'}
+",
     );
     let f = file.to_str().unwrap();
-    paunch(&["validate".into(), "--file".into(), f.into()], &[]).ok();
+    paunch(&["validate", "--file", f]).ok();
     s.apply(f, "c1").ok();
     let api = s.name("api");
     assert!(running(&api));

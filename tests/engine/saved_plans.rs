@@ -2,12 +2,11 @@
 
 use crate::support::*;
 
+/// web's command is spelt out: a test edits it.
 const CONFIG: &str = "{p}db:
-  image: paunch-test/busybox:1
-  command: sleep 3600
-  stop_grace_period: 0
+  {service}
 {p}web:
-  image: paunch-test/busybox:1
+  image: {image}
   command: sleep 3600
   stop_grace_period: 0
   start_order: 1
@@ -113,17 +112,12 @@ fn saved_plan_applies_exactly_and_only_once() {
     );
 
     // show prints what plan printed (without the closing hint).
-    let shown = paunch(&["show".into(), p.into()], &[]).ok().stdout;
+    let shown = paunch(&["show", p]).ok().stdout;
     assert!(
         printed.starts_with(&shown),
         "show:\n{shown}\nplan:\n{printed}"
     );
-    let json = paunch(
-        &["show".into(), p.into(), "--format".into(), "json".into()],
-        &[],
-    )
-    .ok()
-    .stdout;
+    let json = paunch(&["show", p, "--format", "json"]).ok().stdout;
     assert_eq!(json, std::fs::read_to_string(&plan).unwrap());
 
     // The saved plan needs no --file and creates exactly what it says.

@@ -14,14 +14,14 @@ const CHANGED: &str = "s3cr3t-value-0815";
 fn config(secret: &str) -> String {
     format!(
         "{{p}}db:
-  image: paunch-test/busybox:1
+  image: {{image}}
   command: [sleep, '3600']
   stop_grace_period: 0
   environment:
     DB_PASSWORD: {secret}
     LOG_LEVEL: info
 {{p}}job:
-  image: paunch-test/busybox:1
+  image: {{image}}
   command: [sh, -c, 'sleep 1']
   detach: false
   environment: [API_TOKEN={secret}]

@@ -8,6 +8,7 @@
 //! an identity or holder text with an escape sequence is never printed
 //! raw.
 
+use crate::support::configs::service;
 use crate::support::user::{OUTSIDER, Outsider, docker_gid};
 use crate::support::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -19,12 +20,7 @@ use std::time::{Duration, Instant};
 fn scope(test: &str) -> (Scope, PathBuf) {
     let s = Scope::new(test);
     chmod(s.dir.path(), 0o755);
-    let file = s.config(
-        "c.yml",
-        &format!(
-            "{{p}}one:\n  image: {IMAGE}\n  command: [sleep, '600']\n  stop_grace_period: 0\n"
-        ),
-    );
+    let file = s.config("c.yml", &service("one"));
     (s, file)
 }
 
@@ -35,28 +31,20 @@ fn chmod(path: &Path, mode: u32) {
 /// Root's `paunch apply` of `file` with `lock_dir` as PAUNCH_LOCK_DIR (or
 /// the default one) and `env`.
 fn apply(s: &Scope, file: &Path, lock_dir: Option<&Path>, env: &[(&str, &Path)]) -> Run {
-    let mut cmd = paunch_command();
-    cmd.args([
+    let runner = env
+        .iter()
+        .fold(Paunch::new().lock_dir(lock_dir), |p, (k, v)| p.env(k, v));
+    runner.run(&[
         "apply",
         "--file",
         file.to_str().unwrap(),
         "--config-id",
         "c1",
+        "--managed-by",
+        &s.managed_by,
+        "--lock-timeout",
+        "1",
     ])
-    .args(["--managed-by", &s.managed_by, "--lock-timeout", "1"]);
-    match lock_dir {
-        Some(d) => cmd.env("PAUNCH_LOCK_DIR", d),
-        None => cmd.env_remove("PAUNCH_LOCK_DIR"),
-    };
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// A file no test should see touched: its content and mode.
@@ -281,16 +269,19 @@ fn the_outsider_cannot_open_roots_lock_files_and_nothing_goes_to_tmp() {
 
     // The outsider's own paunch: no directory it can use, an error saying
     // what to do, and no fallback under TMPDIR or /tmp.
-    let line = format!(
-        "cd '{}' && unset XDG_RUNTIME_DIR && TMPDIR='{}' PAUNCH_DEFAULT_RUNTIME={} NO_COLOR=1 exec {} apply --file '{}' --config-id c1 --managed-by {}",
-        s.dir.path().display(),
-        tmp.display(),
-        runtime(),
-        bin(),
-        file.display(),
-        s.managed_by
+    let out = outsider.paunch(
+        s.dir.path(),
+        &[
+            "apply",
+            "--file",
+            file.to_str().unwrap(),
+            "--config-id",
+            "c1",
+            "--managed-by",
+            &s.managed_by,
+        ],
+        &[("TMPDIR", tmp.to_str().unwrap())],
     );
-    let out = outsider.sh(&line);
     assert_eq!(out.code, 6, "{out:?}");
     assert!(
         out.stderr.contains("no lock directory this user can use"),

@@ -194,7 +194,7 @@ fn a_missing_or_unreadable_plan_file_exits_4_naming_it() {
         vec!["show", d],
     ] {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let out = paunch(&args, &[]);
+        let out = paunch(&args);
         assert_eq!(out.code, 4, "{args:?}: {}", out.stderr);
         assert!(
             out.stderr.contains("cannot read the plan"),
@@ -361,7 +361,7 @@ fn apply_plan_refuses_another_managed_by_or_runtime_given_explicitly() {
             .chain(extra)
             .map(|a| a.to_string())
             .collect();
-        paunch(&args, &[])
+        paunch(&args)
     };
     let out = run(&["--managed-by", "someone-else"]).code(3);
     assert!(

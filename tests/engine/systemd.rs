@@ -91,14 +91,13 @@ impl Systemd {
         ]);
         let log = self.log.display().to_string();
         let dir = self.dir.display().to_string();
-        support::paunch(
-            &all,
-            &[
+        support::Paunch::new()
+            .envs(&[
                 ("PATH", &self.path),
                 ("SYSTEMCTL_LOG", &log),
                 ("SYSTEMD_DIR", &dir),
-            ],
-        )
+            ])
+            .run(&all)
     }
 
     /// The calls recorded since the last look, with the scope's prefix
@@ -186,19 +185,16 @@ const CONFIG: &str = "{p}db:
 #[test]
 fn systemd_units_on_podman() {
     // Whatever the engine: docker restarts containers itself.
-    let docker = support::paunch(
-        &[
-            "--default-runtime".into(),
-            "docker".into(),
-            "plan".into(),
-            "--file".into(),
-            "/nonexistent.yaml".into(),
-            "--config-id".into(),
-            "x".into(),
-            "--systemd".into(),
-        ],
-        &[],
-    )
+    let docker = support::paunch(&[
+        "--default-runtime",
+        "docker",
+        "plan",
+        "--file",
+        "/nonexistent.yaml",
+        "--config-id",
+        "x",
+        "--systemd",
+    ])
     .code(3);
     assert!(
         docker.stderr.contains("--systemd is for podman"),

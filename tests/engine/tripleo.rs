@@ -6,12 +6,12 @@
 //! where a stated rule says the original lost the operator's meaning; and
 //! TripleO's db-sync command form works on a real engine.
 
+use crate::support::{self, original};
 use paunch::Config;
 use paunch::config::{LoadOptions, UnknownKeys};
 use paunch::runtime::{LabelSet, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// The one file with an unknown key: upstream's panko_api_cron has its
 /// healthcheck `test:` at the top level of the entry (a typo the original
@@ -170,13 +170,9 @@ fn the_upstream_typo_is_a_warning_only_when_asked() {
     let path = dir.path().join("step_4.yaml");
     std::fs::write(&path, &text).unwrap();
     let path = path.to_str().unwrap();
-    let strict = crate::support::paunch(&["validate", "--file", path].map(String::from), &[]);
+    let strict = support::paunch(&["validate", "--file", path]);
     assert_eq!(strict.code, 1, "{strict:?}");
-    let run = crate::support::paunch(
-        &["validate", "--file", path, "--unknown-keys", "warn"].map(String::from),
-        &[],
-    )
-    .ok();
+    let run = support::paunch(&["validate", "--file", path, "--unknown-keys", "warn"]).ok();
     let out = format!("{}{}", run.stdout, run.stderr);
     assert!(out.contains(&format!("{path}:{line}:{column}")), "{out}");
     assert!(out.contains("\"test\""), "{out}");
@@ -255,62 +251,13 @@ const DIFFERENCES: &[Difference] = &[
     },
 ];
 
-const BUILDER: &str = r#"
-import json, logging, sys, yaml
-logging.disable(logging.CRITICAL)
-from paunch.builder import compose1
-
-class Runner:
-    managed_by = "paunch"
-    cont_cmd = "docker"
-    def discover_container_name(self, name, config_id):
-        return name
-
-out = []
-for text in json.load(sys.stdin):
-    config = yaml.safe_load(text)
-    b = compose1.ComposeV1Builder("c", config, Runner(), labels=None)
-    entries = []
-    for name, cconfig in config.items():
-        cmd = []
-        if cconfig.get("action", "run") == "exec":
-            b.cont_exec_args(cmd, name)
-        else:
-            b.label_arguments(cmd, name)
-            b.container_run_args(cmd, name)
-        entries.append({"name": name, "config": cconfig, "argv": cmd})
-    out.append(entries)
-print(json.dumps(out))
-"#;
-
-#[derive(serde::Deserialize)]
-struct Theirs {
-    name: String,
-    config: Value,
-    argv: Vec<String>,
-}
-
 #[test]
 fn argv_matches_the_original_builder() {
-    let bin = match crate::support::original_paunch() {
-        Ok(b) => b,
-        Err(why) => {
-            eprintln!("SKIPPED: the original paunch 4.5.1 cannot be installed here: {why}");
-            return;
-        }
-    };
     let files = corpus();
     let texts: Vec<&str> = files.iter().map(|(_, t)| t.as_str()).collect();
-    let mut child = Command::new(bin.with_file_name("python"))
-        .args(["-c", BUILDER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    serde_json::to_writer(child.stdin.take().unwrap(), &texts).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "the original's builder failed");
-    let theirs: Vec<Vec<Theirs>> = serde_json::from_slice(&out.stdout).unwrap();
+    let Some(theirs) = original::build(&texts) else {
+        return;
+    };
 
     let labels = LabelSet {
         managed_by: "paunch".into(),
@@ -335,7 +282,7 @@ fn argv_matches_the_original_builder() {
                 // `run --name=x`: the original's builder adds those elsewhere.
                 Runtime::Docker.run_args(entry, &entry.name, &labels)[2..].to_vec()
             };
-            let theirs = crate::support::original::normalize(&t.argv);
+            let theirs = original::normalize(&t.argv);
             if !exec {
                 assert_eq!(ours[..4], theirs[..4], "labels differ for {what}");
             }
@@ -406,7 +353,7 @@ eval $*
 
 #[test]
 fn a_tripleo_db_sync_command_runs_as_it_did() {
-    let scope = crate::support::Scope::new("tripleo-dbsync");
+    let scope = support::Scope::new("tripleo-dbsync");
     let dir = scope.dir.path();
     let script = dir.join("bootstrap_host_exec");
     std::fs::write(&script, BOOTSTRAP_HOST_EXEC).unwrap();
@@ -431,20 +378,12 @@ fn a_tripleo_db_sync_command_runs_as_it_did() {
                - {script}:/usr/bin/bootstrap_host_exec:ro\n  \
                - {out}:/out\n  \
                command: \"/usr/bin/bootstrap_host_exec nova_api sh -c 'echo api_db sync done > /out/result'\"\n",
-            image = crate::support::IMAGE,
+            image = support::IMAGE,
             script = script.display(),
             out = out.display(),
         ),
     );
-    scope
-        .paunch(&[
-            "apply",
-            "--file",
-            config.to_str().unwrap(),
-            "--config-id",
-            "tripleo_step3",
-        ])
-        .ok();
+    scope.apply(&config, "tripleo_step3").ok();
     let result =
         std::fs::read_to_string(out.join("result")).expect("the command wrote /out/result");
     assert_eq!(result.trim_end(), "api_db sync done");

@@ -2,6 +2,7 @@
 //! one that crashes, turns unhealthy or is not ready in time fails the
 //! apply, with its state and last log lines, and later groups are skipped.
 
+use crate::support::configs::{crash_loop, job};
 use crate::support::*;
 use std::time::Instant;
 
@@ -10,19 +11,13 @@ fn wait_passes_when_each_group_comes_up() {
     let s = Scope::new("wait-ok");
     let file = s.config(
         "w.yml",
-        &format!(
-            "{{p}}db:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-  healthcheck: {{test: 'true', interval: 1s, retries: 1}}
-{{p}}web:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+        "{p}db:
+  {service}
+  healthcheck: {test: 'true', interval: 1s, retries: 1}
+{p}web:
+  {service}
   start_order: 1
-"
-        ),
+",
     );
     let f = file.to_str().unwrap();
     s.paunch(&["apply", "--file", f, "--config-id", "c1", "--wait"])
@@ -50,17 +45,13 @@ fn a_crash_fails_the_apply_and_skips_later_groups() {
     let s = Scope::new("wait-crash");
     let file = s.config(
         "c.yml",
-        &format!(
-            "{{p}}crash:
-  image: {IMAGE}
+        "{p}crash:
+  image: {image}
   command: [sh, -c, 'echo cannot open the database >&2; exit 2']
-{{p}}later:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
+{p}later:
+  {service}
   start_order: 1
-"
-        ),
+",
     );
     let f = file.to_str().unwrap();
     let run = s
@@ -93,14 +84,10 @@ fn unhealthy_or_too_slow_fails_within_the_timeout() {
     let s = Scope::new("wait-sick");
     let file = s.config(
         "u.yml",
-        &format!(
-            "{{p}}sick:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-  healthcheck: {{test: 'false', interval: 1s, retries: 1}}
-"
-        ),
+        "{p}sick:
+  {service}
+  healthcheck: {test: 'false', interval: 1s, retries: 1}
+",
     );
     let f = file.to_str().unwrap();
     let run = s
@@ -115,14 +102,10 @@ fn unhealthy_or_too_slow_fails_within_the_timeout() {
 
     let slow = s.config(
         "s.yml",
-        &format!(
-            "{{p}}slow:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 1
-  healthcheck: {{test: 'true', interval: 60s, start_period: 60s}}
-"
-        ),
+        "{p}slow:
+  {service}
+  healthcheck: {test: 'true', interval: 60s, start_period: 60s}
+",
     );
     let started = Instant::now();
     let run = s
@@ -161,14 +144,7 @@ fn a_crash_loop_is_never_ready() {
         ("at05", "sleep 0.5; "),
         ("at08", "sleep 0.8; "),
     ] {
-        yaml.push_str(&format!(
-            "{{p}}{name}:
-  image: {IMAGE}
-  command: [sh, -c, '{after}echo boom; exit 7']
-  restart: always
-  stop_grace_period: 0
-"
-        ));
+        yaml.push_str(&crash_loop(name, after));
     }
     let file = s.config("l.yml", &yaml);
     let f = file.to_str().unwrap();
@@ -196,17 +172,13 @@ fn a_waited_step_is_one_event() {
     let s = Scope::new("wait-one-event");
     let file = s.config(
         "e.yml",
-        &format!(
-            "{{p}}bad:
-  image: {IMAGE}
+        "{p}bad:
+  image: {image}
   command: [sh, -c, 'sleep 0.3; exit 3']
   stop_grace_period: 0
-{{p}}good:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
-"
-        ),
+{p}good:
+  {service}
+",
     );
     let f = file.to_str().unwrap();
     let out = s
@@ -255,21 +227,8 @@ fn a_waited_step_is_one_event() {
 #[test]
 fn a_long_job_does_not_spend_the_wait_timeout() {
     let s = Scope::new("wait-long-job");
-    let file = s.config(
-        "j.yml",
-        &format!(
-            "{{p}}job:
-  image: {IMAGE}
-  command: [sleep, '4']
-  detach: false
-{{p}}svc:
-  image: {IMAGE}
-  command: sleep 3600
-  stop_grace_period: 0
-  start_order: 1
-"
-        ),
-    );
+    let svc = "{p}svc:\n  {service}\n  start_order: 1\n";
+    let file = s.config("j.yml", &(job("job", "4") + svc));
     let f = file.to_str().unwrap();
     let out = s
         .paunch(&[

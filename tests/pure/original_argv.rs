@@ -6,7 +6,6 @@
 
 use paunch::Config;
 use paunch::runtime::{LabelSet, Runtime};
-use std::process::{Command, Stdio};
 
 enum Expect {
     Same,
@@ -115,37 +114,9 @@ const CORPUS: &[(&str, Expect)] = &[
     ),
 ];
 
-const BUILDER: &str = r#"
-import json, sys, yaml
-from paunch.builder import compose1
-
-class Runner:
-    managed_by = "paunch"
-    cont_cmd = "docker"
-
-out = []
-for text in json.load(sys.stdin):
-    config = yaml.safe_load(text)
-    name = list(config)[0]
-    b = compose1.ComposeV1Builder("c", config, Runner(), labels=None)
-    cmd = []
-    b.label_arguments(cmd, name)
-    b.container_run_args(cmd, name)
-    out.append(cmd)
-print(json.dumps(out))
-"#;
-
 #[test]
 fn argv_matches_the_original_builder() {
     assert!(CORPUS.len() >= 20);
-    let bin = match crate::original::original_paunch() {
-        Ok(b) => b,
-        Err(why) => {
-            eprintln!("SKIPPED: the original paunch 4.5.1 cannot be installed here: {why}");
-            return;
-        }
-    };
-    let python = bin.with_file_name("python");
     let texts: Vec<String> = CORPUS
         .iter()
         .map(|(yaml, _)| {
@@ -153,29 +124,25 @@ fn argv_matches_the_original_builder() {
             format!("xx:\n{body}")
         })
         .collect();
-    let mut child = Command::new(&python)
-        .args(["-c", BUILDER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    serde_json::to_writer(child.stdin.take().unwrap(), &texts).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "the original's builder failed");
-    let theirs: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
+    let Some(built) = crate::original::build(&texts) else {
+        return;
+    };
 
     let labels = LabelSet {
         managed_by: "paunch".into(),
         config_id: "c".into(),
         extra: vec![],
     };
-    for ((text, (_, expect)), theirs) in texts.iter().zip(CORPUS).zip(theirs) {
+    for ((text, (_, expect)), built) in texts.iter().zip(CORPUS).zip(built) {
+        // Each text is the one entry `xx`.
+        assert_eq!(built.len(), 1, "for\n{text}");
+        assert_eq!(built[0].name, "xx", "for\n{text}");
         let config = Config::parse(text, "corpus").unwrap_or_else(|e| panic!("{text}: {e}"));
         let ours = Runtime::Docker.run_args(&config.entries[0], "xx", &labels);
         // Ours starts with `run --name=x`; the original's builder adds those
         // elsewhere.
         let ours = &ours[2..];
-        let theirs = crate::original::normalize(&theirs);
+        let theirs = crate::original::normalize(&built[0].argv);
         match expect {
             Same => assert_eq!(ours, theirs, "for\n{text}"),
             Differs(why) => {

@@ -2,16 +2,25 @@
 //! (built once, locally, from a static busybox), a unique `--managed-by`
 //! name per test with cleanup on drop, and the paunch binary.
 //!
+//! Like ripgrep's `tests/util.rs`: a test names only what it is about.
+//! Configurations are written with [`Scope::config`], whose placeholders
+//! stand for the prefix, the test image and the standard service entry
+//! ([`STANDARD_SERVICE`]); paunch is run with [`Scope::paunch`] (under the scope's
+//! `--managed-by`) or [`paunch`] / [`Paunch`] (no scope, optional
+//! environment), all taking `&str` arguments and returning a [`Run`].
+//!
 //! The engine is a parameter of the whole run: docker by default,
 //! podman with `PAUNCH_TEST_RUNTIME=podman` (`scripts/test` runs the engine
 //! tests once on each). Every engine command of the tests goes through
 //! [`engine`]; paunch gets the runtime through `PAUNCH_DEFAULT_RUNTIME`.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub mod configs;
 pub mod daemon;
 pub mod original;
 pub mod registry;
@@ -19,6 +28,35 @@ pub mod user;
 pub use original::original_paunch;
 
 pub const IMAGE: &str = "paunch-test/busybox:1";
+
+/// The body of the standard service entry, what `{service}` stands for in
+/// [`Scope::config`]: the test image, a command that keeps it running,
+/// and no stop grace (the test image's `sleep`, as PID 1, ignores
+/// SIGTERM: every second of grace is a second of each stop).
+pub const STANDARD_SERVICE: &str = "image: {image}
+command: sleep 3600
+stop_grace_period: 0";
+
+/// `yaml` with the placeholders of [`Scope::config`] replaced: `{p}` by
+/// `prefix`, `{image}` by [`IMAGE`], and a line holding only `{service}`
+/// by the lines of [`STANDARD_SERVICE`], at that line's indentation.
+pub fn expand(yaml: &str, prefix: &str) -> String {
+    let mut out = String::with_capacity(yaml.len());
+    for line in yaml.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let indent = &body[..body.len() - body.trim_start().len()];
+        if body.trim() == "{service}" {
+            for l in STANDARD_SERVICE.lines() {
+                out.push_str(indent);
+                out.push_str(l);
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.replace("{p}", prefix).replace("{image}", IMAGE)
+}
 
 static ENGINE: Once = Once::new();
 
@@ -171,35 +209,37 @@ impl Scope {
         cmd
     }
 
+    /// A [`Paunch`] with this scope's environment, for a run the scope's
+    /// `--managed-by` must not be added to (a test adds it, or another).
+    pub fn runner(&self) -> Paunch {
+        self.env.iter().fold(Paunch::new(), |p, (k, v)| p.env(k, v))
+    }
+
     /// A container name unique to this test.
     pub fn name(&self, base: &str) -> String {
         format!("{}{base}", self.prefix)
     }
 
-    /// Writes a config file (with `{p}` replaced by the prefix).
+    /// Writes a config file, its placeholders replaced ([`expand`]): `{p}`
+    /// by the prefix, `{image}` by the test image, a `{service}` line by
+    /// the standard service entry.
     pub fn config(&self, file: &str, yaml: &str) -> PathBuf {
         let path = self.dir.path().join(file);
-        std::fs::write(&path, yaml.replace("{p}", &self.prefix)).unwrap();
+        std::fs::write(&path, expand(yaml, &self.prefix)).unwrap();
         path
     }
 
     /// Runs paunch with this scope's --managed-by appended where it applies.
-    pub fn paunch(&self, args: &[&str]) -> Run {
-        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    pub fn paunch(&self, args: &[impl AsRef<str>]) -> Run {
+        let mut all: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
         let takes_scope = matches!(
-            args.first().copied(),
+            all.first().copied(),
             Some("apply" | "plan" | "cleanup" | "delete" | "list" | "debug")
-        ) && !args.contains(&"--plan");
+        ) && !all.contains(&"--plan");
         if takes_scope {
-            all.push("--managed-by".into());
-            all.push(self.managed_by.clone());
+            all.extend(["--managed-by", &self.managed_by]);
         }
-        let env: Vec<(&str, &str)> = self
-            .env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        paunch(&all, &env)
+        self.runner().run(&all)
     }
 
     /// `paunch apply --file FILE --config-id ID` under this scope.
@@ -302,6 +342,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
     #[track_caller]
     pub fn ok(self) -> Run {
@@ -344,19 +394,68 @@ pub fn test_lock_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("paunch-test-locks")
 }
 
-/// Runs the paunch binary with extra environment.
-pub fn paunch(args: &[String], env: &[(&str, &str)]) -> Run {
-    let mut cmd = paunch_command();
-    // Lock files of test runs stay out of /run/paunch.
-    cmd.args(args).env("PAUNCH_LOCK_DIR", test_lock_dir());
-    for (k, v) in env {
-        cmd.env(k, v);
+/// Runs the paunch binary (no scope, no extra environment).
+pub fn paunch(args: &[impl AsRef<str>]) -> Run {
+    Paunch::new().run(args)
+}
+
+/// How to run the paunch binary, for a run with extra environment or
+/// another lock directory: [`paunch_command`], its lock files in
+/// [`test_lock_dir`] (out of /run/paunch) unless [`Paunch::lock_dir`]
+/// says otherwise. One value runs paunch any number of times.
+#[derive(Clone)]
+pub struct Paunch {
+    /// Set (`Some`) or removed (`None`), in order, after the defaults.
+    env: Vec<(OsString, Option<OsString>)>,
+}
+
+impl Default for Paunch {
+    fn default() -> Paunch {
+        Paunch::new()
     }
-    let out = cmd.output().expect("paunch runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+}
+
+impl Paunch {
+    pub fn new() -> Paunch {
+        Paunch { env: Vec::new() }.lock_dir(Some(&test_lock_dir()))
+    }
+
+    /// The runs get `key=value` too.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Paunch {
+        let value = Some(value.as_ref().to_os_string());
+        self.env.push((key.as_ref().to_os_string(), value));
+        self
+    }
+
+    /// The runs get each `key=value` of `env` too.
+    pub fn envs(self, env: &[(&str, &str)]) -> Paunch {
+        env.iter().fold(self, |p, (k, v)| p.env(k, v))
+    }
+
+    /// The runs lock in `dir`; with `None`, in paunch's default directory
+    /// (/run/paunch for root), as a real run would.
+    pub fn lock_dir(mut self, dir: Option<&Path>) -> Paunch {
+        let value = dir.map(|d| d.as_os_str().to_os_string());
+        self.env.push(("PAUNCH_LOCK_DIR".into(), value));
+        self
+    }
+
+    /// The command, for a test that spawns it (to signal or time it).
+    pub fn command(&self, args: &[impl AsRef<str>]) -> Command {
+        let mut cmd = paunch_command();
+        cmd.args(args.iter().map(AsRef::as_ref));
+        for (key, value) in &self.env {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
+        cmd
+    }
+
+    /// Runs paunch with `args` and waits for it.
+    pub fn run(&self, args: &[impl AsRef<str>]) -> Run {
+        self.command(args).output().expect("paunch runs").into()
     }
 }
 
@@ -431,4 +530,21 @@ pub fn wait_until(secs: u64, what: &str, cond: impl Fn() -> bool) {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// The placeholders of [`Scope::config`] stand for what they say, at the
+/// indentation they are written at.
+#[test]
+fn placeholders_expand() {
+    let yaml = expand(
+        "{p}db:\n  {service}\n  start_order: 1\n{p}job:\n    image: {image}\n",
+        "t1-",
+    );
+    assert_eq!(
+        yaml,
+        "t1-db:\n  image: paunch-test/busybox:1\n  command: sleep 3600\n  stop_grace_period: 0\n  \
+         start_order: 1\nt1-job:\n    image: paunch-test/busybox:1\n"
+    );
+    let nested = expand("{p}a:\n    {service}", "");
+    assert!(nested.ends_with("\n    stop_grace_period: 0\n"), "{nested}");
 }

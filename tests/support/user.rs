@@ -2,9 +2,11 @@
 //! group, to run paunch as one, and an outsider (in no group of note), to
 //! attack what root's paunch does. Each is made when the first test needs
 //! it and removed when the last one is done (on a failure too: the value
-//! is dropped as the test unwinds).
+//! is dropped as the test unwinds). Both run paunch the one way
+//! [`paunch_as`] does.
 
 use super::Run;
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 
@@ -72,12 +74,33 @@ fn su(user: &str, line: &str) -> Command {
 }
 
 fn run(mut cmd: Command) -> Run {
-    let out = cmd.output().expect("su runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    cmd.output().expect("su runs").into()
+}
+
+/// `text` as one word of `sh`.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Runs paunch as `user` (with `su`), in `dir`, as that user's own login
+/// would: paunch's default lock directory (no PAUNCH_LOCK_DIR), no
+/// XDG_RUNTIME_DIR (root's would not be the user's), the engine under
+/// test, no colour, and `env`.
+pub fn paunch_as(user: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut line = format!(
+        "cd {} && unset XDG_RUNTIME_DIR && PAUNCH_DEFAULT_RUNTIME={} NO_COLOR=1",
+        quoted(&dir.display().to_string()),
+        super::runtime()
+    );
+    for (k, v) in env {
+        line.push_str(&format!(" {k}={}", quoted(v)));
     }
+    line.push_str(&format!(" exec {}", quoted(super::bin())));
+    for a in args {
+        line.push(' ');
+        line.push_str(&quoted(a));
+    }
+    run(su(user, &line))
 }
 
 impl DockerUser {
@@ -86,13 +109,9 @@ impl DockerUser {
         DockerUser
     }
 
-    /// Runs paunch as this user, in `dir`, with the default lock directory.
-    pub fn paunch(&self, dir: &std::path::Path, args: &[&str]) -> Run {
-        let mut line = format!("cd '{}' && NO_COLOR=1 exec {}", dir.display(), super::bin());
-        for a in args {
-            line.push_str(&format!(" '{a}'"));
-        }
-        run(su(USER, &line))
+    /// Runs paunch as this user, in `dir` ([`paunch_as`]).
+    pub fn paunch(&self, dir: &Path, args: &[&str]) -> Run {
+        paunch_as(USER, dir, args, &[])
     }
 }
 
@@ -148,6 +167,11 @@ impl Outsider {
     /// Runs `line` with `sh -c` as the outsider.
     pub fn sh(&self, line: &str) -> Run {
         run(su(OUTSIDER, line))
+    }
+
+    /// Runs paunch as the outsider, in `dir`, with `env` ([`paunch_as`]).
+    pub fn paunch(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        paunch_as(OUTSIDER, dir, args, env)
     }
 }
 
