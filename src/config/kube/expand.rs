@@ -8,6 +8,22 @@
 //! - `$$` is one `$`, so `$$(NAME)` is the text `$(NAME)`.
 //! - Any other `$` (`$NAME`, `${NAME}`, an unclosed `$(`) stays as
 //!   written: those are the shell's, inside the container.
+//!
+//! The Pod reader expands within bounds ([`Cx::expand`]): one value at
+//! most what the kernel passes in one argument, a container's values at
+//! most its engine command line, a manifest's at most
+//! [`MAX_EXPANDED_BYTES`].
+
+use super::container::Container;
+use super::node::{Pos, pos_of, s, scalar_text};
+use super::reader::Cx;
+use crate::config::entry::{MAX_ARG_BYTES, MAX_ARGV_BYTES};
+use crate::yaml::{Node, NodeData};
+
+/// At most this much text written by `$(NAME)` expansion in one manifest:
+/// what the YAML loader lets anchors and aliases copy (its budget counts
+/// each byte of text twice, as written and as a value).
+pub const MAX_EXPANDED_BYTES: usize = crate::yaml::MAX_COPY_BYTES / 2;
 
 /// `text` with its `$(NAME)` references expanded by `lookup`.
 ///
@@ -89,6 +105,87 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The value of an env item read so far, for `$(NAME)`.
+fn env_value<'a>(env: &'a [(String, Node)], name: &str) -> Option<&'a str> {
+    env.iter()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| scalar_text(v))
+}
+
+impl Cx<'_> {
+    /// `text` with its `$(NAME)` references expanded by `env`, within
+    /// bounds: what the engine CLI takes (one value at most what the kernel
+    /// passes in one argument or environment string, a container's values
+    /// together at most its whole argv), and the manifest's values together
+    /// at most [`MAX_EXPANDED_BYTES`]. Past them, the text as written and an
+    /// error: forty `$(A)` in each of a few env items make gigabytes of a
+    /// 4 KB manifest, as an alias bomb does.
+    pub(super) fn expand(
+        &mut self,
+        text: &str,
+        env: &[(String, Node)],
+        spent: &mut usize,
+        at: Pos,
+    ) -> String {
+        if !text.contains('$') || *spent == usize::MAX {
+            return text.to_string();
+        }
+        let container_left = MAX_ARGV_BYTES.saturating_sub(*spent);
+        let max = MAX_ARG_BYTES.min(container_left).min(self.expansion_left);
+        if let Some(out) = expand_within(text, |r| env_value(env, r), max) {
+            self.expansion_left -= out.len();
+            *spent += out.len();
+            return out;
+        }
+        let message = if max == self.expansion_left {
+            format!(
+                "$(NAME) references expand to more than {} MiB of text in the manifest; refusing to read it (a reference bomb?)",
+                MAX_EXPANDED_BYTES >> 20
+            )
+        } else if max == container_left {
+            format!(
+                "the container's $(NAME) references expand to more than {MAX_ARGV_BYTES} bytes together, more than its engine command line can hold"
+            )
+        } else {
+            format!(
+                "its $(NAME) references expand to more than {MAX_ARG_BYTES} bytes, more than the kernel passes in one argument or environment string"
+            )
+        };
+        if self.expansion_left > 0 {
+            self.error(
+                at,
+                message,
+                Some("write $$(NAME) for a literal $(NAME)".into()),
+            );
+        }
+        // One error for the manifest is enough once its budget is spent,
+        // and one per container once the container's is.
+        if max == self.expansion_left {
+            self.expansion_left = 0;
+        } else if max == container_left {
+            *spent = usize::MAX;
+        }
+        text.to_string()
+    }
+
+    /// A container's `command` and `args` expanded with its whole env,
+    /// wherever it was written in the container.
+    pub(super) fn expand_words(&mut self, c: &mut Container) {
+        for (key, node) in c.keys.iter_mut() {
+            if let ("entrypoint" | "command", NodeData::Seq(words)) = (*key, &mut node.data) {
+                for w in words.iter_mut() {
+                    let expanded = scalar_text(w)
+                        .filter(|t| t.contains('$'))
+                        .map(|t| self.expand(t, &c.env, &mut c.expanded, pos_of(w)));
+                    if let Some(text) = expanded {
+                        *w = s(&text, pos_of(w));
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -25,11 +25,29 @@
 //! twice with two definitions of what is known.
 
 mod expand;
-mod pod;
 pub mod table;
 
+// The Pod reader, one module per part of a Pod, each saying in its doc
+// which fields it reads and the paunch keys they become. Reading goes
+// `document` → `metadata`, `pod_spec` → `container` → `ports`, `volumes`,
+// `resources`, `security`, `probes` (and `expand` for `$(NAME)`);
+// `entries` then writes a Pod's entries. `reader` (diagnostics, the table
+// check, typed reads) and `node` (positions, built nodes) serve them all.
+mod container;
+mod document;
+mod entries;
+mod metadata;
+mod node;
+mod pod_spec;
+mod ports;
+mod probes;
+mod reader;
+mod resources;
+mod security;
+mod volumes;
+
+pub use document::read_nodes;
 pub use expand::{escape, expand, expand_within};
-pub use pod::read_nodes;
 
 /// The image of the infra containers: a pause process (`catatonit -P`),
 /// built locally by [`pause_image_tar`]'s caller, never pulled.

@@ -1,0 +1,228 @@
+//! The walk over a manifest's documents, where reading starts
+//! ([`read_nodes`]): each document's `apiVersion` and `kind` (a `v1 Pod`,
+//! or an `apps/v1 Deployment` of one replica read as its Pod template,
+//! named as podman names it), the Pod's `metadata` and `spec` handed on,
+//! two Pods of one name refused, and each Pod's entries collected.
+
+use super::node::{Pos, pos_of};
+use super::pod_spec::Pod;
+use super::reader::Cx;
+use crate::config::keys::did_you_mean;
+use crate::error::Diagnostic;
+use crate::yaml::Node;
+use std::collections::BTreeMap;
+
+/// What a manifest reads as: one `(name, position, entry node)` per
+/// container (infra containers included), and every problem.
+pub struct Pods {
+    /// The entries, in file order.
+    pub entries: Vec<(String, Pos, Node)>,
+    /// Errors.
+    pub errors: Vec<Diagnostic>,
+    /// Notes: fields accepted with no meaning on one host.
+    pub warnings: Vec<Diagnostic>,
+    /// Missing `DirectoryOrCreate`/`FileOrCreate` host paths, which an
+    /// apply creates before its containers.
+    pub create: Vec<crate::config::HostPath>,
+}
+
+/// Reads the documents of a manifest. `host` says whether host paths are
+/// checked (and missing `DirectoryOrCreate`/`FileOrCreate` ones listed for
+/// an apply to create): when loading a file, not when parsing text.
+/// Reading creates nothing.
+pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
+    let mut cx = Cx::new(file, host);
+    let mut entries = Vec::new();
+    let mut names: BTreeMap<String, Pos> = BTreeMap::new();
+    for doc in docs {
+        if let Some(pod) = cx.document(doc) {
+            if let Some(first) = names.get(&pod.name) {
+                cx.error(
+                    pod.name_pos,
+                    format!(
+                        "two Pods are named \"{}\" (the first at line {}); their containers would have the same names",
+                        pod.name, first.0
+                    ),
+                    Some("rename one of them".into()),
+                );
+                continue;
+            }
+            names.insert(pod.name.clone(), pod.name_pos);
+            cx.pod = pod.name.clone();
+            entries.extend(cx.entries(&pod));
+        }
+    }
+    if docs.is_empty() {
+        cx.error((0, 0), "the manifest has no documents".into(), None);
+    }
+    Pods {
+        entries,
+        errors: cx.errors,
+        warnings: cx.warnings,
+        create: cx.create,
+    }
+}
+
+impl Cx<'_> {
+    /// One document: a Pod, or a Deployment's Pod template.
+    fn document(&mut self, doc: &Node) -> Option<Pod> {
+        self.pod.clear();
+        let Some(m) = doc.as_map() else {
+            self.error(
+                pos_of(doc),
+                format!(
+                    "expected a Kubernetes object (apiVersion, kind, ...), found {}",
+                    doc.type_name()
+                ),
+                None,
+            );
+            return None;
+        };
+        let get = |k: &str| m.iter().find(|e| e.key == k);
+        let kind = get("kind")
+            .and_then(|e| e.value.as_scalar())
+            .map(|s| s.text.clone());
+        let api = get("apiVersion")
+            .and_then(|e| e.value.as_scalar())
+            .map(|s| s.text.clone());
+        let at = get("kind").map_or(pos_of(doc), |e| pos_of(&e.value));
+        match (kind.as_deref(), api.as_deref()) {
+            (Some("Pod"), Some("v1")) => self.pod_doc(doc, "Pod"),
+            (Some("Deployment"), Some("apps/v1")) => self.deployment(doc),
+            (Some(k @ ("Pod" | "Deployment")), a) => {
+                let want = if k == "Pod" { "v1" } else { "apps/v1" };
+                let at = get("apiVersion").map_or(at, |e| pos_of(&e.value));
+                self.error(
+                    at,
+                    format!("a {k} has apiVersion {want}, not {}", a.unwrap_or("(none)")),
+                    None,
+                );
+                None
+            }
+            (Some(k), _) => {
+                let hint = did_you_mean(k, ["Pod", "Deployment"].into_iter())
+                    .map(|s| format!("did you mean \"{s}\"?"))
+                    .unwrap_or_else(|| {
+                        "a Service, ConfigMap, Secret or claim needs a cluster: keep only Pods and Deployments in --file".into()
+                    });
+                self.error(
+                    at,
+                    format!(
+                        "kind \"{k}\" is not read: paunch reads Pods and one-replica Deployments"
+                    ),
+                    Some(hint),
+                );
+                None
+            }
+            (None, _) => {
+                self.error(
+                    pos_of(doc),
+                    "the document has no kind".into(),
+                    Some("a Pod starts with `apiVersion: v1` and `kind: Pod`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn deployment(&mut self, doc: &Node) -> Option<Pod> {
+        let mut name = None;
+        let mut template = None;
+        let mut ok = true;
+        for (f, e) in self.fields("Deployment", "Deployment", doc) {
+            match f.name {
+                "metadata" => name = self.metadata(&e.value, "metadata", &mut Vec::new()),
+                "spec" => {
+                    for (f, e) in self.fields("DeploymentSpec", "spec", &e.value) {
+                        match f.name {
+                            "replicas" => {
+                                if let Some(n) = self.integer("spec.replicas", &e.value)
+                                    && n != 1
+                                {
+                                    ok = false;
+                                    self.error(
+                                        pos_of(&e.value),
+                                        format!("spec.replicas is {n}: one host runs one copy of a Pod (its container names are unique)"),
+                                        Some("set replicas: 1, or write one Pod per copy with its own name".into()),
+                                    );
+                                }
+                            }
+                            "template" => template = Some(&e.value),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (name, name_pos) = name?;
+        let Some(template) = template else {
+            self.error(name_pos, "the Deployment has no spec.template".into(), None);
+            return None;
+        };
+        // podman's name for a Deployment's Pod.
+        let pod_name = format!("{name}-pod");
+        self.pod = pod_name.clone();
+        let mut pod = Pod {
+            name: pod_name,
+            name_pos,
+            ..Pod::default()
+        };
+        let mut spec = None;
+        for (f, e) in self.fields("PodTemplateSpec", "spec.template", template) {
+            match f.name {
+                "metadata" => {
+                    let mut labels = Vec::new();
+                    self.metadata(&e.value, "spec.template.metadata", &mut labels);
+                    pod.labels = labels;
+                }
+                "spec" => spec = Some(&e.value),
+                _ => {}
+            }
+        }
+        match spec {
+            Some(spec) => self.pod_spec(spec, "spec.template.spec", &mut pod),
+            None => self.error(
+                name_pos,
+                "the Deployment has no spec.template.spec".into(),
+                None,
+            ),
+        }
+        ok.then_some(pod)
+    }
+
+    fn pod_doc(&mut self, doc: &Node, object: &str) -> Option<Pod> {
+        let mut pod = Pod::default();
+        let mut spec = None;
+        let mut named = false;
+        for (f, e) in self.fields(object, object, doc) {
+            match f.name {
+                "metadata" => {
+                    let mut labels = Vec::new();
+                    if let Some((name, at)) = self.metadata(&e.value, "metadata", &mut labels) {
+                        pod.name = name;
+                        pod.name_pos = at;
+                        named = true;
+                    }
+                    pod.labels = labels;
+                }
+                "spec" => spec = Some(&e.value),
+                _ => {}
+            }
+        }
+        if !named {
+            self.error(
+                pos_of(doc),
+                "the Pod has no metadata.name".into(),
+                Some("its containers are named after it: P-C".into()),
+            );
+            return None;
+        }
+        self.pod = pod.name.clone();
+        match spec {
+            Some(spec) => self.pod_spec(spec, "spec", &mut pod),
+            None => self.error(pod.name_pos, "the Pod has no spec".into(), None),
+        }
+        Some(pod)
+    }
+}
