@@ -257,6 +257,36 @@ impl<'a> Rollback<'a> {
         }
     }
 
+    /// The namespaces a restored container joined are recorded by ID: it
+    /// joins whatever holds that container's name now (itself, or what
+    /// restored it, whose step it then comes `after`).
+    fn rejoin<'e>(
+        &self,
+        c: &Container,
+        entry: &'e Entry,
+        restored_as: &HashMap<String, (usize, String)>,
+        after: &mut Vec<usize>,
+    ) -> Vec<(&'static str, &'e str, String)> {
+        let mut joins = Vec::new();
+        for (key, wanted) in entry_joins(entry) {
+            let Some(joined) = c.joined.iter().find(|j| j.key == key) else {
+                continue;
+            };
+            let target = match self.before.get(joined.container.as_str()) {
+                Some(j) => restored_as
+                    .get(&j.id)
+                    .map(|(step, name)| {
+                        after.push(*step);
+                        name.clone()
+                    })
+                    .unwrap_or_else(|| j.name.clone()),
+                None => joined.container.clone(),
+            };
+            joins.push((key, wanted, target));
+        }
+        joins
+    }
+
     /// What the apply deleted or replaced, and is gone now, is recreated
     /// (replacing what the apply made in its place), `start_order` group
     /// by group.
@@ -292,25 +322,7 @@ impl<'a> Rollback<'a> {
                 c.status(),
                 State::Running | State::Paused | State::Restarting
             );
-            // The namespaces it joined are recorded by ID: join whatever
-            // holds that container's name now (itself, or it restored).
-            let mut joins: Vec<(&str, &str, String)> = Vec::new();
-            for (key, wanted) in entry_joins(&entry) {
-                let Some(joined) = c.joined.iter().find(|j| j.key == key) else {
-                    continue;
-                };
-                let target = match self.before.get(joined.container.as_str()) {
-                    Some(j) => restored_as
-                        .get(&j.id)
-                        .map(|(step, name)| {
-                            after.push(*step);
-                            name.clone()
-                        })
-                        .unwrap_or_else(|| j.name.clone()),
-                    None => joined.container.clone(),
-                };
-                joins.push((key, wanted, target));
-            }
+            let joins = self.rejoin(c, &entry, &restored_as, &mut after);
             let targets: Vec<JoinTarget<'_>> = joins
                 .iter()
                 .map(|(key, wanted, container)| JoinTarget {
