@@ -2,8 +2,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use paunch::config::UnknownKeys;
-use paunch::pull::PullPolicy;
-use paunch::runtime::Runtime;
+use paunch::engine::argv::Runtime;
+use paunch::engine::pull::PullPolicy;
 use std::path::PathBuf;
 
 const ABOUT: &str = "Launch and manage containers on one host from YAML configuration.

@@ -2,11 +2,11 @@
 //! `tests/fuzz_corpus.rs` replays the kept corpus in every test run.
 //! Each function panics only when a property is broken.
 
+use crate::engine::argv::{LabelSet, Runtime};
 use crate::hash::sha256_canonical;
 use crate::plan::staleness::changes;
 use crate::render::{Paint, text};
-use crate::runtime::{LabelSet, Runtime};
-use crate::{Config, labels, observe, planfile, yaml};
+use crate::{Config, labels, planfile, yaml};
 
 /// Any text as a configuration, read as YAML and as JSON: no panic;
 /// whatever loads gives engine arguments, and a YAML dump of each entry
@@ -105,10 +105,10 @@ pub fn plan_load(data: &[u8]) {
 /// Whatever the engine prints, observation parsing does not panic.
 pub fn engine_output(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let _ = observe::parse_ps(Runtime::Docker, &text, "paunch");
-    let _ = observe::parse_ps(Runtime::Podman, &text, "paunch");
-    let _ = observe::parse_inspect(&text);
+    let _ = crate::engine::parse::parse_ps(Runtime::Docker, &text, "paunch");
+    let _ = crate::engine::parse::parse_ps(Runtime::Podman, &text, "paunch");
+    let _ = crate::engine::parse::parse_inspect(&text);
     let refs = ["busybox", "a/b:1", "1234abcd"].map(str::to_string);
-    let _ = observe::parse_image_inspect(&text, &text, &refs, false);
-    let _ = observe::parse_image_inspect(&text, "", &refs, true);
+    let _ = crate::engine::parse::parse_image_inspect(&text, &text, &refs, false);
+    let _ = crate::engine::parse::parse_image_inspect(&text, "", &refs, true);
 }

@@ -40,13 +40,10 @@ pub mod log;
 pub mod mask;
 pub mod observe;
 pub mod ops;
-pub mod pause;
 pub mod plan;
 pub mod planfile;
-pub mod pull;
 pub mod pyjson;
 pub mod render;
-pub mod runtime;
 // The one place that touches directories other users reach (locks, caches).
 pub(crate) mod shared_dir;
 pub mod systemd;
@@ -55,7 +52,7 @@ pub mod yaml;
 
 pub use config::Config;
 pub use engine::Engine;
+pub use engine::argv::Runtime;
 pub use error::{Error, ErrorKind, Result};
 pub use observe::Observed;
 pub use plan::Plan;
-pub use runtime::Runtime;

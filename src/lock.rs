@@ -49,8 +49,8 @@
 //! are therefore not serialised: run paunch on the engine's host.
 
 use crate::engine::Engine;
+use crate::engine::argv::Runtime;
 use crate::error::{Error, ErrorKind, Result};
-use crate::runtime::Runtime;
 use crate::shared_dir::{self, Create, Refused, SharedDir, escape_control, euid};
 use sha2::{Digest, Sha256};
 use std::fs::{File, TryLockError};
@@ -198,7 +198,7 @@ fn lock_name(engine: &str, managed_by: &str) -> String {
 
 /// How this process reaches its engine, as a cache key, and whether that
 /// is a local socket (whose inode and ctime are in the key).
-fn reach_key(runtime: crate::runtime::Runtime) -> (String, bool) {
+fn reach_key(runtime: crate::engine::argv::Runtime) -> (String, bool) {
     let var = |k: &str| std::env::var(k).unwrap_or_default();
     let mut key = format!("{runtime} uid={}", euid());
     for k in [
@@ -220,14 +220,14 @@ fn reach_key(runtime: crate::runtime::Runtime) -> (String, bool) {
         key.push_str(&format!(" config={}.{}", m.mtime(), m.mtime_nsec()));
     }
     let host = match runtime {
-        crate::runtime::Runtime::Docker => var("DOCKER_HOST"),
-        crate::runtime::Runtime::Podman => var("CONTAINER_HOST"),
+        crate::engine::argv::Runtime::Docker => var("DOCKER_HOST"),
+        crate::engine::argv::Runtime::Podman => var("CONTAINER_HOST"),
     };
     let socket = match host.strip_prefix("unix://") {
         Some(path) => Some(PathBuf::from(path)),
         None if host.is_empty()
             && var("DOCKER_CONTEXT").is_empty()
-            && runtime == crate::runtime::Runtime::Docker =>
+            && runtime == crate::engine::argv::Runtime::Docker =>
         {
             Some(PathBuf::from("/var/run/docker.sock"))
         }
@@ -246,7 +246,7 @@ fn reach_key(runtime: crate::runtime::Runtime) -> (String, bool) {
         }
         // Local podman has no daemon: its engine is this user's storage.
         None => {
-            let local = runtime == crate::runtime::Runtime::Podman
+            let local = runtime == crate::engine::argv::Runtime::Podman
                 && host.is_empty()
                 && var("CONTAINER_CONNECTION").is_empty();
             (key, local)

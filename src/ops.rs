@@ -3,12 +3,12 @@
 
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::engine::pull::{PullPolicy, Pulled};
 use crate::error::{Error, ErrorKind, Result};
 use crate::execute::{self, ExecuteOptions, Progress, Report};
 use crate::lock::{self, Lock};
 use crate::observe::Observed;
 use crate::plan::{self, Change, Plan, PlanOptions, SystemdOptions};
-use crate::pull::{PullPolicy, Pulled};
 use crate::render::list::{self, Row};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -17,7 +17,7 @@ use std::time::Duration;
 /// Observes what an apply of `config` depends on and plans it. Changes
 /// nothing, except that a Pod's infra image is built if missing.
 pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
-    crate::pause::ensure(engine, &config.images())?;
+    crate::engine::pause::ensure(engine, &config.images())?;
     check_units(config, opts)?;
     let (mut observed, image_labels) =
         engine.observe_labelled(&opts.managed_by, &config.images())?;
@@ -27,7 +27,7 @@ pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> R
     Ok(plan)
 }
 
-/// [`plan_for_apply`] under an image policy (see [`crate::pull`]):
+/// [`plan_for_apply`] under an image policy (see [`crate::engine::pull`]):
 /// `Always` first pulls every image of the configuration (in parallel,
 /// each retried as `execute` says) and fails, naming each image and the
 /// engine's message, if any pull failed; `Never` refuses a configuration
@@ -74,7 +74,7 @@ pub fn plan_for_apply_pulling(
     Ok(plan)
 }
 
-/// `--pull always`: pulls every image, up to [`crate::pull::PARALLEL`] (or
+/// `--pull always`: pulls every image, up to [`crate::engine::pull::PARALLEL`] (or
 /// `--parallel`) at once; an error naming each image that could not be
 /// pulled and the engine's message.
 fn pull_every_image(engine: &Engine, images: &[String], opts: &ExecuteOptions) -> Result<()> {
@@ -88,8 +88,8 @@ fn pull_every_image(engine: &Engine, images: &[String], opts: &ExecuteOptions) -
             .as_ref()
             .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
     };
-    let parallel = opts.parallel.max(crate::pull::PARALLEL);
-    let results = crate::pull::pull_all(
+    let parallel = opts.parallel.max(crate::engine::pull::PARALLEL);
+    let results = crate::engine::pull::pull_all(
         engine,
         engine.runtime(),
         images,
@@ -276,7 +276,7 @@ pub struct Options<'a> {
     /// `apply --rollback`: when the apply fails (not when interrupted),
     /// undo it under the same lock (see [`crate::plan::rollback`]).
     pub rollback: bool,
-    /// `apply --pull` (default `missing`; see [`crate::pull`]).
+    /// `apply --pull` (default `missing`; see [`crate::engine::pull`]).
     pub pull: PullPolicy,
 }
 

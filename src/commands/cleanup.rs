@@ -63,7 +63,7 @@ fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Statu
         lock_timeout: Duration::from_secs(r.locking.lock_timeout),
         progress: &printer,
         rollback: false,
-        pull: paunch::pull::PullPolicy::Missing,
+        pull: paunch::engine::pull::PullPolicy::Missing,
     };
     let result = match which {
         Which::Cleanup => ops::cleanup(&engine, ids, &run).map(|a| ("Cleanup", a)),

@@ -7,10 +7,10 @@ use crate::cli::{DebugAction, DebugArgs, Global};
 use paunch::config::keys::did_you_mean;
 use paunch::config::{Config, EntryAction};
 use paunch::engine::Engine;
+use paunch::engine::argv::LabelSet;
+use paunch::engine::argv::shell_join;
 use paunch::error::{Error, ErrorKind, Result};
 use paunch::plan::NameBook;
-use paunch::runtime::LabelSet;
-use paunch::runtime::shell_join;
 use paunch::value::Value;
 use paunch::yaml::{MapEntry, Node, NodeData};
 

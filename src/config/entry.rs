@@ -215,7 +215,7 @@ impl Entry {
     /// stored as `false` and still means `--restart=no`).
     ///
     /// ```
-    /// use paunch::{Config, config::Entry, runtime::{LabelSet, Runtime}};
+    /// use paunch::{Config, config::Entry, engine::argv::{LabelSet, Runtime}};
     /// let config = Config::parse("web:\n  image: nginx:1.27\n  restart: no\n", "x")?;
     /// let yaml = &config.entries[0];
     /// let back = Entry::from_config_data("web", yaml.config_data())?;

@@ -1,13 +1,24 @@
 //! The one place that starts the engine CLI (`docker`, or `podman`), found
 //! on PATH; `DOCKER_HOST` and friends work because the environment is
-//! inherited. Argument building is in [`crate::runtime`]; this module only
+//! inherited. Argument building is in [`crate::engine::argv`]; this module only
 //! spawns.
+//!
+//! The engine side, one file each: `argv` builds every engine call's
+//! arguments (pure), `parse` reads what the engine prints into
+//! [`crate::observe`]'s model (pure), `pull` pulls with retries and
+//! backoff, `pause` builds the Pods' pause image from the host's catatonit; this
+//! file spawns.
 
-use crate::runtime::Runtime;
+pub mod argv;
+pub mod parse;
+pub mod pause;
+pub mod pull;
+
+use argv::Runtime;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
-use crate::observe::{self, Container, Holder, Observed};
+use crate::observe::{Container, Holder, Observed};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
@@ -27,7 +38,7 @@ struct Found {
     /// The local image ID of each image inspected in the same call.
     images: BTreeMap<String, Option<String>>,
     /// The labels of each of those images, by ID.
-    image_labels: observe::ImageLabels,
+    image_labels: crate::engine::parse::ImageLabels,
 }
 
 /// One listing and inspect of the containers.
@@ -41,7 +52,7 @@ enum Look {
         /// The first line of what the inspect printed on failing.
         why: String,
         /// The listing, and what the inspect did return.
-        listed: Vec<observe::Listed>,
+        listed: Vec<crate::engine::parse::Listed>,
         inspected: Vec<Container>,
     },
 }
@@ -160,7 +171,7 @@ pub fn systemctl(args: &[String]) -> Result<Output> {
     log::verbose(|| {
         let mut words = vec!["systemctl"];
         words.extend(args.iter().map(String::as_str));
-        format!("$ {}", crate::runtime::shell_join(&words))
+        format!("$ {}", crate::engine::argv::shell_join(&words))
     });
     let out = duct::cmd("systemctl", args)
         .unchecked()
@@ -416,7 +427,7 @@ impl Engine {
             args.iter().map(|a| sensitive.arg(a)).collect();
         let mut words = vec![program.as_ref()];
         words.extend(masked.iter().map(|a| a.as_ref()));
-        crate::runtime::shell_join(&words)
+        crate::engine::argv::shell_join(&words)
     }
 
     fn reach_hint(&self) -> String {
@@ -504,13 +515,13 @@ impl Engine {
         &self,
         managed_by: &str,
         images: &[String],
-    ) -> Result<(Observed, observe::ImageLabels)> {
+    ) -> Result<(Observed, crate::engine::parse::ImageLabels)> {
         let (together, apart): (Vec<String>, Vec<String>) =
             if self.runtime.inspects_images_with_containers() {
                 images
                     .iter()
                     .cloned()
-                    .partition(|r| observe::names_no_container(r))
+                    .partition(|r| crate::engine::parse::names_no_container(r))
             } else {
                 (Vec::new(), images.to_vec())
             };
@@ -574,14 +585,14 @@ impl Engine {
 
     /// The look when the containers the batch inspect missed are
     /// inspected one by one: each is read, or is ours but unreadable
-    /// ([`observe::unreadable`]: the planner deletes it); `None` when one
+    /// ([`crate::engine::parse::unreadable`]: the planner deletes it); `None` when one
     /// is neither (it is not known to be ours, so nothing may be planned
     /// around it).
     fn inspect_one_by_one(
         &self,
         managed_by: &str,
         refs: &[String],
-        listed: &[observe::Listed],
+        listed: &[crate::engine::parse::Listed],
         mut inspected: Vec<Container>,
     ) -> Result<Option<Found>> {
         let seen: BTreeSet<String> = inspected.iter().map(|c| c.id.clone()).collect();
@@ -593,9 +604,9 @@ impl Engine {
                 &self.runtime.inspect_args(std::slice::from_ref(&l.id)),
                 Some(OBSERVE_TIMEOUT),
             )?;
-            match observe::parse_inspect(&out.stdout) {
+            match crate::engine::parse::parse_inspect(&out.stdout) {
                 Ok(mut one) if !one.is_empty() => inspected.append(&mut one),
-                _ => match observe::unreadable(l, managed_by) {
+                _ => match crate::engine::parse::unreadable(l, managed_by) {
                     Some(c) => {
                         log::info(|| {
                             format!(
@@ -611,7 +622,8 @@ impl Engine {
                 },
             }
         }
-        let Ok((containers, foreign)) = observe::agree(listed, inspected, managed_by) else {
+        let Ok((containers, foreign)) = crate::engine::parse::agree(listed, inspected, managed_by)
+        else {
             return Ok(None);
         };
         // The batch call that failed said nothing reliable of the images.
@@ -653,7 +665,7 @@ impl Engine {
         if !ps.success() {
             return Err(self.observe_error("listing containers", &ps));
         }
-        let listed = observe::parse_ps(rt, &ps.stdout, managed_by)?;
+        let listed = crate::engine::parse::parse_ps(rt, &ps.stdout, managed_by)?;
         let candidates: Vec<String> = listed
             .iter()
             .filter(|l| l.maybe_managed)
@@ -678,9 +690,9 @@ impl Engine {
             // there, makes the call fail but still prints the others;
             // `agree` says whether a container is missing.
             let parsed = if refs.is_empty() {
-                observe::parse_inspect(&o.stdout).map(|c| (c, BTreeMap::new()))
+                crate::engine::parse::parse_inspect(&o.stdout).map(|c| (c, BTreeMap::new()))
             } else {
-                observe::parse_mixed_inspect(&o.stdout, &o.stderr, refs, o.success())
+                crate::engine::parse::parse_mixed_inspect(&o.stdout, &o.stderr, refs, o.success())
             };
             (inspected, images) = match parsed {
                 Ok(found) => found,
@@ -690,18 +702,18 @@ impl Engine {
                 Err(e) => return Err(e),
             };
             if !refs.is_empty() {
-                image_labels = observe::parse_image_labels(&o.stdout);
+                image_labels = crate::engine::parse::parse_image_labels(&o.stdout);
             }
             out = Some(o);
         }
-        match observe::agree(&listed, inspected, managed_by) {
+        match crate::engine::parse::agree(&listed, inspected, managed_by) {
             Ok((containers, foreign)) => Ok(Look::Agrees(Found {
                 containers,
                 foreign,
                 images,
                 image_labels,
             })),
-            Err(observe::Disagreement { missed, inspected }) => {
+            Err(crate::engine::parse::Disagreement { missed, inspected }) => {
                 if let Some(o) = out
                     .as_ref()
                     .filter(|o| Self::unreachable_text(&o.error_text()))
@@ -724,7 +736,10 @@ impl Engine {
     fn observe_images(
         &self,
         images: &[String],
-    ) -> Result<(BTreeMap<String, Option<String>>, observe::ImageLabels)> {
+    ) -> Result<(
+        BTreeMap<String, Option<String>>,
+        crate::engine::parse::ImageLabels,
+    )> {
         if images.is_empty() {
             return Ok(Default::default());
         }
@@ -739,8 +754,13 @@ impl Engine {
                 return Err(e);
             }
         }
-        let ids = observe::parse_image_inspect(&out.stdout, &out.stderr, images, out.success())?;
-        Ok((ids, observe::parse_image_labels(&out.stdout)))
+        let ids = crate::engine::parse::parse_image_inspect(
+            &out.stdout,
+            &out.stderr,
+            images,
+            out.success(),
+        )?;
+        Ok((ids, crate::engine::parse::parse_image_labels(&out.stdout)))
     }
 }
 

@@ -151,7 +151,7 @@ impl Run<'_> {
     /// podman stops no paused container: unpause those of `items` that
     /// were paused when the plan was made, in one call, before stopping.
     pub(super) fn unpause_for_podman(&self, items: &[(usize, Vec<String>, Vec<String>)]) {
-        if self.plan.runtime != crate::runtime::Runtime::Podman {
+        if self.plan.runtime != crate::engine::argv::Runtime::Podman {
             return;
         }
         let paused: Vec<String> = items

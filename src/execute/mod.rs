@@ -32,29 +32,29 @@ use steps::tail;
 use units::units_not_stopped;
 use wait::waited_for;
 
+use crate::engine::pull::Pulled;
 use crate::engine::{Output, Runner};
 use crate::observe::State;
 use crate::plan::{Action, Create, Phase, Plan, Step, UnitOp};
-use crate::pull::Pulled;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// How to execute a plan. The default runs one step at a time (pulls up to
-/// [`crate::pull::PARALLEL`] at once), with 4 pull attempts backing off
+/// [`crate::engine::pull::PARALLEL`] at once), with 4 pull attempts backing off
 /// from 1 s up to 10 s, no interrupt flag and no `--wait`.
 #[derive(Debug, Clone)]
 pub struct ExecuteOptions {
     /// Engine calls of one `start_order` group at once; 1 (the default)
     /// runs everything in order. Pulls run up to this or
-    /// [`crate::pull::PARALLEL`] at once, whichever is more.
+    /// [`crate::engine::pull::PARALLEL`] at once, whichever is more.
     pub parallel: usize,
     /// Pull attempts per image, the first included (default 4).
     pub pull_attempts: u32,
     /// The base of the backoff: the wait before retry n is uniform in
     /// `[cap/2, cap]`, `cap = min(pull_backoff_max, pull_backoff·2ⁿ⁻¹)`
-    /// (default 1 s; see [`crate::pull::backoff`]).
+    /// (default 1 s; see [`crate::engine::pull::backoff`]).
     pub pull_backoff: Duration,
     /// The longest backoff before a retry (default 10 s).
     pub pull_backoff_max: Duration,
@@ -98,8 +98,8 @@ impl Default for WaitOptions {
 impl ExecuteOptions {
     /// How a pull on `runtime` is retried: `pull_attempts` of docker's
     /// window ([`Runtime::pull_calls`]), backing off as configured.
-    pub fn pull_retry(&self, runtime: crate::runtime::Runtime) -> crate::pull::Retry {
-        crate::pull::Retry {
+    pub fn pull_retry(&self, runtime: crate::engine::argv::Runtime) -> crate::engine::pull::Retry {
+        crate::engine::pull::Retry {
             attempts: runtime.pull_calls(self.pull_attempts),
             backoff: self.pull_backoff,
             backoff_max: self.pull_backoff_max,
@@ -326,11 +326,11 @@ impl Run<'_> {
         }
     }
 
-    /// The pulls, up to `--parallel` or [`crate::pull::PARALLEL`] at once;
+    /// The pulls, up to `--parallel` or [`crate::engine::pull::PARALLEL`] at once;
     /// false when one failed, and then every other step is skipped:
     /// nothing is touched when an image is missing.
     fn pull_all(&self, pulls: &[&Step]) -> bool {
-        let limit = self.opts.parallel.max(crate::pull::PARALLEL);
+        let limit = self.opts.parallel.max(crate::engine::pull::PARALLEL);
         self.pool_limited(pulls, &HashSet::new(), limit, |s| self.pull(s));
         let failed_pulls: Vec<String> = pulls
             .iter()
@@ -415,7 +415,7 @@ impl Run<'_> {
     /// old containers removed first, with these; their new ones are still
     /// created in their own group. Docker needs none of this: nothing.
     fn joining_later(&self, replaced: &[&Step], n: i64) -> Vec<&'_ Step> {
-        if self.plan.runtime != crate::runtime::Runtime::Podman {
+        if self.plan.runtime != crate::engine::argv::Runtime::Podman {
             return Vec::new();
         }
         let old_id = |s: &Step| match &s.action {

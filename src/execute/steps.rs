@@ -119,7 +119,7 @@ impl Run<'_> {
     }
 
     /// Appends what the operator should know about a failed call, when
-    /// the runtime recognises its error ([`crate::runtime::Runtime::explain`]).
+    /// the runtime recognises its error ([`crate::engine::argv::Runtime::explain`]).
     pub(super) fn explain(&self, o: &Output, msg: &mut String) {
         if let Some(hint) = self.plan.runtime.explain(&o.stderr) {
             msg.push('\n');
@@ -132,7 +132,7 @@ impl Run<'_> {
             return Outcome::NotRun;
         };
         let retry = self.opts.pull_retry(self.plan.runtime);
-        match crate::pull::pull(self.engine, argv, image, &retry, &|| self.interrupted()) {
+        match crate::engine::pull::pull(self.engine, argv, image, &retry, &|| self.interrupted()) {
             Pulled::Done => Outcome::Done(format!("pulled {image}")),
             Pulled::Failed { message, code } => Outcome::failed(message, code),
             Pulled::Interrupted => Outcome::NotRun,

@@ -110,10 +110,10 @@ fn observed(containers: Vec<Container>) -> Observed {
 }
 
 fn plan(yaml: &str, observed: &Observed) -> Plan {
-    plan_on(crate::runtime::Runtime::Docker, yaml, observed)
+    plan_on(crate::engine::argv::Runtime::Docker, yaml, observed)
 }
 
-fn plan_on(runtime: crate::runtime::Runtime, yaml: &str, observed: &Observed) -> Plan {
+fn plan_on(runtime: crate::engine::argv::Runtime, yaml: &str, observed: &Observed) -> Plan {
     let config = Config::parse(yaml, "t.yml").unwrap();
     let opts = PlanOptions {
         config_id: "c".into(),
@@ -249,9 +249,9 @@ fn on_podman_wait_runs_the_health_checks_at_their_interval() {
             .count()
     };
     // No systemd runs podman's checks: paunch does, one per interval.
-    assert!(checks(crate::runtime::Runtime::Podman) >= 3);
+    assert!(checks(crate::engine::argv::Runtime::Podman) >= 3);
     // docker's daemon runs its own.
-    assert_eq!(checks(crate::runtime::Runtime::Docker), 0);
+    assert_eq!(checks(crate::engine::argv::Runtime::Docker), 0);
 }
 
 #[test]
@@ -271,7 +271,7 @@ fn on_podman_a_later_groups_joiner_goes_with_the_container_it_joined() {
         assert!(run(&p, &r, 1, None).success());
         r.calls()
     };
-    let calls = order(crate::runtime::Runtime::Podman);
+    let calls = order(crate::engine::argv::Runtime::Podman);
     // Both old containers go before the new hub is created.
     let rm_spoke = calls
         .iter()
@@ -281,7 +281,7 @@ fn on_podman_a_later_groups_joiner_goes_with_the_container_it_joined() {
     let new_spoke = calls.iter().position(|c| c.contains("--name=spoke"));
     assert!(new_hub < new_spoke, "{calls:?}");
     // On docker the joiner keeps running until its own group.
-    let calls = order(crate::runtime::Runtime::Docker);
+    let calls = order(crate::engine::argv::Runtime::Docker);
     let rm_spoke = calls
         .iter()
         .position(|c| c.starts_with("rm") && c.contains("2222"));

@@ -114,8 +114,8 @@ impl Run<'_> {
         let o = self
             .call(&self.plan.runtime.inspect_args(names), self.bounded())
             .map_err(|e| e.to_string())?;
-        let seen =
-            crate::observe::parse_inspect_with_health(&o.stdout).map_err(|e| e.to_string())?;
+        let seen = crate::engine::parse::parse_inspect_with_health(&o.stdout)
+            .map_err(|e| e.to_string())?;
         if seen.is_empty() && !o.success() {
             return Err(o.error_text());
         }
@@ -198,7 +198,7 @@ impl Run<'_> {
     pub(super) fn run_health_check(
         &self,
         name: &str,
-        check: Option<&crate::observe::HealthCheck>,
+        check: Option<&crate::engine::parse::HealthCheck>,
         began: Instant,
         checked: &mut HashMap<String, Instant>,
     ) {
@@ -218,7 +218,7 @@ impl Run<'_> {
 }
 
 /// What one look at a group gives: each container with its health check.
-type Seen = Vec<(crate::observe::Container, crate::observe::HealthCheck)>;
+type Seen = Vec<(crate::observe::Container, crate::engine::parse::HealthCheck)>;
 
 /// What a wait knows across its looks.
 struct Look {
@@ -300,7 +300,7 @@ impl Run0 {
     fn restarted(
         &mut self,
         c: &crate::observe::Container,
-        h: &crate::observe::HealthCheck,
+        h: &crate::engine::parse::HealthCheck,
     ) -> bool {
         let base = *self.restarts.get_or_insert(h.restart_count);
         let started = !h.started_at.is_empty() && !h.started_at.starts_with("0001-");

@@ -2,8 +2,8 @@
 //! exact engine arguments it runs, plus the observed state it depends on.
 //! Serializable: the same document is `plan --format json` and a saved plan.
 
+use crate::engine::argv::Runtime;
 use crate::observe::{Container, short_id};
-use crate::runtime::Runtime;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -355,8 +355,8 @@ pub struct Join {
 
 impl Join {
     /// What the argv builder takes of it.
-    pub fn target(&self) -> crate::runtime::JoinTarget<'_> {
-        crate::runtime::JoinTarget {
+    pub fn target(&self) -> crate::engine::argv::JoinTarget<'_> {
+        crate::engine::argv::JoinTarget {
             key: &self.key,
             wanted: &self.wanted,
             container: &self.container,

@@ -11,9 +11,9 @@ use super::model::*;
 use super::names::NameBook;
 use crate::config::duration::seconds_of;
 use crate::config::{Config, Entry, EntryAction};
+use crate::engine::argv::{JoinTarget, LabelSet, Removal, Runtime};
 use crate::labels;
 use crate::observe::{Container, Observed, State};
-use crate::runtime::{JoinTarget, LabelSet, Removal, Runtime};
 use crate::systemd;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -128,7 +128,7 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
 pub fn note_labels_not_given(
     plan: &mut Plan,
     config: &Config,
-    image_labels: &crate::observe::ImageLabels,
+    image_labels: &crate::engine::parse::ImageLabels,
 ) {
     let Some(config_id) = plan.config_id.clone() else {
         return;
@@ -230,7 +230,7 @@ pub fn plan_delete(observed: &Observed, ids: &[String], opts: &PlanOptions) -> P
 /// entry is gone or became an exec, or its config_data is missing or not
 /// JSON.
 fn deletion_reason(c: &Container, entry: Option<&Entry>) -> Option<Reason> {
-    if c.state == crate::observe::UNREADABLE {
+    if c.state == crate::engine::parse::UNREADABLE {
         return Some(Reason::Unreadable);
     }
     match (entry, c.config_data()) {
@@ -254,7 +254,10 @@ pub(super) fn entry_joins(e: &Entry) -> Vec<(&'static str, &str)> {
         }
     }
     for v in e.strings("volumes_from") {
-        out.push(("volumes_from", crate::observe::volumes_from_container(v)));
+        out.push((
+            "volumes_from",
+            crate::engine::parse::volumes_from_container(v),
+        ));
     }
     out
 }
@@ -473,7 +476,7 @@ fn change(
 /// `rm --force` finishes that removal in the stop's place, and the remove
 /// that follows finds it gone.
 fn stop_args(runtime: Runtime, c: &Container) -> Vec<String> {
-    if c.state == crate::observe::UNREADABLE {
+    if c.state == crate::engine::parse::UNREADABLE {
         let force = Removal {
             force: true,
             volumes: false,
@@ -1444,7 +1447,7 @@ mod tests {
         let mut plan = plan_apply(&config, &observed, &opts);
         assert!(plan.steps.is_empty(), "{:?}", plan.steps);
         // podman writes image IDs bare.
-        let image: crate::observe::ImageLabels = [(
+        let image: crate::engine::parse::ImageLabels = [(
             IMAGE_ID.trim_start_matches("sha256:").to_string(),
             [("vendor".to_string(), "acme".to_string())].into(),
         )]

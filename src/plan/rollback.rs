@@ -20,9 +20,9 @@ use super::model::{
 use super::names::NameBook;
 use super::planner::{entry_joins, stop_timeout};
 use crate::config::Entry;
+use crate::engine::argv::{JoinTarget, LabelSet};
 use crate::labels;
 use crate::observe::{Container, Observed, State};
-use crate::runtime::{JoinTarget, LabelSet};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Plans the rollback of `failed` (an executed apply whose report was not

@@ -514,7 +514,7 @@ pub fn commands(plan: &Plan) -> String {
             argv.iter().map(|a| sensitive.arg(a)).collect();
         let mut words = vec![program];
         words.extend(masked.iter().map(|a| a.as_ref()));
-        format!("      $ {}\n", crate::runtime::shell_join(&words))
+        format!("      $ {}\n", crate::engine::argv::shell_join(&words))
     };
     // Unit files in full: a reviewer approves what systemd will run.
     let dir = plan.systemd.as_ref().map(|s| s.dir.as_str()).unwrap_or(".");
@@ -525,7 +525,10 @@ pub fn commands(plan: &Plan) -> String {
                 UnitOp::Systemctl { argv } => {
                     let mut words = vec!["systemctl"];
                     words.extend(argv.iter().map(String::as_str));
-                    text.push_str(&format!("      $ {}\n", crate::runtime::shell_join(&words)));
+                    text.push_str(&format!(
+                        "      $ {}\n",
+                        crate::engine::argv::shell_join(&words)
+                    ));
                 }
                 UnitOp::Remove { file } => text.push_str(&format!("      remove {dir}/{file}\n")),
                 UnitOp::Write { file, contents } => {

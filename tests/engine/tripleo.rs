@@ -9,7 +9,7 @@
 use crate::support::{self, original};
 use paunch::Config;
 use paunch::config::{LoadOptions, UnknownKeys};
-use paunch::runtime::{LabelSet, Runtime};
+use paunch::engine::argv::{LabelSet, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

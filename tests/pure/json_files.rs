@@ -5,7 +5,7 @@
 //! message where python3 is not installed).
 
 use paunch::Config;
-use paunch::runtime::{LabelSet, Runtime};
+use paunch::engine::argv::{LabelSet, Runtime};
 use std::path::Path;
 use std::process::{Command, Stdio};
 

@@ -3,7 +3,7 @@
 
 use paunch::Config;
 use paunch::config::keys::KEYS;
-use paunch::runtime::{LabelSet, Runtime};
+use paunch::engine::argv::{LabelSet, Runtime};
 
 /// (key, YAML value, the arguments it adds between the labels and the image)
 const CASES: &[(&str, &str, &[&str])] = &[

@@ -5,7 +5,7 @@
 
 use paunch::Config;
 use paunch::config::kube::table;
-use paunch::runtime::{LabelSet, Runtime};
+use paunch::engine::argv::{LabelSet, Runtime};
 use std::path::Path;
 
 const POD: &str = r#"apiVersion: v1

@@ -5,7 +5,7 @@
 //! a message where the original cannot be installed.
 
 use paunch::Config;
-use paunch::runtime::{LabelSet, Runtime};
+use paunch::engine::argv::{LabelSet, Runtime};
 
 enum Expect {
     Same,

@@ -20,8 +20,8 @@
 //! - `never`: nothing is pulled; a configuration naming an image that is
 //!   not present is refused before anything is touched.
 
+use crate::engine::argv::Runtime;
 use crate::engine::{Output, Runner};
-use crate::runtime::Runtime;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 use std::time::Duration;

@@ -99,7 +99,7 @@ impl Runtime {
 
     /// Inspects containers (by full ID) and then images, in one call
     /// ([`Runtime::inspects_images_with_containers`]); `refs` must be ones
-    /// no container can answer to ([`crate::observe::names_no_container`]).
+    /// no container can answer to ([`crate::engine::parse::names_no_container`]).
     pub fn mixed_inspect_args(self, ids: &[String], refs: &[String]) -> Vec<String> {
         let mut a = vec![s("inspect")];
         a.extend(ids.iter().cloned());
@@ -124,7 +124,7 @@ impl Runtime {
     /// container looks the same, so paunch does not remove it.
     ///
     /// ```
-    /// use paunch::runtime::Runtime;
+    /// use paunch::engine::argv::Runtime;
     /// let e = "Error: creating container storage: the container name \"web\" is already in use by 3f2a. You have to remove that container to be able to reuse that name: that name is already in use";
     /// assert!(Runtime::Podman.explain(e).unwrap().contains("podman rm --storage 3f2a"));
     /// ```
@@ -241,7 +241,7 @@ impl Runtime {
     /// `run` for an entry, under `name`, with its labels.
     ///
     /// ```
-    /// use paunch::runtime::{LabelSet, Runtime};
+    /// use paunch::engine::argv::{LabelSet, Runtime};
     /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  net: host\n", "x")?;
     /// let labels = LabelSet { managed_by: "paunch".into(), config_id: "v1".into(), extra: vec![] };
     /// let argv = Runtime::Docker.run_args(&config.entries[0], "web", &labels);
@@ -303,7 +303,7 @@ impl Runtime {
     /// restart it behind systemd's back).
     ///
     /// ```
-    /// use paunch::runtime::{LabelSet, Runtime};
+    /// use paunch::engine::argv::{LabelSet, Runtime};
     /// let config = paunch::Config::parse("web:\n  image: nginx:1.27\n  restart: always\n", "x")?;
     /// let labels = LabelSet { managed_by: "paunch".into(), config_id: "v1".into(), extra: vec![] };
     /// let argv = Runtime::Podman.unit_create_args(&config.entries[0], "web", &labels);
