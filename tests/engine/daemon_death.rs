@@ -149,7 +149,13 @@ fn a_frozen_daemon_fails_the_step_after_step_timeout_and_starts_no_more() {
     let s = Scope::new("daemon-freeze");
     let file = s.config("f.yml", &config(11, 1));
     let f = file.to_str().unwrap();
-    let child = spawn(&s, &d, f, &["--step-timeout", "2"]);
+    // One create at a time, so that the freeze (once the first container
+    // exists) catches a create of group 0 in flight, which --step-timeout
+    // bounds. With the default --parallel, all of group 0 can be done
+    // before the freeze, and the group-1 blocking container's run, which
+    // --step-timeout does not bound (a job takes what it takes), would
+    // wait for the frozen daemon for ever.
+    let child = spawn(&s, &d, f, &["--step-timeout", "2", "--parallel", "1"]);
     let first = s.name("c00");
     wait_until(30, "the first container", || {
         d.docker(&["inspect", &first]).status.success()
