@@ -188,6 +188,26 @@ pub struct Reading {
     /// ignored).
     #[arg(long, value_name = "error|warn", default_value = "error", value_parser = parse_unknown_keys)]
     pub unknown_keys: UnknownKeys,
+    /// A compose file's variables file, instead of the `.env` beside it.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// A compose profile to activate (with COMPOSE_PROFILES); repeatable.
+    #[arg(long = "profile", value_name = "NAME", value_parser = non_empty)]
+    pub profiles: Vec<String>,
+}
+
+impl Reading {
+    /// How a configuration is read, for the config ID `project` (a compose
+    /// file's project name).
+    pub fn options(&self, project: Option<&str>) -> paunch::config::LoadOptions {
+        paunch::config::LoadOptions {
+            unknown_keys: self.unknown_keys,
+            base_dir: None,
+            project: project.map(str::to_string),
+            profiles: self.profiles.clone(),
+            env_file: self.env_file.clone(),
+        }
+    }
 }
 
 fn parse_unknown_keys(s: &str) -> Result<UnknownKeys, String> {

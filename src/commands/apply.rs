@@ -162,7 +162,7 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         .clone()
         .ok_or_else(|| Error::usage("--config-id is required").with_hint("e.g. --config-id v1"))?;
     let systemd = super::systemd_options(&t.systemd, g)?;
-    let config = super::load_config(file, &t.reading)?;
+    let config = super::load_config(file, &t.reading, Some(&config_id))?;
     let opts = PlanOptions {
         runtime: g.default_runtime,
         managed_by: t.scope.managed_by.clone(),

@@ -15,7 +15,7 @@ use paunch::value::Value;
 use paunch::yaml::{MapEntry, Node, NodeData};
 
 pub fn run(args: DebugArgs, g: &Global) -> Result<Status> {
-    let config = super::load_config(&args.file, &args.reading)?;
+    let config = super::load_config(&args.file, &args.reading, Some(&args.config_id))?;
     let name = args.container.as_str();
     let entry = config.entry(name).ok_or_else(|| {
         let mut e = Error::usage(format!("{} has no entry \"{name}\"", args.file.display()));

@@ -6,7 +6,7 @@ use paunch::error::{Error, ErrorKind, Result};
 use paunch::export::{self, Owner};
 
 pub fn run(args: ExportArgs) -> Result<Status> {
-    let config = super::load_config(&args.file, &args.reading)?;
+    let config = super::load_config(&args.file, &args.reading, Some(&args.config_id))?;
     let owner = Owner {
         config_id: &args.config_id,
         managed_by: &args.scope.managed_by,

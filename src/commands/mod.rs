@@ -125,24 +125,19 @@ pub fn print_error(e: &Error) {
 pub fn load_config(
     file: &std::path::Path,
     reading: &crate::cli::Reading,
+    config_id: Option<&str>,
 ) -> Result<paunch::Config> {
-    let config = paunch::Config::load_with(
-        file,
-        &paunch::config::LoadOptions {
-            unknown_keys: reading.unknown_keys,
-            base_dir: None,
-        },
-    )
-    // A --file that cannot be read (missing, a directory without
-    // hashed-*.json files, no permission) is an invalid argument:
-    // nothing was touched (exit 3), unlike an I/O failure while working.
-    .map_err(|e| match e.kind() {
-        ErrorKind::Io if e.hint().is_none() => e.into_kind(ErrorKind::Usage).with_hint(
-            "give --file a readable YAML or JSON file, or a directory of hashed-*.json files",
-        ),
-        ErrorKind::Io => e.into_kind(ErrorKind::Usage),
-        _ => e,
-    })?;
+    let config = paunch::Config::load_with(file, &reading.options(config_id))
+        // A --file that cannot be read (missing, a directory without
+        // hashed-*.json files, no permission) is an invalid argument:
+        // nothing was touched (exit 3), unlike an I/O failure while working.
+        .map_err(|e| match e.kind() {
+            ErrorKind::Io if e.hint().is_none() => e.into_kind(ErrorKind::Usage).with_hint(
+                "give --file a readable YAML or JSON file, or a directory of hashed-*.json files",
+            ),
+            ErrorKind::Io => e.into_kind(ErrorKind::Usage),
+            _ => e,
+        })?;
     print_warnings(&config);
     Ok(config)
 }

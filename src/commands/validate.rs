@@ -9,10 +9,7 @@ use paunch::error::{Diagnostic, Result};
 
 pub fn run(args: ValidateArgs) -> Result<Status> {
     let shown = args.file.display().to_string();
-    let opts = LoadOptions {
-        unknown_keys: args.reading.unknown_keys,
-        base_dir: None,
-    };
+    let opts: LoadOptions = args.reading.options(None);
     let (entries, diagnostics, warnings): (Vec<String>, Vec<Diagnostic>, Vec<Diagnostic>) =
         match Config::load_with(&args.file, &opts) {
             Ok(c) => (

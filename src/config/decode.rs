@@ -539,7 +539,7 @@ pub fn is_relative_host_path(source: &str) -> bool {
 
 /// `path` joined to `base`, with `.` and `..` resolved by name (the path
 /// may not exist yet: missing paths are reported later).
-fn absolute(base: &Path, path: &str) -> String {
+pub(super) fn absolute(base: &Path, path: &str) -> String {
     let mut out = PathBuf::new();
     for c in base.join(path).components() {
         match c {

@@ -99,6 +99,14 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Labels the entry's container with `data` as `config_data` instead of
+    /// the entry itself: a compose service's containers carry their
+    /// normalised service.
+    pub fn set_config_data(&mut self, data: Value) {
+        self.encoded = labels::encode_config_data(&data);
+        self.data = data;
+    }
+
     /// The setting of a key of the table, if given.
     pub fn setting(&self, name: &str) -> Option<&Setting> {
         // A misspelt key would quietly read as "not set": every lookup
@@ -234,10 +242,36 @@ impl Entry {
         // when it was created.
         let opts = LoadOptions {
             unknown_keys: UnknownKeys::Warn,
-            base_dir: None,
+            ..LoadOptions::default()
         };
         let source = format!("config_data of {name}");
         super::Config::entry_from_node(name, &Node::from_value(&value), &source, &opts)
+    }
+}
+
+impl Entry {
+    /// The entry a container of compose service `service` was created
+    /// from, read back from its `config_data` label (its normalised
+    /// service), which it keeps as its label.
+    pub fn from_compose_config_data(name: &str, service: &str, label: &str) -> Result<Entry> {
+        let Some(value @ Value::Map(_)) = labels::decode_config_data(label) else {
+            return Err(Error::new(
+                crate::ErrorKind::Config,
+                format!("the config_data label of \"{name}\" is not a JSON object"),
+            ));
+        };
+        let Value::Map(service_data) = &value else {
+            unreachable!("matched above")
+        };
+        let node = Node::from_value(&Value::Map(super::compose::entry_of(service, service_data)));
+        let opts = LoadOptions {
+            unknown_keys: UnknownKeys::Warn,
+            ..LoadOptions::default()
+        };
+        let source = format!("config_data of {name}");
+        let mut entry = super::Config::entry_from_node(name, &node, &source, &opts)?;
+        entry.set_config_data(value);
+        Ok(entry)
     }
 }
 

@@ -535,6 +535,69 @@ pub static KEYS: &[Key] = &[
         Each("--log-opt"),
         "Logging driver options (map or list of key=value) (--log-opt).",
     ).kube(Lost).compose(Field("logging.options")),
+    // Read from compose files (SPEC §17); usable in paunch YAML too.
+    new(
+        "network_aliases",
+        List,
+        Each("--network-alias"),
+        "DNS names of the container on its network (`net`, a user-defined network) (--network-alias); compose gives the service name and `aliases`.",
+    ).kube(Lost).compose(Lost),
+    new(
+        "ip",
+        Str,
+        Each("--ip"),
+        "IPv4 address on its network (--ip).",
+    ).kube(Lost).compose(Lost),
+    new(
+        "ip6",
+        Str,
+        Each("--ip6"),
+        "IPv6 address on its network (--ip6).",
+    ).kube(Lost).compose(Lost),
+    new(
+        "wait_healthy",
+        Bool,
+        Nothing,
+        "The next start_order group starts once this container is healthy (it needs a healthcheck); a container that turns unhealthy, exits or is not healthy within --wait-timeout fails its step and the later groups are skipped. Compose's depends_on condition service_healthy.",
+    ).kube(Lost).compose(Lost),
+    new("cpus", Str, Each("--cpus"), "Number of CPUs, e.g. 0.5 (--cpus).").kube(Lost).compose(Field("cpus")),
+    new(
+        "dns_opt",
+        List,
+        Each("--dns-option"),
+        "DNS resolver options (--dns-option).",
+    ).kube(Lost).compose(Field("dns_opt")),
+    new(
+        "device_cgroup_rules",
+        List,
+        Each("--device-cgroup-rule"),
+        "Device cgroup rules, e.g. 'c 1:3 mr' (--device-cgroup-rule).",
+    ).kube(Lost).compose(Field("device_cgroup_rules")),
+    new(
+        "oom_kill_disable",
+        Bool,
+        Switch("--oom-kill-disable"),
+        "Disable the OOM killer (--oom-kill-disable).",
+    ).kube(Lost).compose(Field("oom_kill_disable")),
+    new(
+        "userns",
+        Str,
+        Each("--userns"),
+        "User namespace mode, e.g. host (--userns).",
+    ).kube(Lost).compose(Field("userns_mode")),
+    new("runtime", Str, Each("--runtime"), "OCI runtime (--runtime).").kube(Lost).compose(Field("runtime")),
+    new(
+        "platform",
+        Str,
+        Each("--platform"),
+        "Image platform, e.g. linux/amd64 (--platform).",
+    ).kube(Lost).compose(Field("platform")),
+    new(
+        "storage_opt",
+        Pairs,
+        Each("--storage-opt"),
+        "Storage driver options (map or list of key=value) (--storage-opt).",
+    ).kube(Lost).compose(Field("storage_opt")),
 ];
 
 /// The sub-keys of `healthcheck`.

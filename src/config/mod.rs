@@ -2,15 +2,18 @@
 //! entries, or a directory of `hashed-NAME.json` files (one entry each).
 //! The whole configuration is read and checked before anything runs.
 
+pub mod compose;
 mod decode;
 pub mod duration;
 pub mod entry;
 pub mod keys;
 pub mod kube;
+pub mod resource;
 pub mod schema;
 
 pub use decode::{is_relative_host_path, python_split};
 pub use entry::{Entry, EntryAction, Healthcheck, Setting};
+pub use resource::{Resource, ResourceKind};
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::value::{Map, Value};
@@ -55,6 +58,14 @@ pub struct LoadOptions {
     /// wherever it is applied. `None` leaves them as written (the pure
     /// [`Config::parse`]); [`Config::load`] uses the current directory.
     pub base_dir: Option<PathBuf>,
+    /// A compose file's project name: the config ID (`None`: the file's
+    /// `name`, else its directory's, as compose does).
+    pub project: Option<String>,
+    /// A compose file's active profiles (`--profile`).
+    pub profiles: Vec<String>,
+    /// A compose file's variables file instead of the `.env` beside it
+    /// (`--env-file`).
+    pub env_file: Option<PathBuf>,
 }
 
 /// A loaded, validated configuration: its entries in file order.
@@ -71,6 +82,9 @@ pub struct Config {
     pub options: LoadOptions,
     /// Host paths an apply creates before its containers (see [`HostPath`]).
     pub host_paths: Vec<HostPath>,
+    /// The networks and volumes the entries use (a compose project's),
+    /// created before them.
+    pub resources: Vec<Resource>,
 }
 
 /// A host path an apply creates before its containers: a Pod's missing
@@ -85,11 +99,13 @@ pub struct HostPath {
 }
 
 /// Entries read from one source, with every problem found.
+#[derive(Default)]
 struct Read {
     entries: Vec<Entry>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
     create: Vec<HostPath>,
+    resources: Vec<Resource>,
 }
 
 impl Read {
@@ -100,10 +116,8 @@ impl Read {
         hint: Option<&str>,
     ) -> Read {
         Read {
-            entries: Vec::new(),
             errors: vec![diag(source, pos, message, hint)],
-            warnings: Vec::new(),
-            create: Vec::new(),
+            ..Read::default()
         }
     }
 }
@@ -141,7 +155,13 @@ impl Config {
     pub fn parse_with(text: &str, source: &str, opts: &LoadOptions) -> Result<Config> {
         Config::finish(
             source,
-            Config::read(text, source, opts, Syntax::Yaml),
+            Config::read(
+                text,
+                source,
+                opts,
+                Syntax::Yaml,
+                &compose::Context::default(),
+            ),
             opts,
             false,
         )
@@ -162,13 +182,25 @@ impl Config {
     pub fn parse_json(text: &str, source: &str, opts: &LoadOptions) -> Result<Config> {
         Config::finish(
             source,
-            Config::read(text, source, opts, Syntax::Json),
+            Config::read(
+                text,
+                source,
+                opts,
+                Syntax::Json,
+                &compose::Context::default(),
+            ),
             opts,
             false,
         )
     }
 
-    fn read(text: &str, source: &str, opts: &LoadOptions, syntax: Syntax) -> Read {
+    fn read(
+        text: &str,
+        source: &str,
+        opts: &LoadOptions,
+        syntax: Syntax,
+        ctx: &compose::Context,
+    ) -> Read {
         let loaded = match syntax {
             Syntax::Yaml => match kube::manifest(text) {
                 Some(Ok(docs)) => return Config::read_pods(&docs, source, opts),
@@ -194,6 +226,9 @@ impl Config {
             }
             Err(e) => return Read::failed(source, Some((e.line, e.column)), &e.message, None),
         };
+        if compose::is_compose(&root) {
+            return Config::read_compose(&root, source, opts, ctx);
+        }
         let Some(map) = root.as_map() else {
             return Read::failed(
                 source,
@@ -205,12 +240,7 @@ impl Config {
                 Some("e.g. `web: {image: nginx:1.27}`"),
             );
         };
-        let mut read = Read {
-            entries: Vec::new(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
-            create: Vec::new(),
-        };
+        let mut read = Read::default();
         let src = entry::Source { file: source, opts };
         for e in map {
             if let Some(entry) = Entry::decode(
@@ -238,16 +268,44 @@ impl Config {
     fn read_pods(docs: &[Node], source: &str, opts: &LoadOptions) -> Read {
         let pods = kube::read_nodes(docs, source, opts.base_dir.is_some());
         let mut read = Read {
-            entries: Vec::new(),
             errors: pods.errors,
             warnings: pods.warnings,
             create: pods.create,
+            ..Read::default()
         };
         let src = entry::Source { file: source, opts };
         for (name, pos, node) in &pods.entries {
             if let Some(entry) =
                 Entry::decode(name, *pos, node, &src, &mut read.errors, &mut read.warnings)
             {
+                read.entries.push(entry);
+            }
+        }
+        read
+    }
+
+    /// Entries and resources of a compose project ([`compose`]): each
+    /// entry's `config_data` is its service as normalised.
+    fn read_compose(root: &Node, source: &str, opts: &LoadOptions, ctx: &compose::Context) -> Read {
+        let project = compose::read(root, source, opts, ctx);
+        let mut read = Read {
+            errors: project.errors,
+            warnings: project.warnings,
+            create: project.create,
+            resources: project.resources,
+            ..Read::default()
+        };
+        let src = entry::Source { file: source, opts };
+        for e in &project.entries {
+            if let Some(mut entry) = Entry::decode(
+                &e.name,
+                e.pos,
+                &e.node,
+                &src,
+                &mut read.errors,
+                &mut read.warnings,
+            ) {
+                entry.set_config_data(e.data.clone());
                 read.entries.push(entry);
             }
         }
@@ -273,6 +331,7 @@ impl Config {
             warnings: read.warnings,
             options: opts.clone(),
             host_paths: read.create,
+            resources: read.resources,
         };
         if read.errors.is_empty() {
             Ok(config)
@@ -303,7 +362,12 @@ impl Config {
             Config::read_hashed_dir(path, &opts)?
         } else {
             let text = read_text(path, 0)?;
-            Config::read(&text, &shown, &opts, Syntax::of(path))
+            let ctx = if text.contains("services") {
+                compose_context(path, &opts)?
+            } else {
+                compose::Context::default()
+            };
+            Config::read(&text, &shown, &opts, Syntax::of(path), &ctx)
         };
         Config::finish(&shown, read, &opts, true)
     }
@@ -330,12 +394,7 @@ impl Config {
                 Some("--file takes a YAML/JSON file, or a directory of hashed-NAME.json files"),
             )]));
         }
-        let mut out = Read {
-            entries: Vec::new(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
-            create: Vec::new(),
-        };
+        let mut out = Read::default();
         // One cap and one budget for the whole directory: a thousand files
         // just under the limits hold no more than one file may.
         let mut before = 0;
@@ -400,9 +459,30 @@ impl Config {
         Value::Map(
             self.entries
                 .iter()
-                .map(|e| (e.name.clone(), e.data.clone()))
+                .map(|e| (e.name.clone(), e.node.to_value()))
                 .collect::<Map>(),
         )
+    }
+
+    /// The `config_data` of the entries whose label is not the entry
+    /// itself (a compose service's containers: their normalised service),
+    /// by entry name: what a saved plan keeps beside [`Config::to_value`].
+    pub fn config_data_overrides(&self) -> std::collections::BTreeMap<String, Value> {
+        self.entries
+            .iter()
+            .filter(|e| e.data != e.node.to_value())
+            .map(|e| (e.name.clone(), e.data.clone()))
+            .collect()
+    }
+
+    /// Gives the named entries the `config_data` a saved plan recorded
+    /// ([`Config::config_data_overrides`]).
+    pub fn override_config_data(&mut self, overrides: &std::collections::BTreeMap<String, Value>) {
+        for e in &mut self.entries {
+            if let Some(data) = overrides.get(&e.name) {
+                e.set_config_data(data.clone());
+            }
+        }
     }
 
     /// Every image the configuration names, exec entries included, each once.
@@ -444,12 +524,7 @@ impl Config {
                 None,
             )]));
         };
-        let mut read = Read {
-            entries: Vec::new(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
-            create: Vec::new(),
-        };
+        let mut read = Read::default();
         let src = entry::Source { file: source, opts };
         for (name, v) in m.iter() {
             if let Some(e) = Entry::decode(
@@ -465,6 +540,47 @@ impl Config {
         }
         Config::finish(source, read, opts, false)
     }
+}
+
+/// What a compose file at `path` is read with: its directory, and the
+/// caller's environment over the variables of the `.env` beside it (or of
+/// `--env-file`). A `.env` that cannot be read as one is an error at its
+/// line and column.
+fn compose_context(path: &Path, opts: &LoadOptions) -> Result<compose::Context> {
+    let dir = match (path.parent(), &opts.base_dir) {
+        (Some(p), Some(base)) if !p.as_os_str().is_empty() => base.join(p),
+        (_, Some(base)) => base.clone(),
+        (Some(p), None) => p.to_path_buf(),
+        (None, None) => PathBuf::from("."),
+    };
+    let env: std::collections::BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let (dotenv, required) = match &opts.env_file {
+        Some(f) => (f.clone(), true),
+        None => (dir.join(".env"), false),
+    };
+    let mut vars = std::collections::BTreeMap::new();
+    if required || dotenv.is_file() {
+        let text = read_text(&dotenv, 0)?;
+        let shown = dotenv.display().to_string();
+        match compose::dotenv::parse(&text, &env) {
+            Ok(pairs) => vars.extend(pairs),
+            Err(e) => {
+                return Err(Error::config(vec![diag(
+                    &shown,
+                    Some((e.line, e.column)),
+                    &e.message,
+                    None,
+                )]));
+            }
+        }
+    }
+    vars.extend(env);
+    Ok(compose::Context {
+        dir: Some(dir),
+        vars,
+    })
 }
 
 fn missing_paths(entries: &[Entry], created: &[HostPath]) -> Vec<Diagnostic> {

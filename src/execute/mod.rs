@@ -399,7 +399,16 @@ impl Run<'_> {
             },
             _ => self.simple(s),
         });
-        let Some(not_ready) = self.opts.wait.as_ref().and_then(|w| self.wait(&group, w)) else {
+        // `--wait` waits for the whole group; without it, only for the
+        // containers a later group needs healthy (`wait_healthy`).
+        let (gated, w) = match &self.opts.wait {
+            Some(w) => (group.clone(), w.clone()),
+            None => (
+                group.iter().filter(|s| gates_health(s)).copied().collect(),
+                WaitOptions::default(),
+            ),
+        };
+        let Some(not_ready) = (!gated.is_empty()).then(|| self.wait(&gated, &w)).flatten() else {
             return true;
         };
         let why = format!("start_order {n} did not become ready ({not_ready})");
@@ -457,4 +466,13 @@ impl Run<'_> {
         }
         false
     }
+}
+
+/// Whether a step creates a container the next group waits on to be
+/// healthy.
+fn gates_health(step: &Step) -> bool {
+    matches!(
+        &step.action,
+        Action::Create { create, .. } | Action::Replace { create, .. } if create.wait_healthy
+    )
 }

@@ -55,6 +55,13 @@ pub struct Plan {
     /// The configuration the plan was made from, `{name: entry}` (apply only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Value>,
+    /// The `config_data` of the entries whose label is not the entry
+    /// itself (a compose service's containers), by entry name (since 1.6).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config_data: BTreeMap<String, Value>,
+    /// The networks and volumes of `config` (a compose project's; since 1.6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<crate::config::Resource>,
     /// The directory relative host paths of `config` were resolved against
     /// (apply only; since 1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,6 +341,10 @@ pub struct Create {
     /// plan time (since 1.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Join>,
+    /// The next group waits for it to be healthy (`wait_healthy`, compose's
+    /// `service_healthy`; since 1.6), with `--wait` or without.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wait_healthy: bool,
     /// `--systemd`: its units written and enabled once it is created,
     /// which starts it (since 1.3; `argv` then only creates it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

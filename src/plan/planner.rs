@@ -966,6 +966,7 @@ impl<'a> Builder<'a> {
             detach: e.detach(),
             exit_codes: e.exit_codes(),
             joins,
+            wait_healthy: e.bool("wait_healthy") == Some(true),
             units,
         };
         (create, after)
@@ -1376,6 +1377,10 @@ impl<'a> Builder<'a> {
             config_ids,
             labels: opts.labels.clone(),
             config: config.map(Config::to_value),
+            config_data: config
+                .map(Config::config_data_overrides)
+                .unwrap_or_default(),
+            resources: config.map(|c| c.resources.clone()).unwrap_or_default(),
             base_dir: config
                 .and_then(|c| c.options.base_dir.as_ref())
                 .map(|d| d.display().to_string()),

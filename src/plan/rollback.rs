@@ -77,6 +77,8 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         config_ids: Vec::new(),
         labels: failed.labels.clone(),
         config: None,
+        config_data: BTreeMap::new(),
+        resources: Vec::new(),
         base_dir: None,
         unknown_keys: Default::default(),
         fingerprint: super::staleness::fingerprint(&depends_on),
@@ -342,6 +344,7 @@ impl<'a> Rollback<'a> {
                 detach: entry.detach() || !start,
                 exit_codes: entry.exit_codes(),
                 joins: Vec::new(),
+                wait_healthy: entry.bool("wait_healthy") == Some(true),
                 units: Vec::new(),
             };
             let entry_name = c.desired_name().to_string();
@@ -483,7 +486,11 @@ fn recorded_entry(c: &Container) -> Result<Entry, String> {
             c.name
         )
     })?;
-    let mut entry = Entry::from_config_data(c.desired_name(), label)
+    let recorded = match c.label(crate::config::compose::SERVICE_LABEL) {
+        Some(service) => Entry::from_compose_config_data(c.desired_name(), service, label),
+        None => Entry::from_config_data(c.desired_name(), label),
+    };
+    let mut entry = recorded
         .map_err(|e| format!("{} cannot be recreated from its config_data: {e}", c.name))?;
     entry.encoded = label.to_string();
     Ok(entry)

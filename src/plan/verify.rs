@@ -60,9 +60,12 @@ pub fn derive_steps(plan: &Plan) -> Result<Vec<Step>, String> {
             let load = LoadOptions {
                 unknown_keys: plan.unknown_keys,
                 base_dir: plan.base_dir.as_ref().map(PathBuf::from),
+                ..LoadOptions::default()
             };
-            let config = Config::from_value(value, "the plan's configuration", &load)
+            let mut config = Config::from_value(value, "the plan's configuration", &load)
                 .map_err(|e| e.to_string())?;
+            config.override_config_data(&plan.config_data);
+            config.resources.clone_from(&plan.resources);
             plan_apply(&config, &observed, &opts)
         }
         Operation::Cleanup => plan_cleanup(&observed, &plan.config_ids, &opts),

@@ -70,7 +70,7 @@ fn unknown_keys_can_be_warnings() {
     );
     let opts = paunch::config::LoadOptions {
         unknown_keys: paunch::config::UnknownKeys::Warn,
-        base_dir: None,
+        ..Default::default()
     };
     let config = Config::load_with(&path, &opts).unwrap();
     let w = config.warnings[0].to_string();

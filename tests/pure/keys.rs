@@ -124,6 +124,26 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("log_driver", "json-file", &["--log-driver=json-file"]),
     ("log_opt", "{max-size: 10m}", &["--log-opt=max-size=10m"]),
+    ("wait_healthy", "true", &[]),
+    (
+        "network_aliases",
+        "[db, primary]",
+        &["--network-alias=db", "--network-alias=primary"],
+    ),
+    ("ip", "172.30.0.5", &["--ip=172.30.0.5"]),
+    ("ip6", "fd00::5", &["--ip6=fd00::5"]),
+    ("cpus", "'0.5'", &["--cpus=0.5"]),
+    ("dns_opt", "[ndots:2]", &["--dns-option=ndots:2"]),
+    (
+        "device_cgroup_rules",
+        "['c 1:3 mr']",
+        &["--device-cgroup-rule=c 1:3 mr"],
+    ),
+    ("oom_kill_disable", "true", &["--oom-kill-disable"]),
+    ("userns", "host", &["--userns=host"]),
+    ("runtime", "runc", &["--runtime=runc"]),
+    ("platform", "linux/amd64", &["--platform=linux/amd64"]),
+    ("storage_opt", "{size: 1G}", &["--storage-opt=size=1G"]),
 ];
 
 fn argv(key: &str, value: &str) -> Vec<String> {

@@ -7,6 +7,7 @@ mod original;
 
 mod architecture;
 mod bad_configs;
+mod compose;
 mod fuzz_corpus;
 mod json_files;
 mod keys;

@@ -1,0 +1,230 @@
+//! Compose files as a configuration (SPEC §17), read without an engine:
+//! names, `config_data`, the engine arguments, networks and volumes,
+//! order, profiles, interpolation with `.env`, and a corpus of broken
+//! files (tests/compose-bad/), each refused at file:line:column.
+
+use paunch::Config;
+use paunch::config::{LoadOptions, ResourceKind};
+use paunch::engine::argv::{LabelSet, Runtime};
+use std::path::PathBuf;
+
+/// Writes `files` into a new directory and loads its `compose.yaml` as
+/// project `project`, with `profiles` active.
+fn load(
+    files: &[(&str, &str)],
+    project: &str,
+    profiles: &[&str],
+) -> (tempfile::TempDir, paunch::Result<Config>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let opts = LoadOptions {
+        project: Some(project.into()),
+        profiles: profiles.iter().map(|p| (*p).to_string()).collect(),
+        ..LoadOptions::default()
+    };
+    let config = Config::load_with(&dir.path().join("compose.yaml"), &opts);
+    (dir, config)
+}
+
+fn argv(config: &Config, name: &str) -> Vec<String> {
+    let labels = LabelSet {
+        managed_by: "t".into(),
+        config_id: "p".into(),
+        extra: Default::default(),
+    };
+    Runtime::Docker.run_args(config.entry(name).unwrap(), name, &labels)
+}
+
+const PROJECT: &str = r#"
+x-common: &common
+  restart: unless-stopped
+  stop_grace_period: 1s
+services:
+  db:
+    <<: *common
+    image: ${IMAGE:-busybox:1}
+    command: sh -c 'echo "db up"; exec httpd -f -p 5432'
+    environment:
+      MODE: ${MODE}
+      UNSET_HERE:
+    env_file: db.env
+    healthcheck:
+      test: wget -q -O- localhost:5432
+      interval: 1s
+    volumes:
+      - data:/data
+      - ./conf:/conf:ro
+      - type: tmpfs
+        target: /scratch
+        tmpfs: {size: 1000000}
+  web:
+    <<: *common
+    image: busybox:1
+    command: ["httpd", "-f", "-p", "80"]
+    ports: ["127.0.0.1:18080:80", {target: 81, published: "18081", protocol: udp}]
+    depends_on:
+      db: {condition: service_healthy}
+      init: {condition: service_completed_successfully}
+    deploy:
+      replicas: 2
+      resources: {limits: {memory: 64m, cpus: "0.5"}}
+  init:
+    image: busybox:1
+    command: "true"
+    networks:
+      back: {aliases: [setup]}
+  debug:
+    image: busybox:1
+    profiles: [dbg]
+volumes:
+  data: {}
+networks:
+  back: {internal: true}
+"#;
+
+#[test]
+fn a_project_reads_as_compose_names_it() {
+    let files = [
+        ("compose.yaml", PROJECT),
+        (".env", "MODE=from-dotenv\n"),
+        ("db.env", "FROM_FILE=1\nMODE=overridden-by-environment\n"),
+    ];
+    let (dir, config) = load(&files, "shop", &[]);
+    let config = config.unwrap();
+    let names: Vec<&str> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["shop-db-1", "shop-web-1", "shop-web-2", "shop-init-1"]
+    );
+    let db = config.entry("shop-db-1").unwrap();
+    let d = dir.path().display();
+    // config_data is the service as normalised: compose keys, engine names.
+    assert_eq!(
+        db.config_data(),
+        format!(
+            r#"{{"restart": "unless-stopped", "stop_grace_period": "1s", "image": "busybox:1", "command": ["sh", "-c", "echo \"db up\"; exec httpd -f -p 5432"], "environment": {{"FROM_FILE": "1", "MODE": "from-dotenv"}}, "healthcheck": {{"test": ["CMD-SHELL", "wget -q -O- localhost:5432"], "interval": "1s"}}, "volumes": ["shop_data:/data", "{d}/conf:/conf:ro"], "tmpfs": ["/scratch:size=1000000"], "networks": {{"shop_default": {{"aliases": ["db"]}}}}}}"#
+        )
+    );
+    let a = argv(&config, "shop-db-1");
+    for want in [
+        "--net=shop_default",
+        "--network-alias=db",
+        "--volume=shop_data:/data",
+        "--tmpfs=/scratch:size=1000000",
+        "--restart=unless-stopped",
+        "--stop-timeout=1",
+        "--env=MODE=from-dotenv",
+        "--label=paunch.compose.service=db",
+    ] {
+        assert!(a.contains(&want.to_string()), "{want} not in {a:?}");
+    }
+    assert_eq!(
+        a[a.len() - 3..],
+        ["sh", "-c", "echo \"db up\"; exec httpd -f -p 5432"]
+    );
+    // Order: db and init first; db is waited on, init runs to completion.
+    assert_eq!(db.int("start_order"), Some(0));
+    assert_eq!(db.bool("wait_healthy"), Some(true));
+    let init = config.entry("shop-init-1").unwrap();
+    assert_eq!(init.bool("detach"), Some(false));
+    assert_eq!(init.strings("network_aliases"), ["init", "setup"]);
+    let web = config.entry("shop-web-2").unwrap();
+    assert_eq!(web.int("start_order"), Some(1));
+    assert_eq!(web.strings("ports"), ["127.0.0.1:18080:80", "18081:81/udp"]);
+    assert_eq!(web.string("cpus"), Some("0.5"));
+    assert_eq!(web.string("mem_limit"), Some("64m"));
+    // The networks and volumes used, by engine name; `debug`'s profile is off.
+    let res: Vec<(ResourceKind, &str)> = config
+        .resources
+        .iter()
+        .map(|r| (r.kind, r.name.as_str()))
+        .collect();
+    assert_eq!(
+        res,
+        [
+            (ResourceKind::Network, "shop_back"),
+            (ResourceKind::Network, "shop_default"),
+            (ResourceKind::Volume, "shop_data"),
+        ]
+    );
+    // The missing bind source is created, as the engine would.
+    assert_eq!(config.host_paths.len(), 1);
+    assert!(config.host_paths[0].path.ends_with("conf"));
+}
+
+#[test]
+fn profiles_enable_services() {
+    let (_d, config) = load(
+        &[("compose.yaml", PROJECT), ("db.env", "")],
+        "shop",
+        &["dbg"],
+    );
+    let config = config.unwrap();
+    assert!(config.entry("shop-debug-1").is_some());
+}
+
+/// A saved plan keeps each compose container's config_data beside its
+/// paunch entry, so that `apply --plan` labels it as `apply --file` does.
+#[test]
+fn config_data_survives_the_plan_value() {
+    let (_d, config) = load(&[("compose.yaml", PROJECT), ("db.env", "")], "shop", &[]);
+    let config = config.unwrap();
+    let mut back = Config::from_value(&config.to_value(), "plan", &config.options).unwrap();
+    back.override_config_data(&config.config_data_overrides());
+    for (a, b) in config.entries.iter().zip(&back.entries) {
+        assert_eq!(a.config_data(), b.config_data(), "{}", a.name);
+    }
+}
+
+/// A paunch file with an entry named `services` is still a paunch file.
+#[test]
+fn an_entry_named_services_is_not_compose() {
+    let config = Config::parse("services:\n  image: app:1\n", "x").unwrap();
+    assert_eq!(config.entries[0].name, "services");
+}
+
+/// A compose file never gets paunch's "entry services" errors.
+#[test]
+fn compose_errors_speak_compose() {
+    let e = Config::parse(
+        "services:\n  redis:\n    image: redis:7\n    imgae: x\n",
+        "c.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("c.yaml:4:5: services.redis: unknown key \"imgae\""),
+        "{e}"
+    );
+    assert!(!e.contains("entry \"services\""), "{e}");
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("tests/compose-bad")
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every broken compose file is refused with the message in its snapshot.
+#[test]
+fn every_broken_compose_file_is_refused_with_a_clear_message() {
+    assert!(corpus().len() >= 15);
+    insta::glob!("../compose-bad", "*.yaml", |path| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let file = path.strip_prefix(root).unwrap_or(path);
+        let err = match Config::load(file) {
+            Ok(_) => panic!("{} was accepted", file.display()),
+            Err(e) => e,
+        };
+        assert_eq!(err.kind(), paunch::ErrorKind::Config, "{}", file.display());
+        let name = file.file_stem().unwrap().to_string_lossy();
+        crate::plans::snapshot_settings().bind(|| {
+            insta::assert_snapshot!(format!("compose-bad-{name}"), err.to_string());
+        });
+    });
+}
