@@ -228,3 +228,23 @@ fn every_broken_compose_file_is_refused_with_a_clear_message() {
         });
     });
 }
+
+/// docs/compose.md's key table is the reader's table.
+#[test]
+fn the_compose_reference_is_generated_from_the_table() {
+    let path = "docs/compose.md";
+    let doc = std::fs::read_to_string(path).unwrap();
+    let (begin, end) = ("<!-- compose-keys:begin -->\n", "<!-- compose-keys:end -->");
+    let start = doc.find(begin).unwrap() + begin.len();
+    let stop = doc.find(end).unwrap();
+    let table = paunch::config::compose::table::markdown_table();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, format!("{}{table}{}", &doc[..start], &doc[stop..])).unwrap();
+        return;
+    }
+    assert_eq!(
+        &doc[start..stop],
+        table,
+        "docs/compose.md is out of date: run this test with UPDATE_DOCS=1"
+    );
+}
