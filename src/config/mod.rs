@@ -7,10 +7,12 @@ pub mod duration;
 pub mod entry;
 pub mod keys;
 pub mod kube;
+pub mod resource;
 pub mod schema;
 
 pub use decode::{is_relative_host_path, python_split};
 pub use entry::{Entry, EntryAction, Healthcheck, Setting};
+pub use resource::{Resource, ResourceKind};
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::value::{Map, Value};
@@ -71,6 +73,9 @@ pub struct Config {
     pub options: LoadOptions,
     /// Host paths an apply creates before its containers (see [`HostPath`]).
     pub host_paths: Vec<HostPath>,
+    /// Networks and named volumes (a compose project's; empty for paunch
+    /// YAML and Pods).
+    pub resources: Vec<Resource>,
 }
 
 /// A host path an apply creates before its containers: a Pod's missing
@@ -273,6 +278,7 @@ impl Config {
             warnings: read.warnings,
             options: opts.clone(),
             host_paths: read.create,
+            resources: Vec::new(),
         };
         if read.errors.is_empty() {
             Ok(config)

@@ -65,7 +65,7 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         containers: now.containers.clone(),
         images: BTreeMap::new(),
         names: BTreeMap::new(),
-        units: BTreeMap::new(),
+        ..Dependencies::default()
     };
     Plan {
         format_version: FORMAT_VERSION.to_string(),
@@ -86,6 +86,8 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         // `apply --rollback` is refused with `--systemd`.
         systemd: None,
         sensitive_env: failed.sensitive_env.clone(),
+        resources: Vec::new(),
+        remove_volumes: false,
     }
 }
 
