@@ -450,7 +450,7 @@ mod tests {
     use super::*;
 
     fn data(yaml: &str) -> Value {
-        let c = Config::parse(&format!("x:\n  image: i\n{yaml}"), "t").unwrap();
+        let c = Config::parse(&format!("xx:\n  image: i\n{yaml}"), "t").unwrap();
         c.entries[0].data.clone()
     }
 

@@ -431,14 +431,14 @@ pub fn plan_summary(c: &Counts) -> String {
         String::new()
     };
     format!(
-        "Plan: {pulls}{resources}{} to create, {starts}{units}{} to replace, {} to delete, {} to rename, {} exec.{waits}",
+        "Plan: {pulls}{} to create, {starts}{units}{} to replace, {} to delete, {} to rename, {} exec{resources}.{waits}",
         c.create, c.replace, c.delete, c.rename, c.exec
     )
 }
 
-/// `1 network to create, 1 volume to remove, ` (what of them there is).
+/// `; 1 network to create, 1 volume to remove` (what of them there is).
 fn resources_summary(c: &Counts) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     for (n, what, verb) in [
         (c.network_create, "network", "create"),
         (c.network_remove, "network", "remove"),
@@ -447,10 +447,13 @@ fn resources_summary(c: &Counts) -> String {
     ] {
         if n > 0 {
             let plural = if n == 1 { "" } else { "s" };
-            out.push_str(&format!("{n} {what}{plural} to {verb}, "));
+            out.push(format!("{n} {what}{plural} to {verb}"));
         }
     }
-    out
+    if out.is_empty() {
+        return String::new();
+    }
+    format!("; {}", out.join(", "))
 }
 
 /// The summary of a cleanup or delete with no step ("No changes. The
