@@ -104,7 +104,9 @@ and the exit code is 1 with every failure listed.")]
   paunch cleanup v2 v3 --dry-run")]
     Cleanup(CleanupArgs),
     /// Delete the managed containers of config IDs.
-    #[command(after_help = "Examples:\n  paunch delete hi\n  paunch delete v1 v2 --dry-run")]
+    #[command(
+        after_help = "Examples:\n  paunch delete hi\n  paunch delete v1 v2 --dry-run\n  paunch delete myproject --volumes"
+    )]
     Delete(DeleteArgs),
     /// List managed containers by config ID.
     #[command(
@@ -369,6 +371,10 @@ pub struct DeleteArgs {
     /// Config IDs whose containers are deleted.
     #[arg(value_name = "CONFIG_ID", required = true, num_args = 1..)]
     pub config_ids: Vec<String>,
+    /// Also remove their named volumes, and the data in them (no other
+    /// command removes a volume).
+    #[arg(long)]
+    pub volumes: bool,
     #[command(flatten)]
     pub removal: Removal,
 }

@@ -23,6 +23,36 @@ pub struct Observed {
     /// ([`crate::hash::sha256_text`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub units: BTreeMap<String, String>,
+    /// Every network on the host, by name (since 1.6). Observed only when
+    /// a plan can involve networks: the configuration has networks or
+    /// volumes, or its containers name some, or for cleanup and delete.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, Labels>,
+    /// Every volume on the host, by name, observed as networks are.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, Labels>,
+}
+
+/// What paunch reads of a network or a volume: its three labels (empty
+/// when it lacks one). Nothing else of it decides a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Labels {
+    /// Its `managed_by` label.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub managed_by: String,
+    /// Its `config_id` label.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub config_id: String,
+    /// Its `config_data` label: the JSON of its definition.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub config_data: String,
+}
+
+impl Labels {
+    /// Whether it is managed by `managed_by`.
+    pub fn managed_by(&self, managed_by: &str) -> bool {
+        !self.managed_by.is_empty() && self.managed_by == managed_by
+    }
 }
 
 /// A managed container.

@@ -19,12 +19,60 @@ use std::time::Duration;
 pub fn plan_for_apply(engine: &Engine, config: &Config, opts: &PlanOptions) -> Result<Plan> {
     crate::engine::pause::ensure(engine, &config.images())?;
     check_units(config, opts)?;
-    let (mut observed, image_labels) =
-        engine.observe_labelled(&opts.managed_by, &config.images())?;
+    let (mut observed, image_labels) = observe_for_apply(engine, config, opts)?;
     observed.units = observe_units(opts.units())?;
     let mut plan = plan::plan_apply(config, &observed, opts);
     plan::note_labels_not_given(&mut plan, config, &image_labels);
+    refuse_blocked(&plan, engine)?;
     Ok(plan)
+}
+
+/// The containers and images an apply depends on, and its networks and
+/// volumes when it can involve them
+/// ([`plan::resources::apply_observes`]): listed beside the containers
+/// when the configuration has some, after them when only its containers
+/// name some. A configuration of containers alone costs no more calls.
+fn observe_for_apply(
+    engine: &Engine,
+    config: &Config,
+    opts: &PlanOptions,
+) -> Result<(Observed, crate::engine::parse::ImageLabels)> {
+    let images = config.images();
+    if config.resources.is_empty() {
+        let (mut observed, labels) = engine.observe_labelled(&opts.managed_by, &images)?;
+        if plan::resources::apply_observes(&[], &observed.containers, &opts.config_id) {
+            engine.observe_resources(&mut observed)?;
+        }
+        return Ok((observed, labels));
+    }
+    observe_with_resources(engine, &opts.managed_by, &images)
+}
+
+/// Refuses, before anything runs, a plan whose configuration needs a
+/// network or volume that is not there and that it does not create: an
+/// `external` one missing, or a name held by one that is not this config
+/// ID's ([`crate::plan::Note::blocks`]).
+fn refuse_blocked(plan: &Plan, engine: &Engine) -> Result<()> {
+    let blocked: Vec<String> = plan
+        .notes
+        .iter()
+        .filter(|n| n.blocks())
+        .map(|n| crate::render::text::note_text(n, &plan.managed_by))
+        .collect();
+    if blocked.is_empty() {
+        return Ok(());
+    }
+    let mut msg = String::from(
+        "the configuration needs networks or volumes this apply cannot provide; nothing was touched",
+    );
+    for b in &blocked {
+        msg.push_str(&format!("\n  - {b}"));
+    }
+    Err(Error::new(ErrorKind::Engine, msg).with_hint(format!(
+        "create each external one first (`{} network create NAME`, `{} volume create NAME`), or rename or remove the one in the way",
+        engine.runtime(),
+        engine.runtime()
+    )))
 }
 
 /// [`plan_for_apply`] under an image policy (see [`crate::engine::pull`]):
@@ -133,16 +181,42 @@ fn pull_every_image(engine: &Engine, images: &[String], opts: &ExecuteOptions) -
 
 /// Plans a cleanup keeping `keep` (all deleted when empty). Changes nothing.
 pub fn plan_for_cleanup(engine: &Engine, keep: &[String], opts: &PlanOptions) -> Result<Plan> {
-    let mut observed = engine.observe(&opts.managed_by, &[])?;
+    let (mut observed, _) = observe_with_resources(engine, &opts.managed_by, &[])?;
     observed.units = observe_units(opts.units())?;
     Ok(plan::plan_cleanup(&observed, keep, opts))
 }
 
 /// Plans the deletion of config IDs. Changes nothing.
 pub fn plan_for_delete(engine: &Engine, ids: &[String], opts: &PlanOptions) -> Result<Plan> {
-    let mut observed = engine.observe(&opts.managed_by, &[])?;
+    let (mut observed, _) = observe_with_resources(engine, &opts.managed_by, &[])?;
     observed.units = observe_units(opts.units())?;
     Ok(plan::plan_delete(&observed, ids, opts))
+}
+
+/// The containers (and `images`, with their labels), and beside them
+/// every network and volume.
+fn observe_with_resources(
+    engine: &Engine,
+    managed_by: &str,
+    images: &[String],
+) -> Result<(Observed, crate::engine::parse::ImageLabels)> {
+    let mut resources = Observed::default();
+    let (found, listed) = std::thread::scope(|scope| {
+        let listed = scope.spawn(|| engine.observe_resources(&mut resources));
+        let found = engine.observe_labelled(managed_by, images);
+        let listed = listed.join().unwrap_or_else(|_| {
+            Err(Error::new(
+                ErrorKind::Engine,
+                "listing networks and volumes failed",
+            ))
+        });
+        (found, listed)
+    });
+    let (mut observed, labels) = found?;
+    listed?;
+    observed.networks = resources.networks;
+    observed.volumes = resources.volumes;
+    Ok((observed, labels))
 }
 
 /// `--systemd`: every unit an entry gives can be written (no value that
@@ -204,7 +278,12 @@ pub fn observe_units(sd: Option<&SystemdOptions>) -> Result<BTreeMap<String, Str
 /// if anything did.
 pub fn check_fresh(engine: &Engine, plan: &Plan) -> Result<()> {
     let images: Vec<String> = plan.depends_on.images.keys().cloned().collect();
-    let mut observed: Observed = engine.observe(&plan.managed_by, &images)?;
+    // Networks and volumes only if the plan observed them when made.
+    let mut observed: Observed = if plan::resources::plan_observes(plan) {
+        observe_with_resources(engine, &plan.managed_by, &images)?.0
+    } else {
+        engine.observe(&plan.managed_by, &images)?
+    };
     observed.units = observe_units(plan.systemd.as_ref())?;
     let now = plan::dependencies_now(plan, &observed);
     let changes: Vec<Change> = plan::changes(plan, &now);

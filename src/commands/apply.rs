@@ -170,6 +170,7 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         labels: t.labels.iter().cloned().collect(),
         systemd,
         sensitive_env: g.sensitive_env.clone(),
+        remove_volumes: false,
     };
     Ok((config, opts))
 }

@@ -13,11 +13,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub fn cleanup(args: CleanupArgs, g: &Global) -> Result<Status> {
-    remove(Which::Cleanup, &args.config_ids, &args.removal, g)
+    remove(Which::Cleanup, &args.config_ids, &args.removal, false, g)
 }
 
 pub fn delete(args: DeleteArgs, g: &Global) -> Result<Status> {
-    remove(Which::Delete, &args.config_ids, &args.removal, g)
+    remove(
+        Which::Delete,
+        &args.config_ids,
+        &args.removal,
+        args.volumes,
+        g,
+    )
 }
 
 #[derive(Clone, Copy)]
@@ -26,13 +32,15 @@ enum Which {
     Delete,
 }
 
-fn remove(which: Which, ids: &[String], r: &Removal, g: &Global) -> Result<Status> {
+/// `volumes`: `delete --volumes`.
+fn remove(which: Which, ids: &[String], r: &Removal, volumes: bool, g: &Global) -> Result<Status> {
     let engine = Engine::new(g.default_runtime);
     let opts = PlanOptions {
         runtime: g.default_runtime,
         managed_by: r.scope.managed_by.clone(),
         systemd: super::systemd_options(&r.systemd, g)?,
         sensitive_env: g.sensitive_env.clone(),
+        remove_volumes: volumes,
         ..PlanOptions::default()
     };
     if r.dry_run {

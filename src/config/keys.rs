@@ -555,10 +555,10 @@ pub static KEYS: &[Key] = &[
         "IPv6 address on its network (--ip6).",
     ).kube(Lost).compose(Lost),
     new(
-        "wait_healthy",
+        "gate",
         Bool,
         Nothing,
-        "The next start_order group starts once this container is healthy (it needs a healthcheck); a container that turns unhealthy, exits or is not healthy within --wait-timeout fails its step and the later groups are skipped. Compose's depends_on condition service_healthy.",
+        "Later start_order groups start only once this container succeeded: a blocking one (detach: false) exited with one of its exit_codes, a detached one is healthy (it needs a healthcheck; waited for within --wait-timeout, with or without --wait). When it fails, the later groups are skipped. Compose's depends_on conditions service_healthy and service_completed_successfully.",
     ).kube(Lost).compose(Lost),
     new("cpus", Str, Each("--cpus"), "Number of CPUs, e.g. 0.5 (--cpus).").kube(Lost).compose(Field("cpus")),
     new(

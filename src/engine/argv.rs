@@ -4,8 +4,9 @@
 //! can become a second flag or command, and nothing goes through a shell.
 
 use crate::config::keys::Emit;
-use crate::config::{Entry, Setting};
+use crate::config::{Entry, Resource, Setting};
 use crate::labels;
+use crate::value::Value;
 use serde::{Deserialize, Serialize};
 
 /// Which engine CLI to drive.
@@ -238,6 +239,93 @@ impl Runtime {
         vec![s("wait"), s(id)]
     }
 
+    /// Lists every network on the host with the labels paunch reads, in
+    /// one call: podman prints them as JSON; docker's own JSON joins the
+    /// labels into one `k=v,k=v` string, which a `config_data` with a
+    /// comma would break, so each label is asked for by name.
+    pub fn network_ls_args(self) -> Vec<String> {
+        self.resource_ls_args("network")
+    }
+
+    /// Lists every volume on the host, as [`Runtime::network_ls_args`].
+    pub fn volume_ls_args(self) -> Vec<String> {
+        self.resource_ls_args("volume")
+    }
+
+    fn resource_ls_args(self, what: &str) -> Vec<String> {
+        match self {
+            Runtime::Docker => {
+                let label = |k: &str| format!("\"{k}\":{{{{json (.Label \"{k}\")}}}}");
+                let fields = [
+                    s("\"name\":{{json .Name}}"),
+                    label(labels::MANAGED_BY),
+                    label(labels::CONFIG_ID),
+                    label(labels::CONFIG_DATA),
+                ];
+                vec![
+                    s(what),
+                    s("ls"),
+                    format!("--format={{{}}}", fields.join(",")),
+                ]
+            }
+            Runtime::Podman => vec![s(what), s("ls"), s("--format=json")],
+        }
+    }
+
+    /// Creates a network of a configuration: paunch's labels (its
+    /// definition's JSON as `config_data`), then what the definition says
+    /// (compose's keys: `driver`, `driver_opts`, `internal`, `enable_ipv6`,
+    /// `ipam`, `labels`). `--` ends the flags, so no name is read as one.
+    pub fn network_create_args(self, r: &Resource, labels: &LabelSet) -> Vec<String> {
+        let data = r.data.as_map();
+        let get = |k: &str| data.and_then(|m| m.get(k));
+        let mut a = vec![s("network"), s("create")];
+        a.extend(resource_labels(r, labels));
+        if let Some(d) = get("driver").and_then(scalar_text) {
+            a.push(format!("--driver={d}"));
+        }
+        a.extend(pairs(get("driver_opts")).map(|(k, v)| format!("--opt={k}={v}")));
+        for (key, flag) in [("internal", "--internal"), ("enable_ipv6", "--ipv6")] {
+            if matches!(get(key), Some(Value::Bool(true))) {
+                a.push(s(flag));
+            }
+        }
+        if let Some(ipam) = get("ipam").and_then(Value::as_map) {
+            a.extend(ipam_args(ipam));
+        }
+        a.extend(user_labels(r));
+        a.push(s("--"));
+        a.push(r.name.clone());
+        a
+    }
+
+    /// Creates a named volume of a configuration: paunch's labels, then
+    /// `driver`, `driver_opts` and `labels` of its definition.
+    pub fn volume_create_args(self, r: &Resource, labels: &LabelSet) -> Vec<String> {
+        let data = r.data.as_map();
+        let get = |k: &str| data.and_then(|m| m.get(k));
+        let mut a = vec![s("volume"), s("create")];
+        a.extend(resource_labels(r, labels));
+        if let Some(d) = get("driver").and_then(scalar_text) {
+            a.push(format!("--driver={d}"));
+        }
+        a.extend(pairs(get("driver_opts")).map(|(k, v)| format!("--opt={k}={v}")));
+        a.extend(user_labels(r));
+        a.push(s("--"));
+        a.push(r.name.clone());
+        a
+    }
+
+    /// Removes a network (refused by the engine while a container uses it).
+    pub fn network_rm_args(self, name: &str) -> Vec<String> {
+        vec![s("network"), s("rm"), s("--"), s(name)]
+    }
+
+    /// Removes a volume (refused by the engine while a container uses it).
+    pub fn volume_rm_args(self, name: &str) -> Vec<String> {
+        vec![s("volume"), s("rm"), s("--"), s(name)]
+    }
+
     /// `run` for an entry, under `name`, with its labels.
     ///
     /// ```
@@ -461,6 +549,97 @@ pub struct JoinTarget<'a> {
     pub wanted: &'a str,
     /// The container it joins.
     pub container: &'a str,
+}
+
+/// paunch's labels of a network or volume it creates: `managed_by`,
+/// `config_id`, and its definition as `config_data`.
+fn resource_labels(r: &Resource, set: &LabelSet) -> Vec<String> {
+    vec![
+        format!("--label={}={}", labels::MANAGED_BY, set.managed_by),
+        format!("--label={}={}", labels::CONFIG_ID, set.config_id),
+        format!(
+            "--label={}={}",
+            labels::CONFIG_DATA,
+            resource_config_data(r)
+        ),
+    ]
+}
+
+/// The `config_data` label of a network or volume: the JSON of its
+/// definition, as the original's encoder writes a container's.
+pub fn resource_config_data(r: &Resource) -> String {
+    crate::labels::encode_config_data(&r.data)
+}
+
+/// The definition's own `labels`, except any that would overwrite one of
+/// paunch's (the resource would no longer be recognised as its own).
+fn user_labels(r: &Resource) -> Vec<String> {
+    let given = r.data.as_map().and_then(|m| m.get("labels"));
+    pairs(given)
+        .filter(|(k, _)| !labels::RESERVED.contains(&k.as_str()))
+        .map(|(k, v)| format!("--label={k}={v}"))
+        .collect()
+}
+
+/// A map's entries as `(key, text)`, in order; a list of `k=v` strings
+/// (compose's other form) split at the first `=`.
+fn pairs(v: Option<&Value>) -> impl Iterator<Item = (String, String)> + '_ {
+    let from_map = v.and_then(Value::as_map).into_iter().flat_map(|m| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), scalar_text(v).unwrap_or_default()))
+    });
+    let from_list = v.and_then(list).into_iter().flat_map(|l| {
+        l.iter()
+            .filter_map(scalar_text)
+            .map(|t| match t.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (t, String::new()),
+            })
+    });
+    from_map.chain(from_list)
+}
+
+fn list(v: &Value) -> Option<&Vec<Value>> {
+    match v {
+        Value::List(l) => Some(l),
+        _ => None,
+    }
+}
+
+/// A scalar as the engine reads it on its command line.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(t) => Some(t.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// compose's `ipam`: `driver`, `options`, and per `config` item its
+/// `subnet`, `ip_range`, `gateway` and `aux_addresses` (docker takes each
+/// after the `--subnet` it belongs to).
+fn ipam_args(ipam: &crate::value::Map) -> Vec<String> {
+    let mut a = Vec::new();
+    if let Some(d) = ipam.get("driver").and_then(scalar_text) {
+        a.push(format!("--ipam-driver={d}"));
+    }
+    a.extend(pairs(ipam.get("options")).map(|(k, v)| format!("--ipam-opt={k}={v}")));
+    let configs = ipam.get("config").and_then(list);
+    for c in configs.into_iter().flatten().filter_map(Value::as_map) {
+        for (key, flag) in [
+            ("subnet", "--subnet"),
+            ("ip_range", "--ip-range"),
+            ("gateway", "--gateway"),
+        ] {
+            if let Some(v) = c.get(key).and_then(scalar_text) {
+                a.push(format!("{flag}={v}"));
+            }
+        }
+        a.extend(pairs(c.get("aux_addresses")).map(|(k, v)| format!("--aux-address={k}={v}")));
+    }
+    a
 }
 
 /// How a container is removed.

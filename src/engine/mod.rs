@@ -541,10 +541,36 @@ impl Engine {
             containers: found.containers,
             foreign: found.foreign,
             images,
-            units: BTreeMap::new(),
+            ..Observed::default()
         };
         observed.normalize();
         Ok((observed, image_labels))
+    }
+
+    /// Every network and every volume on the host with paunch's labels
+    /// ([`Observed::networks`], [`Observed::volumes`]): two listings, side
+    /// by side. Asked only when a plan can involve them, so a plan of
+    /// containers alone makes no more calls than before.
+    pub fn observe_resources(&self, into: &mut Observed) -> Result<()> {
+        let rt = self.runtime;
+        let list = |argv: Vec<String>, what: &str| -> Result<_> {
+            let out = self.run_with_timeout(&argv, Some(OBSERVE_TIMEOUT))?;
+            if !out.success() {
+                return Err(self.observe_error(what, &out));
+            }
+            crate::engine::parse::parse_resource_ls(rt, &out.stdout)
+        };
+        let (networks, volumes) = std::thread::scope(|scope| {
+            let volumes = scope.spawn(|| list(rt.volume_ls_args(), "listing volumes"));
+            let networks = list(rt.network_ls_args(), "listing networks");
+            let volumes = volumes
+                .join()
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Engine, "listing volumes failed")));
+            (networks, volumes)
+        });
+        into.networks = networks?;
+        into.volumes = volumes?;
+        Ok(())
     }
 
     /// The managed containers and the names everything else holds, from

@@ -401,6 +401,55 @@ fn unexpected(what: String, e: serde_json::Error) -> Error {
     Error::new(ErrorKind::Engine, format!("unexpected {what}: {e}")).with_source(e)
 }
 
+/// Parses a network or volume listing ([`Runtime::network_ls_args`],
+/// [`Runtime::volume_ls_args`]): every one on the host, by name, with
+/// paunch's labels. podman prints one JSON array (`name`/`labels` for
+/// networks, `Name`/`Labels` for volumes); docker one JSON object a line,
+/// as the template asks (a label it lacks is an empty string).
+pub fn parse_resource_ls(runtime: Runtime, stdout: &str) -> Result<BTreeMap<String, Labels>> {
+    let what = || "network or volume listing".to_string();
+    let items: Vec<serde_json::Value> = match runtime {
+        Runtime::Podman if stdout.trim().is_empty() => Vec::new(),
+        Runtime::Podman => serde_json::from_str(stdout).map_err(|e| unexpected(what(), e))?,
+        Runtime::Docker => stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| unexpected(what(), e))?,
+    };
+    fn text(v: Option<&serde_json::Value>) -> &str {
+        v.and_then(|v| v.as_str()).unwrap_or_default()
+    }
+    let mut out = BTreeMap::new();
+    for i in &items {
+        let field = |a: &str, b: &str| i.get(a).or_else(|| i.get(b));
+        let name = text(field("name", "Name"));
+        if name.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Engine,
+                format!("unexpected {}: an item without a name: {i}", what()),
+            ));
+        }
+        let found = match field("labels", "Labels").filter(|l| l.is_object()) {
+            // podman: the labels themselves.
+            Some(l) => Labels {
+                managed_by: text(l.get(labels::MANAGED_BY)).to_string(),
+                config_id: text(l.get(labels::CONFIG_ID)).to_string(),
+                config_data: text(l.get(labels::CONFIG_DATA)).to_string(),
+            },
+            // docker: each asked for by name.
+            None => Labels {
+                managed_by: text(i.get(labels::MANAGED_BY)).to_string(),
+                config_id: text(i.get(labels::CONFIG_ID)).to_string(),
+                config_data: text(i.get(labels::CONFIG_DATA)).to_string(),
+            },
+        };
+        out.insert(name.to_string(), found);
+    }
+    Ok(out)
+}
+
 /// The container of a `volumes_from` item (`NAME[:ro|:rw]`).
 pub fn volumes_from_container(item: &str) -> &str {
     item.strip_suffix(":ro")
@@ -690,6 +739,33 @@ mod tests {
         for r in ["redis", "2222ab"] {
             assert!(!names_no_container(r), "{r}");
         }
+    }
+
+    /// Both engines' listings, as this machine's docker 20.10/28 and podman
+    /// 4.3 print them: labels read exactly, commas in config_data kept.
+    #[test]
+    fn resource_listings_of_both_engines_read_alike() {
+        let docker = concat!(
+            r#"{"name":"bridge","managed_by":"","config_id":"","config_data":""}"#,
+            "\n",
+            r#"{"name":"p_default","managed_by":"paunch","config_id":"p","config_data":"{\"driver\": \"bridge\", \"internal\": true}"}"#,
+            "\n"
+        );
+        let podman = r#"[{"name":"podman","id":"2f","driver":"bridge","labels":null},
+            {"name":"p_default","id":"61","driver":"bridge","labels":{"config_data":"{\"driver\": \"bridge\", \"internal\": true}","config_id":"p","managed_by":"paunch","x":"y"}}]"#;
+        let d = parse_resource_ls(Runtime::Docker, docker).unwrap();
+        let p = parse_resource_ls(Runtime::Podman, podman).unwrap();
+        assert_eq!(d["p_default"], p["p_default"]);
+        assert_eq!(
+            d["p_default"].config_data,
+            r#"{"driver": "bridge", "internal": true}"#
+        );
+        assert!(d["bridge"].managed_by.is_empty() && p["podman"].managed_by.is_empty());
+        let volumes = r#"[{"Name":"p_data","Driver":"local","Labels":{"managed_by":"paunch","config_id":"p"}}]"#;
+        let v = parse_resource_ls(Runtime::Podman, volumes).unwrap();
+        assert!(v["p_data"].managed_by("paunch") && v["p_data"].config_data.is_empty());
+        assert!(parse_resource_ls(Runtime::Podman, "").unwrap().is_empty());
+        assert!(parse_resource_ls(Runtime::Docker, "not json").is_err());
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! The executor: runs a plan's steps through the engine, the only code that
 //! changes the world. Phases run in order: pulls (any failure stops the
 //! apply before a container is touched), deletions (stopped together, then
-//! removed together), renames, then each `start_order` group (its
+//! removed together), renames, networks and volumes created, then each
+//! `start_order` group (its
 //! replacements' old containers stopped together, then creates, replacement
 //! creates and execs in order, up to `parallel` at once, a blocking
-//! container or an exec being a barrier in its group). A failed step's
+//! container or an exec being a barrier in its group), then the networks
+//! (and volumes) no longer used removed. A failed step's
 //! dependents are skipped and named; independent steps still run.
 //!
 //! This file holds the options, the run's shared state and the phases in
@@ -307,6 +309,9 @@ impl Run<'_> {
         self.stop_and_remove(&of(|p| *p == Phase::Delete));
         // A rename onto a name another rename frees comes after it.
         self.pool(&of(|p| *p == Phase::Rename), |s| self.simple(s));
+        // Networks and volumes before the containers that use them: one
+        // that fails to be created skips its users (their `after`).
+        self.pool(&of(|p| *p == Phase::Resources), |s| self.simple(s));
 
         let mut groups: Vec<i64> = Vec::new();
         for s in steps {
@@ -324,6 +329,9 @@ impl Run<'_> {
                 return;
             }
         }
+        // Networks (and volumes) once the containers that used them are
+        // gone; a failed deletion of one of those skips it (`after`).
+        self.pool(&of(|p| *p == Phase::Prune), |s| self.simple(s));
     }
 
     /// The pulls, up to `--parallel` or [`crate::engine::pull::PARALLEL`] at once;
@@ -400,7 +408,29 @@ impl Run<'_> {
             _ => self.simple(s),
         });
         // `--wait` waits for the whole group; without it, only for the
-        // containers a later group needs healthy (`wait_healthy`).
+        // containers a later group needs healthy (`gate`).
+        // A gate that failed (or did not run) holds the later groups back,
+        // as `depends_on` holds a service's dependants.
+        let failed_gates: Vec<&str> = group
+            .iter()
+            .filter(|s| gates_health(s) && !self.outcome(s.id).is_some_and(|o| o.is_done()))
+            .map(|s| match &s.action {
+                Action::Create { create, .. } | Action::Replace { create, .. } => {
+                    create.name.as_str()
+                }
+                _ => "",
+            })
+            .collect();
+        if !failed_gates.is_empty() {
+            let why = format!(
+                "start_order {n}: {} did not succeed, and later groups need it",
+                failed_gates.join(", ")
+            );
+            for s in steps.iter().filter(|s| later(s) || s.phase == Phase::Prune) {
+                self.finish(s, Outcome::Skipped(why.clone()));
+            }
+            return false;
+        }
         let (gated, w) = match &self.opts.wait {
             Some(w) => (group.clone(), w.clone()),
             None => (
@@ -412,7 +442,7 @@ impl Run<'_> {
             return true;
         };
         let why = format!("start_order {n} did not become ready ({not_ready})");
-        for s in steps.iter().filter(later) {
+        for s in steps.iter().filter(|s| later(s) || s.phase == Phase::Prune) {
             self.finish(s, Outcome::Skipped(why.clone()));
         }
         false
@@ -473,6 +503,6 @@ impl Run<'_> {
 fn gates_health(step: &Step) -> bool {
     matches!(
         &step.action,
-        Action::Create { create, .. } | Action::Replace { create, .. } if create.wait_healthy
+        Action::Create { create, .. } | Action::Replace { create, .. } if create.gate
     )
 }

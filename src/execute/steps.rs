@@ -72,6 +72,22 @@ impl Run<'_> {
                 Ok(o) => Outcome::engine(&o),
                 Err(e) => Outcome::error(e),
             },
+            Action::CreateNetwork { argv, name }
+            | Action::RemoveNetwork { argv, name }
+            | Action::CreateVolume { argv, name }
+            | Action::RemoveVolume { argv, name } => {
+                let what = match &s.action {
+                    Action::CreateNetwork { .. } => "created network",
+                    Action::RemoveNetwork { .. } => "removed network",
+                    Action::CreateVolume { .. } => "created volume",
+                    _ => "removed volume",
+                };
+                match self.call(argv, self.bounded()) {
+                    Ok(o) if o.success() => Outcome::Done(format!("{what} {name}")),
+                    Ok(o) => Outcome::engine(&o),
+                    Err(e) => Outcome::error(e),
+                }
+            }
             // Deletions and replacements run in batches, not here.
             Action::Delete { .. } | Action::Replace { .. } => Outcome::NotRun,
         }

@@ -105,7 +105,7 @@ fn observed(containers: Vec<Container>) -> Observed {
         containers,
         foreign: vec![],
         images: [(IMAGE.to_string(), Some("sha256:1".to_string()))].into(),
-        units: Default::default(),
+        ..Default::default()
     }
 }
 
@@ -466,4 +466,73 @@ fn an_interrupt_while_the_old_container_stops_still_creates_the_new_one() {
         report.outcomes[0].1,
         Outcome::Done("created web (0123456789ab)".into())
     );
+}
+
+/// A configuration's network and volume are created before the containers
+/// that use them; one that fails to be created skips its users, not the
+/// others; a network no longer used goes after its container.
+#[test]
+fn networks_and_volumes_come_before_their_containers_and_fail_them() {
+    use crate::config::{Resource, ResourceKind};
+    let yaml = "aa:\n  image: app:1\n  net: p_net\nbb:\n  image: app:1\n  volumes: ['p_vol:/v']\ncc:\n  image: app:1\n";
+    let mut config = Config::parse(yaml, "t.yml").unwrap();
+    config.resources = ["p_net", "p_vol"]
+        .iter()
+        .map(|n| Resource {
+            kind: if *n == "p_net" {
+                ResourceKind::Network
+            } else {
+                ResourceKind::Volume
+            },
+            name: n.to_string(),
+            data: crate::value::Value::Map(Default::default()),
+            external: false,
+        })
+        .collect();
+    let old = existing("0d", "dd", "dd:\n  image: app:1\n  net: p_old\n");
+    let mut host = observed(vec![old]);
+    let labels = crate::observe::Labels {
+        managed_by: "paunch".into(),
+        config_id: "c".into(),
+        config_data: "{}".into(),
+    };
+    host.networks.insert("p_old".into(), labels);
+    let opts = PlanOptions {
+        config_id: "c".into(),
+        ..Default::default()
+    };
+    let p = plan_apply(&config, &host, &opts);
+    let r = Recorder {
+        fail: Some("p_net"),
+        ..Default::default()
+    };
+    let report = run(&p, &r, 1, None);
+    let calls = r.calls();
+    let at = |w: &str| calls.iter().position(|c| c.contains(w)).unwrap();
+    assert!(at("volume create") < at("--name=bb"), "{calls:?}");
+    assert!(at("rm 0d") < at("network rm -- p_old"), "{calls:?}");
+    assert!(!calls.iter().any(|c| c.contains("--name=aa")), "{calls:?}");
+    let outcome = |what: &str| {
+        let s = p.steps.iter().find(|s| s.describe() == what).unwrap();
+        report
+            .outcomes
+            .iter()
+            .find(|(id, _)| *id == s.id)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert!(matches!(
+        outcome("create network p_net"),
+        Outcome::Failed(_)
+    ));
+    assert!(matches!(outcome("create aa"), Outcome::Skipped(_)));
+    for ok in [
+        "create volume p_vol",
+        "create bb",
+        "create cc",
+        "remove network p_old",
+    ] {
+        assert!(outcome(ok).is_done(), "{ok}: {:?}", outcome(ok));
+    }
 }

@@ -5,6 +5,7 @@ mod diff;
 pub mod model;
 mod names;
 pub mod planner;
+pub mod resources;
 pub mod rollback;
 pub mod staleness;
 pub mod verify;

@@ -2,15 +2,16 @@
 //! exact engine arguments it runs, plus the observed state it depends on.
 //! Serializable: the same document is `plan --format json` and a saved plan.
 
+use crate::config::Resource;
 use crate::engine::argv::Runtime;
-use crate::observe::{Container, short_id};
+use crate::observe::{Container, Labels, short_id};
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The plan document's format version: `MAJOR.MINOR`. Minor versions only
 /// add fields; a reader refuses another major version.
-pub const FORMAT_VERSION: &str = "1.5";
+pub const FORMAT_VERSION: &str = "1.6";
 
 /// What a plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,9 +60,6 @@ pub struct Plan {
     /// itself (a compose service's containers), by entry name (since 1.6).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub config_data: BTreeMap<String, Value>,
-    /// The networks and volumes of `config` (a compose project's; since 1.6).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub resources: Vec<crate::config::Resource>,
     /// The directory relative host paths of `config` were resolved against
     /// (apply only; since 1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +84,14 @@ pub struct Plan {
     /// that `show` and `apply --plan` mask what `plan` masked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_env: Vec<String>,
+    /// The configuration's networks and named volumes (apply only; since
+    /// 1.6, absent when none), so that its steps can be derived again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<Resource>,
+    /// `delete --volumes`: the deleted config IDs' volumes are removed too
+    /// (since 1.6, absent when not).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove_volumes: bool,
 }
 
 /// `--systemd` (podman only): every container of an entry with a
@@ -157,6 +163,15 @@ pub struct Dependencies {
     /// creates, as found, and the `sha256:` of each one's text (since 1.3).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub units: BTreeMap<String, String>,
+    /// Each network the plan creates, removes or relies on (the
+    /// configuration's, and the managed ones of the config IDs it owns),
+    /// and paunch's labels of the one found then (`null`: absent). Since
+    /// 1.6; absent when none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, Option<Labels>>,
+    /// The same of volumes (since 1.6).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, Option<Labels>>,
 }
 
 /// A container that exists when the plan is made.
@@ -193,8 +208,14 @@ pub enum Phase {
     Delete,
     /// Renames to desired names.
     Rename,
+    /// Networks and volumes created (and a changed network removed and
+    /// created again) before any container that uses them (since 1.6).
+    Resources,
     /// Creates, replacements and execs of one `start_order` value.
     Group(i64),
+    /// Networks (and with `delete --volumes`, volumes) removed once the
+    /// containers that used them are gone (since 1.6).
+    Prune,
 }
 
 /// One step of a plan.
@@ -310,6 +331,34 @@ pub enum Action {
         /// The exit codes that count as success.
         exit_codes: Vec<i64>,
     },
+    /// Create a network of the configuration (since 1.6).
+    CreateNetwork {
+        /// Its name.
+        name: String,
+        /// The engine arguments.
+        argv: Vec<String>,
+    },
+    /// Remove a managed network (since 1.6).
+    RemoveNetwork {
+        /// Its name.
+        name: String,
+        /// The engine arguments.
+        argv: Vec<String>,
+    },
+    /// Create a named volume of the configuration (since 1.6).
+    CreateVolume {
+        /// Its name.
+        name: String,
+        /// The engine arguments.
+        argv: Vec<String>,
+    },
+    /// Remove a managed volume: only `delete --volumes` does (since 1.6).
+    RemoveVolume {
+        /// Its name.
+        name: String,
+        /// The engine arguments.
+        argv: Vec<String>,
+    },
     /// Run an exec entry's command in its target container.
     Exec {
         /// The exec entry.
@@ -341,10 +390,11 @@ pub struct Create {
     /// plan time (since 1.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Join>,
-    /// The next group waits for it to be healthy (`wait_healthy`, compose's
-    /// `service_healthy`; since 1.6), with `--wait` or without.
+    /// Later groups start only once it succeeded, healthy when detached
+    /// (`gate`, compose's `depends_on` conditions; since 1.6), with
+    /// `--wait` or without.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub wait_healthy: bool,
+    pub gate: bool,
     /// `--systemd`: its units written and enabled once it is created,
     /// which starts it (since 1.3; `argv` then only creates it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -478,6 +528,11 @@ pub enum Reason {
         /// The files that differ or are no longer wanted.
         files: Vec<String>,
     },
+    /// A network or volume of the configuration is not there (since 1.6).
+    ResourceMissing,
+    /// A network's definition (`config_data`) changed and no container
+    /// uses it when it is removed and created again (since 1.6).
+    ResourceChanged,
     /// A reason added by a later minor format version.
     #[serde(other)]
     Unknown,
@@ -566,9 +621,73 @@ pub enum Note {
         /// Why it is not undone.
         why: String,
     },
+    /// A managed volume of a config ID whose containers are gone or go,
+    /// or that the configuration no longer has: volumes hold data, so
+    /// only `delete --volumes` removes one (since 1.6).
+    VolumeLeftBehind {
+        /// The volume.
+        volume: String,
+        /// Its config ID.
+        config_id: String,
+    },
+    /// A network or volume whose definition changed is kept as it is: a
+    /// network cannot change in place while containers use it, and a
+    /// volume is never recreated (its data would go). Since 1.6.
+    CannotChange {
+        /// `network` or `volume`.
+        resource: String,
+        /// Its name.
+        name: String,
+        /// The containers that use it (networks).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        used_by: Vec<String>,
+    },
+    /// A managed network or volume the plan would remove (no longer
+    /// configured, or of a config ID not kept or deleted) that a container
+    /// the plan leaves, or creates, still names: it is kept (since 1.6).
+    InUse {
+        /// `network` or `volume`.
+        resource: String,
+        /// Its name.
+        name: String,
+        /// The container (or entry) that uses it.
+        container: String,
+    },
+    /// A network or volume of the configuration exists but is not this
+    /// config ID's (another config ID's, or not managed by paunch): the
+    /// plan does not adopt it, and apply refuses to run (since 1.6).
+    ResourceNotOurs {
+        /// `network` or `volume`.
+        resource: String,
+        /// Its name.
+        name: String,
+        /// The config ID it is labelled with, when managed by this
+        /// managed-by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        config_id: Option<String>,
+    },
+    /// An `external` network or volume is not there: apply refuses to
+    /// run (since 1.6).
+    ExternalMissing {
+        /// `network` or `volume`.
+        resource: String,
+        /// Its name.
+        name: String,
+    },
     /// A note added by a later minor format version.
     #[serde(other)]
     Unknown,
+}
+
+impl Note {
+    /// Whether the plan must not run: the configuration needs a network
+    /// or volume that is not there and that the plan does not create.
+    pub fn blocks(&self) -> bool {
+        matches!(
+            self,
+            Note::ResourceNotOurs { .. } | Note::ExternalMissing { .. }
+        )
+    }
 }
 
 impl Step {
@@ -584,6 +703,10 @@ impl Step {
             Action::Wait { container, .. } => format!("wait for {}", container.name),
             Action::Start { container, .. } => format!("start {}", container.name),
             Action::Units { container, .. } => format!("units of {}", container.name),
+            Action::CreateNetwork { name, .. } => format!("create network {name}"),
+            Action::RemoveNetwork { name, .. } => format!("remove network {name}"),
+            Action::CreateVolume { name, .. } => format!("create volume {name}"),
+            Action::RemoveVolume { name, .. } => format!("remove volume {name}"),
         }
     }
 }
@@ -615,6 +738,10 @@ impl Plan {
                 Action::Wait { .. } => c.wait += 1,
                 Action::Start { .. } => c.start += 1,
                 Action::Units { .. } => c.units += 1,
+                Action::CreateNetwork { .. } => c.network_create += 1,
+                Action::RemoveNetwork { .. } => c.network_remove += 1,
+                Action::CreateVolume { .. } => c.volume_create += 1,
+                Action::RemoveVolume { .. } => c.volume_remove += 1,
             }
         }
         c
@@ -650,4 +777,12 @@ pub struct Counts {
     pub start: usize,
     /// Containers whose systemd units are written (since 1.3).
     pub units: usize,
+    /// Networks to create (since 1.6).
+    pub network_create: usize,
+    /// Networks to remove (since 1.6).
+    pub network_remove: usize,
+    /// Volumes to create (since 1.6).
+    pub volume_create: usize,
+    /// Volumes to remove (since 1.6).
+    pub volume_remove: usize,
 }

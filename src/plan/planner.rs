@@ -39,6 +39,10 @@ pub struct PlanOptions {
     /// `--sensitive-env` patterns, recorded in the plan for its readers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_env: Vec<String>,
+    /// `delete --volumes`: a delete also removes the deleted config IDs'
+    /// volumes (which no other command removes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove_volumes: bool,
 }
 
 fn default_managed_by() -> String {
@@ -54,6 +58,7 @@ impl Default for PlanOptions {
             labels: BTreeMap::new(),
             systemd: None,
             sensitive_env: Vec::new(),
+            remove_volumes: false,
         }
     }
 }
@@ -108,7 +113,11 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
     }
     let keepers = b.deletions(config, opts);
     b.renames();
+    // Networks and volumes before any container that uses them; the ones
+    // no longer configured go once their containers have.
+    b.resource_creations(config, &opts.label_set());
     b.groups(config, &keepers, opts);
+    b.resource_removals_apply(config);
 
     let mut deps_images = BTreeMap::new();
     for image in images {
@@ -201,6 +210,7 @@ pub fn plan_cleanup(observed: &Observed, keep: &[String], opts: &PlanOptions) ->
         }
     }
     b.renames();
+    b.resource_removals(keep, false, false);
     b.finish(
         Operation::Cleanup,
         opts,
@@ -223,6 +233,7 @@ pub fn plan_delete(observed: &Observed, ids: &[String], opts: &PlanOptions) -> P
             );
         }
     }
+    b.resource_removals(ids, true, opts.remove_volumes);
     b.finish(Operation::Delete, opts, None, ids.to_vec(), BTreeMap::new())
 }
 
@@ -601,24 +612,30 @@ fn units_unwanted(observed: &Observed, sd: &SystemdOptions, e: &Entry, name: &st
     ops
 }
 
-struct Builder<'a> {
-    observed: &'a Observed,
-    runtime: Runtime,
+pub(super) struct Builder<'a> {
+    pub(super) observed: &'a Observed,
+    pub(super) runtime: Runtime,
     /// `--systemd` with podman.
     systemd: Option<SystemdOptions>,
-    config_id: &'a str,
-    steps: Vec<Step>,
-    notes: Vec<Note>,
+    pub(super) config_id: &'a str,
+    pub(super) managed_by: String,
+    pub(super) steps: Vec<Step>,
+    pub(super) notes: Vec<Note>,
     book: NameBook,
     /// Container ID → its name as the plan goes.
     current: HashMap<String, String>,
     /// IDs of containers deleted or replaced by the plan.
-    removed: HashSet<String>,
+    pub(super) removed: HashSet<String>,
     /// Name → the step that frees it.
     freed_by: HashMap<String, usize>,
     /// Names the plan takes or relies on.
     used_names: BTreeSet<String>,
     managed_ids: HashSet<&'a str>,
+    /// Network or volume name → the step that creates it, which the
+    /// containers using it come after.
+    pub(super) resource_made: HashMap<String, usize>,
+    /// The networks and volumes the plan depends on, by name.
+    pub(super) resource_names: super::resources::Names,
 }
 
 impl<'a> Builder<'a> {
@@ -628,6 +645,7 @@ impl<'a> Builder<'a> {
             runtime: opts.runtime,
             systemd: opts.units().cloned(),
             config_id,
+            managed_by: opts.managed_by.clone(),
             steps: Vec::new(),
             notes: Vec::new(),
             book: NameBook::of(observed),
@@ -640,10 +658,18 @@ impl<'a> Builder<'a> {
             freed_by: HashMap::new(),
             used_names: BTreeSet::new(),
             managed_ids: observed.containers.iter().map(|c| c.id.as_str()).collect(),
+            resource_made: HashMap::new(),
+            resource_names: Default::default(),
         }
     }
 
-    fn push(&mut self, phase: Phase, action: Action, reason: Reason, after: Vec<usize>) -> usize {
+    pub(super) fn push(
+        &mut self,
+        phase: Phase,
+        action: Action,
+        reason: Reason,
+        after: Vec<usize>,
+    ) -> usize {
         let id = self.steps.len() + 1;
         // A replacement frees the old container's name.
         if let Action::Replace { old, .. } | Action::Delete { container: old, .. } = &action
@@ -929,6 +955,8 @@ impl<'a> Builder<'a> {
         self.used_names.insert(name.clone());
         self.book.take(&name, &format!("planned:{}", e.name));
         let mut after: Vec<usize> = self.freed_by.get(&name).copied().into_iter().collect();
+        // A network or volume that could not be created fails its users.
+        after.extend(self.resource_steps_for(e));
         let units = self
             .systemd
             .as_ref()
@@ -966,7 +994,7 @@ impl<'a> Builder<'a> {
             detach: e.detach(),
             exit_codes: e.exit_codes(),
             joins,
-            wait_healthy: e.bool("wait_healthy") == Some(true),
+            gate: e.bool("gate") == Some(true),
             units,
         };
         (create, after)
@@ -1361,11 +1389,19 @@ impl<'a> Builder<'a> {
             ),
             None => BTreeMap::new(),
         };
+        let (networks, volumes) = super::resources::dependencies(
+            self.observed,
+            &self.resource_names,
+            &self.managed_by,
+            |id| scope.owns_config_id(id),
+        );
         let depends_on = Dependencies {
             containers,
             images,
             names,
             units,
+            networks,
+            volumes,
         };
         Plan {
             format_version: FORMAT_VERSION.to_string(),
@@ -1380,7 +1416,6 @@ impl<'a> Builder<'a> {
             config_data: config
                 .map(Config::config_data_overrides)
                 .unwrap_or_default(),
-            resources: config.map(|c| c.resources.clone()).unwrap_or_default(),
             base_dir: config
                 .and_then(|c| c.options.base_dir.as_ref())
                 .map(|d| d.display().to_string()),
@@ -1391,6 +1426,8 @@ impl<'a> Builder<'a> {
             notes: self.notes,
             systemd: self.systemd,
             sensitive_env: opts.sensitive_env.clone(),
+            resources: config.map(|c| c.resources.clone()).unwrap_or_default(),
+            remove_volumes: operation == Operation::Delete && opts.remove_volumes,
         }
     }
 }

@@ -65,7 +65,7 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         containers: now.containers.clone(),
         images: BTreeMap::new(),
         names: BTreeMap::new(),
-        units: BTreeMap::new(),
+        ..Dependencies::default()
     };
     Plan {
         format_version: FORMAT_VERSION.to_string(),
@@ -78,7 +78,6 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         labels: failed.labels.clone(),
         config: None,
         config_data: BTreeMap::new(),
-        resources: Vec::new(),
         base_dir: None,
         unknown_keys: Default::default(),
         fingerprint: super::staleness::fingerprint(&depends_on),
@@ -88,6 +87,8 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         // `apply --rollback` is refused with `--systemd`.
         systemd: None,
         sensitive_env: failed.sensitive_env.clone(),
+        resources: Vec::new(),
+        remove_volumes: false,
     }
 }
 
@@ -344,7 +345,7 @@ impl<'a> Rollback<'a> {
                 detach: entry.detach() || !start,
                 exit_codes: entry.exit_codes(),
                 joins: Vec::new(),
-                wait_healthy: entry.bool("wait_healthy") == Some(true),
+                gate: entry.bool("gate") == Some(true),
                 units: Vec::new(),
             };
             let entry_name = c.desired_name().to_string();

@@ -74,9 +74,15 @@ impl<'a> Scope<'a> {
     /// so a new one makes it stale); those of the config IDs a delete
     /// deletes.
     pub fn owns(&self, c: &Container) -> bool {
-        let listed = self.config_ids.iter().any(|k| k == c.config_id());
+        self.owns_config_id(c.config_id())
+    }
+
+    /// Whether the plan owns what is labelled with `config_id` (its
+    /// containers, [`Scope::owns`], and its networks and volumes).
+    pub fn owns_config_id(&self, config_id: &str) -> bool {
+        let listed = self.config_ids.iter().any(|k| k == config_id);
         match self.operation {
-            Operation::Apply => c.config_id() == self.config_id,
+            Operation::Apply => config_id == self.config_id,
             Operation::Cleanup => !listed,
             Operation::Delete => listed,
             // Planned after a failure from what is there, never saved.
@@ -111,6 +117,16 @@ pub fn dependencies_now(plan: &Plan, observed: &Observed) -> Dependencies {
         .filter(|c| scope.includes(c) || recorded.contains(c.id.as_str()))
         .cloned()
         .collect();
+    // The networks and volumes it recorded, and those of the config IDs
+    // it owns now.
+    let names = super::resources::Names {
+        networks: plan.depends_on.networks.keys().cloned().collect(),
+        volumes: plan.depends_on.volumes.keys().cloned().collect(),
+    };
+    let (networks, volumes) =
+        super::resources::dependencies(observed, &names, &plan.managed_by, |id| {
+            scope.owns_config_id(id)
+        });
     Dependencies {
         images: plan
             .depends_on
@@ -134,6 +150,8 @@ pub fn dependencies_now(plan: &Plan, observed: &Observed) -> Dependencies {
             None => Default::default(),
         },
         containers,
+        networks,
+        volumes,
     }
 }
 
@@ -262,6 +280,18 @@ pub enum Change {
         /// The same now.
         to: Option<String>,
     },
+    /// A network or volume the plan depends on appeared, went, or was
+    /// relabelled (since 1.6).
+    ResourceChanged {
+        /// `network` or `volume`.
+        resource: String,
+        /// Its name.
+        name: String,
+        /// Its labels then (none: absent).
+        from: Option<crate::observe::Labels>,
+        /// Its labels now (none: absent).
+        to: Option<crate::observe::Labels>,
+    },
     /// Something else the plan depends on differs: the recorded
     /// observation differs from the fresh one in a way none of the above
     /// names (duplicated records).
@@ -334,6 +364,16 @@ impl fmt::Display for Change {
                 (None, _) => write!(f, "unit file added: {file}"),
                 (_, None) => write!(f, "unit file removed: {file}"),
                 _ => write!(f, "unit file changed: {file}"),
+            },
+            Change::ResourceChanged {
+                resource,
+                name,
+                from,
+                to,
+            } => match (from, to) {
+                (None, _) => write!(f, "{resource} added: {name}"),
+                (_, None) => write!(f, "{resource} removed: {name}"),
+                _ => write!(f, "{resource} relabelled: {name}"),
             },
             Change::Other => write!(f, "the observed state differs"),
         }
@@ -448,6 +488,8 @@ pub fn changes(plan: &Plan, now: &Dependencies) -> Vec<Change> {
     out.extend(image_changes(then, now));
     out.extend(name_changes(then, now));
     out.extend(unit_changes(then, now));
+    out.extend(resource_changes("network", &then.networks, &now.networks));
+    out.extend(resource_changes("volume", &then.volumes, &now.volumes));
     if out.is_empty() && !same_records(then, now) {
         out.push(Change::Other);
     }
@@ -514,6 +556,27 @@ fn name_changes(then: &Dependencies, now: &Dependencies) -> Vec<Change> {
         }
     }
     out
+}
+
+type Recorded = BTreeMap<String, Option<crate::observe::Labels>>;
+
+fn resource_changes(resource: &str, then: &Recorded, now: &Recorded) -> Vec<Change> {
+    let names: BTreeSet<&String> = then.keys().chain(now.keys()).collect();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let (from, to) = (
+                then.get(name).cloned().flatten(),
+                now.get(name).cloned().flatten(),
+            );
+            (from != to).then(|| Change::ResourceChanged {
+                resource: resource.to_string(),
+                name: name.clone(),
+                from,
+                to,
+            })
+        })
+        .collect()
 }
 
 fn unit_changes(then: &Dependencies, now: &Dependencies) -> Vec<Change> {

@@ -35,9 +35,21 @@ pub fn observed_of(deps: &Dependencies) -> Observed {
             .collect(),
         images: deps.images.clone(),
         units: deps.units.clone(),
+        networks: found(&deps.networks),
+        volumes: found(&deps.volumes),
     };
     observed.normalize();
     observed
+}
+
+/// The networks or volumes a plan recorded as found.
+fn found(
+    recorded: &std::collections::BTreeMap<String, Option<crate::observe::Labels>>,
+) -> std::collections::BTreeMap<String, crate::observe::Labels> {
+    recorded
+        .iter()
+        .filter_map(|(n, l)| Some((n.clone(), l.clone()?)))
+        .collect()
 }
 
 /// The steps this paunch derives from the plan's own contents.
@@ -50,6 +62,7 @@ pub fn derive_steps(plan: &Plan) -> Result<Vec<Step>, String> {
         labels: plan.labels.clone(),
         systemd: plan.systemd.clone(),
         sensitive_env: plan.sensitive_env.clone(),
+        remove_volumes: plan.remove_volumes,
     };
     let derived = match plan.operation {
         Operation::Apply => {

@@ -54,6 +54,10 @@ fn action_name(step: &Step) -> &'static str {
         Start { .. } => "start",
         Units { .. } => "units",
         Exec { .. } => "exec",
+        CreateNetwork { .. } => "create_network",
+        RemoveNetwork { .. } => "remove_network",
+        CreateVolume { .. } => "create_volume",
+        RemoveVolume { .. } => "remove_volume",
     }
 }
 

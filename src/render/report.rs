@@ -49,6 +49,10 @@ pub fn in_flight(step: &Step) -> String {
         }
         Action::Create { .. } => "the container may not be created or started yet".to_string(),
         Action::Exec { target, .. } => format!("the command may still be running in {target}"),
+        Action::CreateNetwork { name, .. } => format!("network {name} may not be created yet"),
+        Action::RemoveNetwork { name, .. } => format!("network {name} may not be removed yet"),
+        Action::CreateVolume { name, .. } => format!("volume {name} may not be created yet"),
+        Action::RemoveVolume { name, .. } => format!("volume {name} may not be removed yet"),
         Action::Wait { container, .. } => format!("{} keeps running", container.name),
         Action::Start { container, .. } => {
             format!("{} may or may not be started yet", container.name)

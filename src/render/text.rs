@@ -66,6 +66,10 @@ pub fn reason_text(r: &Reason) -> String {
             "systemd units differ from the configuration's: {}",
             files.join(", ")
         ),
+        Reason::ResourceMissing => "not there yet".into(),
+        Reason::ResourceChanged => {
+            "its definition changed and no container uses it: removed and created again".into()
+        }
         Reason::Unknown => "(a reason this paunch does not know)".into(),
     }
 }
@@ -207,6 +211,25 @@ fn line_of(step: &Step, reason: String) -> Line {
             diff: None,
             units: Vec::new(),
         },
+        Action::CreateNetwork { name, .. }
+        | Action::RemoveNetwork { name, .. }
+        | Action::CreateVolume { name, .. }
+        | Action::RemoveVolume { name, .. } => {
+            let (symbol, verb) = match &step.action {
+                Action::CreateNetwork { .. } => ("+", "network"),
+                Action::RemoveNetwork { .. } => ("-", "network"),
+                Action::CreateVolume { .. } => ("+", "volume"),
+                _ => ("-", "volume"),
+            };
+            Line {
+                symbol,
+                verb,
+                subject: name.clone(),
+                reason,
+                diff: None,
+                units: Vec::new(),
+            }
+        }
     }
 }
 
@@ -273,6 +296,41 @@ pub fn note_text(n: &Note, managed_by: &str) -> String {
             container.name
         ),
         Note::NotRolledBack { step, why } => format!("not rolled back: \"{step}\": {why}"),
+        Note::VolumeLeftBehind { volume, config_id } => format!(
+            "volume {volume} (config ID \"{config_id}\") is left behind, its data with it; `paunch delete --volumes {config_id}` removes it"
+        ),
+        Note::CannotChange {
+            resource,
+            name,
+            used_by,
+        } if resource == "network" => format!(
+            "network {name}'s definition changed, but {} use{} it: a network cannot change in place, so it is kept as it is; once no container uses it (`paunch delete` of its config ID), an apply creates it anew",
+            used_by.join(", "),
+            if used_by.len() == 1 { "s" } else { "" }
+        ),
+        Note::CannotChange { resource, name, .. } => format!(
+            "{resource} {name}'s definition changed: it is kept as it is, its data with it (`paunch delete --volumes` of its config ID removes it; the next apply creates it anew)"
+        ),
+        Note::InUse {
+            resource,
+            name,
+            container,
+        } => format!("{resource} {name} is kept: {container} still uses it"),
+        Note::ResourceNotOurs {
+            resource,
+            name,
+            config_id,
+        } => match config_id {
+            Some(id) => format!(
+                "{resource} {name} exists, but belongs to config ID \"{id}\": paunch does not share it; apply refuses to run (name it differently, or delete config ID \"{id}\" first)"
+            ),
+            None => format!(
+                "{resource} {name} exists, but is not managed by {managed_by}: paunch does not adopt it; apply refuses to run (remove or rename it, or declare it `external: true`)"
+            ),
+        },
+        Note::ExternalMissing { resource, name } => format!(
+            "external {resource} {name} does not exist: apply refuses to run (create it first: `docker {resource} create {name}`)"
+        ),
         Note::Unknown => "(a note this paunch does not know)".into(),
     }
 }
@@ -347,7 +405,10 @@ pub fn plan_summary(c: &Counts) -> String {
     } else {
         String::new()
     };
-    if c.pull + c.create + c.replace + c.delete + c.rename + c.start + c.units == 0 {
+    let resources = resources_summary(c);
+    if c.pull + c.create + c.replace + c.delete + c.rename + c.start + c.units == 0
+        && resources.is_empty()
+    {
         let mut s = String::from("No changes. The containers match the configuration.");
         if c.exec > 0 {
             s.push_str(&format!(
@@ -370,9 +431,29 @@ pub fn plan_summary(c: &Counts) -> String {
         String::new()
     };
     format!(
-        "Plan: {pulls}{} to create, {starts}{units}{} to replace, {} to delete, {} to rename, {} exec.{waits}",
+        "Plan: {pulls}{} to create, {starts}{units}{} to replace, {} to delete, {} to rename, {} exec{resources}.{waits}",
         c.create, c.replace, c.delete, c.rename, c.exec
     )
+}
+
+/// `; 1 network to create, 1 volume to remove` (what of them there is).
+fn resources_summary(c: &Counts) -> String {
+    let mut out = Vec::new();
+    for (n, what, verb) in [
+        (c.network_create, "network", "create"),
+        (c.network_remove, "network", "remove"),
+        (c.volume_create, "volume", "create"),
+        (c.volume_remove, "volume", "remove"),
+    ] {
+        if n > 0 {
+            let plural = if n == 1 { "" } else { "s" };
+            out.push(format!("{n} {what}{plural} to {verb}"));
+        }
+    }
+    if out.is_empty() {
+        return String::new();
+    }
+    format!("; {}", out.join(", "))
 }
 
 /// The summary of a cleanup or delete with no step ("No changes. The
@@ -581,6 +662,10 @@ pub fn commands(plan: &Plan) -> String {
                 out.push_str(&ops(&create.units));
             }
             Action::Units { ops: unit_ops, .. } => out.push_str(&ops(unit_ops)),
+            Action::CreateNetwork { argv, .. }
+            | Action::RemoveNetwork { argv, .. }
+            | Action::CreateVolume { argv, .. }
+            | Action::RemoveVolume { argv, .. } => out.push_str(&cmd(argv)),
         }
     }
     out

@@ -11,6 +11,7 @@ mod all_keys;
 mod apply;
 mod cli;
 mod compat;
+mod compose;
 mod daemon_death;
 mod engine_calls;
 mod engine_lock;

@@ -126,7 +126,7 @@ fn a_project_reads_as_compose_names_it() {
     );
     // Order: db and init first; db is waited on, init runs to completion.
     assert_eq!(db.int("start_order"), Some(0));
-    assert_eq!(db.bool("wait_healthy"), Some(true));
+    assert_eq!(db.bool("gate"), Some(true));
     let init = config.entry("shop-init-1").unwrap();
     assert_eq!(init.bool("detach"), Some(false));
     assert_eq!(init.strings("network_aliases"), ["init", "setup"]);

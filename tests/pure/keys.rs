@@ -124,7 +124,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("log_driver", "json-file", &["--log-driver=json-file"]),
     ("log_opt", "{max-size: 10m}", &["--log-opt=max-size=10m"]),
-    ("wait_healthy", "true", &[]),
+    ("gate", "true", &[]),
     (
         "network_aliases",
         "[db, primary]",

@@ -48,11 +48,7 @@ fn plan_of_observed(dir: &Path, observed: &Observed) -> Plan {
         .expect("options.json parses");
     let observed = observed.clone();
     let mut plan = match options.operation.unwrap_or(Operation::Apply) {
-        Operation::Apply => {
-            let text = read("config.yaml").expect("config.yaml");
-            let config = Config::parse(&text, "config.yaml").expect("config.yaml is valid");
-            plan::plan_apply(&config, &observed, &options.plan)
-        }
+        Operation::Apply => plan::plan_apply(&config_of(dir), &observed, &options.plan),
         Operation::Cleanup => plan::plan_cleanup(&observed, &options.config_ids, &options.plan),
         Operation::Delete => plan::plan_delete(&observed, &options.config_ids, &options.plan),
         // The rollback of the apply of `config.yaml` against `observed.json`,
@@ -76,6 +72,20 @@ fn plan_of_observed(dir: &Path, observed: &Observed) -> Plan {
     // Snapshots should not change with every release.
     plan.tool_version = "0.0.0-snapshot".into();
     plan
+}
+
+/// A scenario's configuration: `config.yaml`, and its networks and volumes
+/// from `resources.json` when there is one (a list of
+/// `paunch::config::Resource` as JSON: the compose reader's output, which
+/// paunch YAML cannot express).
+fn config_of(dir: &Path) -> Config {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    let text = read("config.yaml").expect("config.yaml");
+    let mut config = Config::parse(&text, "config.yaml").expect("config.yaml is valid");
+    if let Ok(json) = read("resources.json") {
+        config.resources = serde_json::from_str(&json).expect("resources.json parses");
+    }
+    config
 }
 
 /// The snapshot settings of a scenario or a bad configuration: the files in
@@ -205,4 +215,52 @@ fn a_plan_depends_on_no_run_of_a_container_it_does_not_own() {
         again.tool_version = plan.tool_version.clone();
         assert_eq!(again.steps, plan.steps, "{}", dir.display());
     }
+}
+
+/// Networks and volumes: a plan observes them only when it can involve
+/// them (a configuration of containers alone costs no more engine calls),
+/// and once it has, the ones it names or owns make it stale when they
+/// appear, go or are relabelled; others do not.
+#[test]
+fn networks_and_volumes_are_part_of_what_a_plan_depends_on() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+    assert!(!plan::resources::plan_observes(&plan_of(
+        &root.join("no-op")
+    )));
+    let plan = plan_of(&root.join("resources-unchanged"));
+    assert!(plan::resources::plan_observes(&plan));
+    let mut observed = plan::verify::observed_of(&plan.depends_on);
+    let stale = |o: &Observed| -> Vec<String> {
+        plan::changes(&plan, &plan::dependencies_now(&plan, o))
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    // Another tool's network, and another config ID's volume: not its business.
+    observed
+        .networks
+        .insert("theirs".into(), Default::default());
+    let other = paunch::observe::Labels {
+        managed_by: "paunch".into(),
+        config_id: "q".into(),
+        config_data: "{}".into(),
+    };
+    observed.volumes.insert("q_data".into(), other.clone());
+    assert_eq!(stale(&observed), Vec::<String>::new());
+    // Its own network changed, its volume gone, a new network of its own.
+    observed.networks.get_mut("p_default").unwrap().config_data = "{}".into();
+    observed.volumes.remove("p_data");
+    let mine = paunch::observe::Labels {
+        config_id: "p".into(),
+        ..other
+    };
+    observed.networks.insert("p_new".into(), mine);
+    assert_eq!(
+        stale(&observed),
+        [
+            "network relabelled: p_default",
+            "network added: p_new",
+            "volume removed: p_data"
+        ]
+    );
 }

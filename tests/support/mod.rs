@@ -305,9 +305,21 @@ impl Scope {
             .map(str::to_string)
             .collect();
         ids.extend(self.foreign.lock().unwrap().drain(..));
-        if ids.is_empty() {
-            return;
+        if !ids.is_empty() {
+            self.remove_containers(&ids);
         }
+        // A compose project's networks and volumes, once their containers
+        // are gone.
+        for kind in ["network", "volume"] {
+            let filter = format!("label=managed_by={}", self.managed_by);
+            let out = engine_raw(&[kind, "ls", "-q", "--filter", &filter]);
+            for name in String::from_utf8_lossy(&out.stdout).lines() {
+                let _ = engine_raw(&[kind, "rm", name]);
+            }
+        }
+    }
+
+    fn remove_containers(&self, ids: &[String]) {
         // -v: anonymous volumes (a Pod's emptyDir) go with their containers.
         let mut args = vec!["rm", "-f", "-v"];
         if is_podman() {
@@ -321,7 +333,7 @@ impl Scope {
         if is_podman() {
             // podman 4.3's `rm -f` of a batch removes nothing when one of
             // them vanished meanwhile: one at a time what is left.
-            for id in &ids {
+            for id in ids {
                 let _ = engine_raw(&["rm", "-f", "-v", "--time=0", "--depend", "--ignore", id]);
             }
         }

@@ -172,8 +172,8 @@ fn entries(project: &project::Project, names: &project::Names, cx: &mut Cx) -> V
         if project.run_to_completion.contains(&s.name) {
             entry.insert("detach".into(), Value::Bool(false));
         }
-        if project.waited_healthy.contains(&s.name) {
-            entry.insert("wait_healthy".into(), Value::Bool(true));
+        if project.run_to_completion.contains(&s.name) || project.waited_healthy.contains(&s.name) {
+            entry.insert("gate".into(), Value::Bool(true));
         }
         let node = placed(Node::from_value(&Value::Map(entry)), s);
         for i in 1..=s.replicas {

@@ -1,0 +1,172 @@
+//! Compose files on a real engine (SPEC §17): services that reach each
+//! other by service name over the project network, `depends_on` with
+//! `service_completed_successfully` and `service_healthy`, replicas, a
+//! named volume that outlives `delete` until `--volumes`, a re-apply that
+//! changes nothing, and `--wait --rollback` restoring a compose
+//! container from its `config_data`.
+
+use crate::support::*;
+
+/// A project name unique to the test (the config ID is the project).
+fn project(s: &Scope) -> String {
+    format!("{}c", s.prefix.trim_end_matches('-'))
+}
+
+/// A seed job fills a volume, a server serves it once the seed ran, and
+/// two web replicas fetch it by the server's service name.
+fn shop(web_command: &str) -> String {
+    format!(
+        r#"services:
+  seed:
+    image: {IMAGE}
+    command: sh -c 'echo seeded > /www/index.html'
+    volumes: [www:/www]
+  db:
+    image: {IMAGE}
+    command: busybox httpd -f -p 5432 -h /www
+    stop_grace_period: 1s
+    volumes: [www:/www]
+    healthcheck:
+      test: wget -q -O- localhost:5432
+      interval: 1s
+    depends_on:
+      seed: {{condition: service_completed_successfully}}
+  web:
+    image: {IMAGE}
+    command: {web_command}
+    stop_grace_period: 1s
+    depends_on:
+      db: {{condition: service_healthy}}
+    deploy: {{replicas: 2}}
+volumes:
+  www: {{}}
+"#
+    )
+}
+
+const FETCH: &str = "sh -c 'wget -q -O /tmp/got http://db:5432/ && exec sleep 3600'";
+
+fn exec_out(name: &str, args: &[&str]) -> String {
+    let out = engine_command()
+        .arg("exec")
+        .arg(name)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn services_reach_each_other_by_name_in_order_and_converge() {
+    let s = Scope::new("compose-shop");
+    let p = project(&s);
+    let file = s.config("compose.yaml", &shop(FETCH));
+    let out = s.apply(&file, &p).ok().stdout;
+    assert!(out.contains(&format!("+ network {p}_default")), "{out}");
+    assert!(out.contains(&format!("+ volume  {p}_www")), "{out}");
+    // The seed ran to completion before the server, which was healthy
+    // before the web replicas fetched from it by its service name.
+    assert_eq!(inspect(&format!("{p}-seed-1"))["State"]["ExitCode"], 0);
+    for n in [1, 2] {
+        let web = format!("{p}-web-{n}");
+        assert!(running(&web), "{web}");
+        assert_eq!(exec_out(&web, &["cat", "/tmp/got"]), "seeded\n");
+        let nets = &inspect(&web)["NetworkSettings"]["Networks"];
+        let aliases = nets[format!("{p}_default")]["Aliases"].to_string();
+        assert!(aliases.contains("\"web\""), "{aliases}");
+    }
+    assert_eq!(
+        label(&format!("{p}-db-1"), "paunch.compose.service").as_deref(),
+        Some("db")
+    );
+    // Again: nothing to do.
+    let again = s.apply(&file, &p).ok().stdout;
+    assert!(again.contains("No changes"), "{again}");
+    // delete removes the containers and the network, not the volume...
+    s.paunch(&["delete", &p]).ok();
+    assert!(s.managed().is_empty());
+    let volumes = engine_ok(&["volume", "ls", "-q"]);
+    assert!(
+        volumes.lines().any(|v| v == format!("{p}_www")),
+        "{volumes}"
+    );
+    let networks = engine_ok(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(
+        !networks.lines().any(|n| n == format!("{p}_default")),
+        "{networks}"
+    );
+    // ...until --volumes.
+    s.paunch(&["delete", &p, "--volumes"]).ok();
+    let volumes = engine_ok(&["volume", "ls", "-q"]);
+    assert!(
+        !volumes.lines().any(|v| v == format!("{p}_www")),
+        "{volumes}"
+    );
+}
+
+/// A changed service that fails `--wait` is rolled back: the old
+/// containers come back from their `config_data` (the normalised service),
+/// on the project network, answering by name as before.
+#[test]
+fn a_failed_compose_apply_rolls_back() {
+    let s = Scope::new("compose-rollback");
+    let p = project(&s);
+    let file = s.config("compose.yaml", &shop(FETCH));
+    s.apply(&file, &p).ok();
+    let before = id_of(&format!("{p}-web-1"));
+    let broken = s.config("broken.yaml", &shop("sh -c 'exit 3'"));
+    let f = broken.to_str().unwrap();
+    let run = s.paunch(&[
+        "apply",
+        "--file",
+        f,
+        "--config-id",
+        &p,
+        "--wait",
+        "--wait-timeout",
+        "20",
+        "--rollback",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("roll"), "{}", run.stdout);
+    let web = format!("{p}-web-1");
+    assert!(running(&web), "{}", run.stdout);
+    assert_ne!(id_of(&web), before, "recreated, not kept");
+    wait_until(20, "the restored web to fetch", || {
+        exec_out(&web, &["cat", "/tmp/got"]) == "seeded\n"
+    });
+    let again = s.plan(&file, &p).ok().stdout;
+    assert!(again.contains("No changes"), "{again}");
+    s.paunch(&["delete", &p, "--volumes"]).ok();
+}
+
+/// A volume no longer in the file stays, and the plan says so; a service
+/// of a profile runs only with it.
+#[test]
+fn a_dropped_volume_stays_and_profiles_choose_services() {
+    let s = Scope::new("compose-profiles");
+    let p = project(&s);
+    let with = format!(
+        "services:\n  app:\n    image: {IMAGE}\n    command: sleep 3600\n    stop_grace_period: 1s\n    volumes: [data:/data]\n  debug:\n    image: {IMAGE}\n    command: sleep 3600\n    stop_grace_period: 1s\n    profiles: [dbg]\nvolumes:\n  data: {{}}\n"
+    );
+    let file = s.config("compose.yaml", &with);
+    s.apply(&file, &p).ok();
+    assert!(!exists(&format!("{p}-debug-1")));
+    let f = file.to_str().unwrap();
+    s.paunch(&["apply", "--file", f, "--config-id", &p, "--profile", "dbg"])
+        .ok();
+    assert!(running(&format!("{p}-debug-1")));
+    let without = format!(
+        "services:\n  app:\n    image: {IMAGE}\n    command: sleep 3600\n    stop_grace_period: 1s\n"
+    );
+    let file = s.config("compose.yaml", &without);
+    let out = s.apply(&file, &p).ok().stdout;
+    assert!(out.contains(&format!("{p}_data")), "{out}");
+    assert!(!exists(&format!("{p}-debug-1")));
+    let volumes = engine_ok(&["volume", "ls", "-q"]);
+    assert!(
+        volumes.lines().any(|v| v == format!("{p}_data")),
+        "{volumes}"
+    );
+    s.paunch(&["delete", &p, "--volumes"]).ok();
+}
