@@ -21,6 +21,7 @@ mod kube;
 mod pipelines;
 mod real_hosts;
 mod registry;
+mod resources;
 mod restarts;
 mod rollback;
 mod runtimes;
