@@ -305,12 +305,21 @@ impl Runtime {
         let data = r.data.as_map();
         let get = |k: &str| data.and_then(|m| m.get(k));
         let mut a = vec![s("volume"), s("create")];
-        a.extend(resource_labels(r, labels));
+        let mut given = resource_labels(r, labels);
+        given.extend(user_labels(r));
+        // podman 4.3 reads `volume create --label` as a CSV list (where
+        // its `network create` and `run` take each as it is): a value with
+        // a quote or a comma (any config_data) is one quoted CSV field.
+        if self == Runtime::Podman {
+            given = given.iter().map(|l| csv_field_label(l)).collect();
+        }
+        let (ours, user) = given.split_at(3);
+        a.extend_from_slice(ours);
         if let Some(d) = get("driver").and_then(scalar_text) {
             a.push(format!("--driver={d}"));
         }
         a.extend(pairs(get("driver_opts")).map(|(k, v)| format!("--opt={k}={v}")));
-        a.extend(user_labels(r));
+        a.extend_from_slice(user);
         a.push(s("--"));
         a.push(r.name.clone());
         a
@@ -571,6 +580,19 @@ pub fn resource_config_data(r: &Resource) -> String {
     crate::labels::encode_config_data(&r.data)
 }
 
+/// `--label=K=V` as one CSV field, quoted when it must be (a `"`, a
+/// comma, a line break, or space at either end), its quotes doubled.
+fn csv_field_label(arg: &str) -> String {
+    let Some(kv) = arg.strip_prefix("--label=") else {
+        return arg.to_string();
+    };
+    let special = |c: char| matches!(c, '"' | ',' | '\n' | '\r');
+    if !kv.contains(special) && kv.trim() == kv {
+        return arg.to_string();
+    }
+    format!("--label=\"{}\"", kv.replace('"', "\"\""))
+}
+
 /// The definition's own `labels`, except any that would overwrite one of
 /// paunch's (the resource would no longer be recognised as its own).
 fn user_labels(r: &Resource) -> Vec<String> {
@@ -785,6 +807,76 @@ fn ansi_c_quote(w: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A network's and a volume's argv: paunch's labels first, then the
+    /// definition, a label that would pass for paunch's dropped, `--`
+    /// before the name; podman's volume labels CSV-quoted.
+    #[test]
+    fn networks_and_volumes_are_created_with_labels_and_their_definition() {
+        use crate::config::{Resource, ResourceKind};
+        let data = r#"{"driver": "bridge", "driver_opts": {"mtu": "1400"}, "internal": true,
+            "enable_ipv6": true, "labels": {"tier": "back", "config_id": "forged"},
+            "ipam": {"driver": "default", "config": [{"subnet": "10.5.0.0/16", "gateway": "10.5.0.1"}]}}"#;
+        let net = Resource {
+            kind: ResourceKind::Network,
+            name: "p_default".into(),
+            data: serde_json::from_str(data).unwrap(),
+            external: false,
+        };
+        let set = LabelSet {
+            managed_by: "paunch".into(),
+            config_id: "p".into(),
+            extra: vec![],
+        };
+        let argv = Runtime::Docker.network_create_args(&net, &set);
+        let config_data = format!("--label=config_data={}", resource_config_data(&net));
+        assert_eq!(
+            argv,
+            [
+                "network",
+                "create",
+                "--label=managed_by=paunch",
+                "--label=config_id=p",
+                &config_data,
+                "--driver=bridge",
+                "--opt=mtu=1400",
+                "--internal",
+                "--ipv6",
+                "--ipam-driver=default",
+                "--subnet=10.5.0.0/16",
+                "--gateway=10.5.0.1",
+                "--label=tier=back",
+                "--",
+                "p_default",
+            ]
+        );
+        let vol = Resource {
+            kind: ResourceKind::Volume,
+            name: "p_data".into(),
+            data: serde_json::from_str(r#"{"driver": "local", "labels": {"a": "x,y"}}"#).unwrap(),
+            external: false,
+        };
+        let docker = Runtime::Docker.volume_create_args(&vol, &set);
+        assert_eq!(
+            docker[4],
+            r#"--label=config_data={"driver": "local", "labels": {"a": "x,y"}}"#
+        );
+        assert_eq!(
+            docker[5..],
+            ["--driver=local", "--label=a=x,y", "--", "p_data"]
+        );
+        let podman = Runtime::Podman.volume_create_args(&vol, &set);
+        assert_eq!(podman[2], "--label=managed_by=paunch");
+        assert_eq!(
+            podman[4],
+            r#"--label="config_data={""driver"": ""local"", ""labels"": {""a"": ""x,y""}}""#
+        );
+        assert_eq!(podman[6], r#"--label="a=x,y""#);
+        assert_eq!(
+            Runtime::Podman.network_rm_args("n"),
+            ["network", "rm", "--", "n"]
+        );
+    }
 
     #[test]
     fn quoting_round_trips() {

@@ -22,6 +22,7 @@ mod kube;
 mod pipelines;
 mod real_hosts;
 mod registry;
+mod resources;
 mod restarts;
 mod rollback;
 mod runtimes;
