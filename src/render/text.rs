@@ -120,30 +120,16 @@ fn line(step: &Step) -> Line {
 
 fn line_of(step: &Step, reason: String) -> Line {
     match &step.action {
-        Action::Pull { image, .. } => Line {
-            symbol: "*",
-            verb: "pull",
-            subject: image.clone(),
+        Action::Pull { image, .. } => plain("*", "pull", image.clone(), reason),
+        Action::Delete { container, .. } => plain(
+            "-",
+            "delete",
+            format!("{} ({})", container.name, container.short_id()),
             reason,
-            diff: None,
-            units: Vec::new(),
-        },
-        Action::Delete { container, .. } => Line {
-            symbol: "-",
-            verb: "delete",
-            subject: format!("{} ({})", container.name, container.short_id()),
-            reason,
-            diff: None,
-            units: Vec::new(),
-        },
-        Action::Rename { container, to, .. } => Line {
-            symbol: "~",
-            verb: "rename",
-            subject: format!("{} -> {to}", container.name),
-            reason,
-            diff: None,
-            units: Vec::new(),
-        },
+        ),
+        Action::Rename { container, to, .. } => {
+            plain("~", "rename", format!("{} -> {to}", container.name), reason)
+        }
         Action::Replace {
             entry,
             old,
@@ -179,38 +165,27 @@ fn line_of(step: &Step, reason: String) -> Line {
             diff: None,
             units: Vec::new(),
         },
-        Action::Wait { container, .. } => Line {
-            symbol: "...",
-            verb: "wait",
-            subject: format!("{} ({})", container.name, container.short_id()),
+        Action::Wait { container, .. } => plain(
+            "...",
+            "wait",
+            format!("{} ({})", container.name, container.short_id()),
             reason,
-            diff: None,
-            units: Vec::new(),
-        },
-        Action::Start { container, .. } => Line {
-            symbol: ">",
-            verb: "start",
-            subject: format!("{} ({})", container.name, container.short_id()),
+        ),
+        Action::Start { container, .. } => plain(
+            ">",
+            "start",
+            format!("{} ({})", container.name, container.short_id()),
             reason,
-            diff: None,
-            units: Vec::new(),
-        },
-        Action::Units { container, .. } => Line {
-            symbol: "~",
-            verb: "units",
-            subject: format!("{} ({})", container.name, container.short_id()),
+        ),
+        Action::Units { container, .. } => plain(
+            "~",
+            "units",
+            format!("{} ({})", container.name, container.short_id()),
             reason,
-            diff: None,
-            units: Vec::new(),
-        },
-        Action::Exec { entry, target, .. } => Line {
-            symbol: ">",
-            verb: "exec",
-            subject: format!("{entry} in {target}"),
-            reason,
-            diff: None,
-            units: Vec::new(),
-        },
+        ),
+        Action::Exec { entry, target, .. } => {
+            plain(">", "exec", format!("{entry} in {target}"), reason)
+        }
         Action::CreateNetwork { name, .. }
         | Action::RemoveNetwork { name, .. }
         | Action::CreateVolume { name, .. }
@@ -221,15 +196,20 @@ fn line_of(step: &Step, reason: String) -> Line {
                 Action::CreateVolume { .. } => ("+", "volume"),
                 _ => ("-", "volume"),
             };
-            Line {
-                symbol,
-                verb,
-                subject: name.clone(),
-                reason,
-                diff: None,
-                units: Vec::new(),
-            }
+            plain(symbol, verb, name.clone(), reason)
         }
+    }
+}
+
+/// A line with no diff and no units.
+fn plain(symbol: &'static str, verb: &'static str, subject: String, reason: String) -> Line {
+    Line {
+        symbol,
+        verb,
+        subject,
+        reason,
+        diff: None,
+        units: Vec::new(),
     }
 }
 
