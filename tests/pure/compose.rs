@@ -248,3 +248,69 @@ fn the_compose_reference_is_generated_from_the_table() {
         "docs/compose.md is out of date: run this test with UPDATE_DOCS=1"
     );
 }
+
+/// A secret's file is bind-mounted read-only at /run/secrets/NAME; a
+/// config's at /NAME; a service built on another by `extends` merges as
+/// the spec says.
+#[test]
+fn secrets_configs_and_extends() {
+    let text = r#"
+services:
+  base:
+    image: busybox:1
+    command: ["sleep", "1"]
+    environment: [A=1, B=2]
+    volumes: ["./a:/data", "./b:/keep"]
+  app:
+    extends: base
+    command: ["sleep", "2"]
+    environment: {B: "3"}
+    volumes: ["./c:/data"]
+    secrets: [db_password, {source: api_key, target: key.txt}]
+    configs: [site]
+  other:
+    extends: {service: tool, file: tools.yaml}
+secrets:
+  db_password: {file: ./db_password.txt}
+  api_key: {file: api_key.txt}
+configs:
+  site: {file: ./site.conf}
+"#;
+    let files = [
+        ("compose.yaml", text),
+        ("db_password.txt", "hunter2"),
+        ("api_key.txt", "k"),
+        ("site.conf", "c"),
+        (
+            "tools.yaml",
+            "services:\n  tool:\n    image: tool:1\n    user: \"1000\"\n",
+        ),
+    ];
+    let (dir, config) = load(&files, "x", &[]);
+    let config = config.unwrap();
+    let d = dir.path().display();
+    let app = config.entry("x-app-1").unwrap();
+    assert_eq!(app.strings("command"), ["sleep", "2"]);
+    assert_eq!(app.strings("environment"), ["A=1", "B=3"]);
+    assert_eq!(
+        app.strings("volumes"),
+        [
+            format!("{d}/b:/keep"),
+            format!("{d}/c:/data"),
+            format!("{d}/db_password.txt:/run/secrets/db_password:ro"),
+            format!("{d}/api_key.txt:/run/secrets/key.txt:ro"),
+            format!("{d}/site.conf:/site:ro"),
+        ]
+    );
+    // The secret's value is nowhere in what paunch writes.
+    assert!(!app.config_data().contains("hunter2"));
+    let other = config.entry("x-other-1").unwrap();
+    assert_eq!(other.image(), Some("tool:1"));
+    assert_eq!(other.string("user"), Some("1000"));
+    // A missing secret file, a cycle: errors.
+    let bad = "services:\n  a:\n    image: x:1\n    extends: b\n  b:\n    image: x:1\n    extends: a\n    secrets: [s]\nsecrets:\n  s: {file: ./nope}\n";
+    let (_d, e) = load(&[("compose.yaml", bad)], "x", &[]);
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("extends makes a cycle"), "{e}");
+    assert!(e.contains("nope does not exist"), "{e}");
+}

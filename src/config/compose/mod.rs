@@ -26,6 +26,7 @@
 //! diagnostics and typed reads.
 
 pub mod dotenv;
+mod extends;
 pub mod interpolate;
 mod mounts;
 mod networks;
@@ -127,6 +128,7 @@ pub fn read(root: &Node, file: &str, opts: &LoadOptions, ctx: &Context) -> Read 
         networks: BTreeMap::new(),
         volumes: BTreeMap::new(),
         first: BTreeMap::new(),
+        files: BTreeMap::new(),
     };
     let mut out = Read::default();
     if cx.errors.is_empty()
@@ -241,7 +243,7 @@ fn at(mut n: Node, pos: (usize, usize)) -> Node {
 impl Cx<'_> {
     /// Interpolates every string of the document in place (keys are not
     /// interpolated); an error points at its string.
-    fn interpolate(&mut self, n: &mut Node, vars: &BTreeMap<String, String>) {
+    pub(super) fn interpolate(&mut self, n: &mut Node, vars: &BTreeMap<String, String>) {
         let pos = (n.line, n.column);
         match &mut n.data {
             NodeData::Scalar(Scalar {

@@ -261,6 +261,65 @@ impl Cx<'_> {
         }
     }
 
+    /// A service's `secrets` or `configs` (`what`): each its file,
+    /// bind-mounted read-only at its target (`/run/secrets/NAME` for a
+    /// secret, `/NAME` for a config, or `target`), as docker-compose 1.29
+    /// mounts them.
+    pub(super) fn file_mounts(
+        &mut self,
+        path: &str,
+        what: &'static str,
+        n: &Node,
+        names: &Names,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        for item in self.list(path, n) {
+            let (source, target) = match &item.data {
+                NodeData::Map(_) => {
+                    let mut source = None;
+                    let mut target = None;
+                    for (k, v) in
+                        self.plain_keys(path, item, &["source", "target", "uid", "gid", "mode"])
+                    {
+                        match k.as_str() {
+                            "source" => source = self.string(path, v),
+                            "target" => target = self.string(path, v),
+                            _ => self.warn(
+                                pos_of(v),
+                                format!("{path}: {k} is ignored: a bind-mounted file keeps its own owner and mode"),
+                            ),
+                        }
+                    }
+                    (source, target)
+                }
+                _ => (self.string(path, item), None),
+            };
+            let Some(source) = source else {
+                self.error(pos_of(item), format!("{path}: no source"), None);
+                continue;
+            };
+            let Some(file) = names.file_of(what, &source) else {
+                self.error(
+                    pos_of(item),
+                    format!("{path}: \"{source}\" is not declared in the top-level `{what}`"),
+                    Some(format!(
+                        "declare it: `{what}: {{{source}: {{file: ./{source}.txt}}}}`"
+                    )),
+                );
+                continue;
+            };
+            let target = match (target, what) {
+                (Some(t), _) if t.starts_with('/') => t,
+                (Some(t), "secrets") => format!("/run/secrets/{t}"),
+                (Some(t), _) => format!("/{t}"),
+                (None, "secrets") => format!("/run/secrets/{source}"),
+                (None, _) => format!("/{source}"),
+            };
+            out.push(format!("{file}:{target}:ro"));
+        }
+        out
+    }
+
     /// `SERVICE[:ro|rw]` becomes the first container of the service;
     /// `container:NAME[:ro|rw]` names a container.
     pub(super) fn volumes_from(&mut self, path: &str, n: &Node, names: &Names) -> Vec<String> {

@@ -26,6 +26,9 @@ pub(super) struct Names {
     pub(super) networks: BTreeMap<String, String>,
     pub(super) volumes: BTreeMap<String, String>,
     pub(super) first: BTreeMap<String, String>,
+    /// The files of the top-level `secrets` and `configs`, by kind
+    /// (`secrets`/`configs`) and name.
+    pub(super) files: BTreeMap<(&'static str, String), String>,
 }
 
 impl Names {
@@ -39,6 +42,13 @@ impl Names {
 
     pub(super) fn volume(&self, key: &str) -> Option<&str> {
         self.volumes.get(key).map(String::as_str)
+    }
+
+    /// The file of secret (`what` "secrets") or config ("configs") `name`.
+    pub(super) fn file_of(&self, what: &'static str, name: &str) -> Option<&str> {
+        self.files
+            .get(&(what, name.to_string()))
+            .map(String::as_str)
     }
 
     /// The first container of a service: the one `service:S` means.
@@ -134,6 +144,68 @@ impl Cx<'_> {
         let declared_vols = get("volumes")
             .map(|e| self.map("volumes", &e.value).unwrap_or_default())
             .unwrap_or_default();
+        self.declare(&mut names, declared_nets, declared_vols);
+        for what in ["secrets", "configs"] {
+            if let Some(e) = get(what) {
+                self.file_definitions(what, &e.value, &mut names);
+            }
+        }
+        let p = names.project.clone();
+        for e in services {
+            let custom = e
+                .value
+                .as_map()
+                .and_then(|m| m.iter().find(|x| x.key == "container_name"))
+                .and_then(|x| text(&x.value));
+            names.first.insert(
+                e.key_text.clone(),
+                custom.unwrap_or_else(|| format!("{p}-{}-1", e.key_text)),
+            );
+        }
+        let other = |f: &str| other_services(f, &names);
+        let bases = super::extends::Bases {
+            own: services,
+            other: &other,
+        };
+        let mut read: Vec<Service> = services
+            .iter()
+            .map(|e| {
+                let node =
+                    self.extended(&e.key_text, &e.value, &bases, &mut vec![e.key_text.clone()]);
+                self.service(&e.key_text, key_pos(e), &node, &names)
+            })
+            .collect();
+        self.profiles(&mut read, &names);
+        let (level, run_to_completion, waited_healthy) = self.order(&read);
+        let mut resources =
+            self.project_resources(&read, declared_nets, ResourceKind::Network, &names);
+        resources.extend(self.project_resources(
+            &read,
+            declared_vols,
+            ResourceKind::Volume,
+            &names,
+        ));
+        Some((
+            Project {
+                services: read,
+                level,
+                run_to_completion,
+                waited_healthy,
+                resources,
+            },
+            names,
+        ))
+    }
+
+    /// The engine names of the declared networks (and `default`) and
+    /// volumes: `PROJECT_KEY`, the `name:` given, or the key of an
+    /// external one.
+    fn declare(
+        &mut self,
+        names: &mut Names,
+        declared_nets: &[MapEntry],
+        declared_vols: &[MapEntry],
+    ) {
         let p = names.project.clone();
         let engine_name = |e: &MapEntry, cx: &mut Cx| -> String {
             let given = e
@@ -166,41 +238,66 @@ impl Cx<'_> {
             let n = engine_name(e, self);
             names.volumes.insert(e.key_text.clone(), n);
         }
-        for e in services {
-            let custom = e
-                .value
-                .as_map()
-                .and_then(|m| m.iter().find(|x| x.key == "container_name"))
-                .and_then(|x| text(&x.value));
-            names.first.insert(
-                e.key_text.clone(),
-                custom.unwrap_or_else(|| format!("{p}-{}-1", e.key_text)),
+    }
+
+    /// The top-level `secrets` or `configs`: each a `file`, which must
+    /// exist.
+    fn file_definitions(&mut self, what: &'static str, n: &Node, names: &mut Names) {
+        for e in self.map(what, n).unwrap_or_default() {
+            let path = format!("{what}.{}", e.key_text);
+            let known = [
+                "file",
+                "environment",
+                "content",
+                "external",
+                "name",
+                "labels",
+                "driver",
+                "driver_opts",
+                "template_driver",
+            ];
+            let mut file = None;
+            for (k, v) in self.plain_keys(&path, &e.value, &known) {
+                match k.as_str() {
+                    "file" => file = self.string(&format!("{path}.file"), v).map(|f| (f, (v.line, v.column))),
+                    "name" | "labels" => {}
+                    "external" => self.error(
+                        (v.line, v.column),
+                        format!("{path}.external: an external {what} entry needs a swarm"),
+                        Some("give its `file`".into()),
+                    ),
+                    other => self.error(
+                        (v.line, v.column),
+                        format!("{path}.{other} is not supported"),
+                        Some("paunch writes no secret to disk: keep it in a file (mode 0600) and give its `file`".into()),
+                    ),
+                }
+            }
+            let Some((file, at)) = file else {
+                self.error(
+                    key_pos(e),
+                    format!("{path}: no `file`"),
+                    Some("give the file that holds it, relative to the compose file".into()),
+                );
+                continue;
+            };
+            let abs = names.host_path(
+                if file.starts_with(['/', '.', '~']) {
+                    file.clone()
+                } else {
+                    format!("./{file}")
+                }
+                .as_str(),
             );
+            if names.missing(&abs) {
+                self.error(
+                    at,
+                    format!("{path}.file: {abs} does not exist"),
+                    Some("create it, or correct the path (relative to the compose file)".into()),
+                );
+            }
+            names.files.insert((what, e.key_text.clone()), abs);
         }
-        let mut read: Vec<Service> = services
-            .iter()
-            .map(|e| self.service(&e.key_text, key_pos(e), &e.value, &names))
-            .collect();
-        self.profiles(&mut read, &names);
-        let (level, run_to_completion, waited_healthy) = self.order(&read);
-        let mut resources =
-            self.project_resources(&read, declared_nets, ResourceKind::Network, &names);
-        resources.extend(self.project_resources(
-            &read,
-            declared_vols,
-            ResourceKind::Volume,
-            &names,
-        ));
-        Some((
-            Project {
-                services: read,
-                level,
-                run_to_completion,
-                waited_healthy,
-                resources,
-            },
-            names,
-        ))
     }
 
     fn project_name(
@@ -486,4 +583,45 @@ impl Cx<'_> {
         }
         (Value::Map(data), external)
     }
+}
+
+/// The services of a compose file beside this one (`extends.file`), read
+/// and interpolated with the same variables. One in another directory is
+/// refused: its relative paths would mean that directory.
+fn other_services(file: &str, names: &Names) -> Result<Vec<MapEntry>, String> {
+    let Some(dir) = &names.dir else {
+        return Err(
+            "a file can only be extended when the configuration is read from a file".into(),
+        );
+    };
+    if file.contains('/') {
+        return Err(format!(
+            "{file}: extending a file in another directory is not read yet; copy the service into a file beside this one"
+        ));
+    }
+    let path = dir.join(file);
+    let text = crate::config::read_text(&path, 0).map_err(|e| e.to_string())?;
+    let mut root = match crate::yaml::load(&text) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Err(format!("{} is empty", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "{}:{}:{}: {}",
+                path.display(),
+                e.line,
+                e.column,
+                e.message
+            ));
+        }
+    };
+    let shown = path.display().to_string();
+    let mut cx = Cx::new(&shown);
+    cx.interpolate(&mut root, &names.vars);
+    if let Some(e) = cx.errors.first() {
+        return Err(e.to_string());
+    }
+    root.as_map()
+        .and_then(|m| m.iter().find(|e| e.key == "services"))
+        .and_then(|e| e.value.as_map().map(<[MapEntry]>::to_vec))
+        .ok_or_else(|| format!("{} has no services", path.display()))
 }

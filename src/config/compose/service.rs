@@ -191,6 +191,10 @@ impl Cx<'_> {
                 let from = self.volumes_from(path, n, names);
                 put(s, strings_value(&from));
             }
+            "secrets" | "configs" => {
+                let mounts = self.file_mounts(path, row.name, n, names);
+                put(s, strings_value(&mounts));
+            }
             "networks" => self.networks(path, n, names, s),
             "network_mode" => {
                 if let Some(mode) = self.network_mode(path, n, names) {

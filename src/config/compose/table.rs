@@ -234,17 +234,17 @@ pub static SERVICE: &[Row] = &[
         "build",
         "paunch does not build images yet: build the image first (`docker build -t NAME DIR`) and name it in `image`",
     ),
-    refused(
+    custom(
         "secrets",
-        "compose secrets are not read yet: mount the file with `volumes` (`./secret.txt:/run/secrets/NAME:ro`)",
+        "Names of top-level `secrets` (or `{source, target}`): the secret's file, bind-mounted read-only at `/run/secrets/NAME` (or `target`; a relative target is under /run/secrets). `uid`, `gid` and `mode` draw a warning: a bind mount keeps the file's own.",
     ),
-    refused(
+    custom(
         "configs",
-        "compose configs are not read yet: mount the file with `volumes` (`./conf:/CONF:ro`)",
+        "Names of top-level `configs` (or `{source, target}`): the config's file, bind-mounted read-only at `/NAME` (or `target`). `uid`, `gid` and `mode` draw a warning.",
     ),
-    refused(
+    custom(
         "extends",
-        "extends is not read yet: write the service out in full (YAML anchors and `<<` merge keys work)",
+        "`NAME`, or `{service, file}` (a file in the same directory): the service is built on that one, merged by the compose spec's rules (maps key by key, this service winning; `command`, `entrypoint`, `healthcheck.test` replaced; `volumes` by target; other lists appended).",
     ),
     refused(
         "external_links",
@@ -301,8 +301,14 @@ pub static TOP: &[Row] = &[
         "include",
         "include is not read yet: merge the files into one",
     ),
-    refused("secrets", "compose secrets are not read yet"),
-    refused("configs", "compose configs are not read yet"),
+    custom(
+        "secrets",
+        "Secrets with a `file` (relative to the compose file; it must exist). `environment`, `content` and `external` are refused: one host has no secret store, and paunch writes no secret to disk.",
+    ),
+    custom(
+        "configs",
+        "Configs with a `file`, as secrets; `content`, `environment` and `external` are refused.",
+    ),
     ignored("models", "Model runners are not run."),
 ];
 

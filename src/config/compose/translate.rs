@@ -35,8 +35,19 @@ pub fn entry_of(service: &str, data: &Map) -> Map {
 
 fn custom(key: &str, v: &Value, out: &mut Map) {
     match key {
-        "command" | "entrypoint" | "environment" | "ports" | "volumes" | "volumes_from"
-        | "extra_hosts" | "healthcheck" => out.insert(key.to_string(), v.clone()),
+        "command" | "entrypoint" | "environment" | "ports" | "volumes_from" | "extra_hosts"
+        | "healthcheck" => out.insert(key.to_string(), v.clone()),
+        // Secrets and configs are bind mounts, after the volumes.
+        "volumes" | "secrets" | "configs" => {
+            let mut all = match out.remove("volumes") {
+                Some(Value::List(l)) => l,
+                _ => Vec::new(),
+            };
+            if let Value::List(more) = v {
+                all.extend(more.iter().cloned());
+            }
+            out.insert("volumes".into(), Value::List(all));
+        }
         "ulimits" => out.insert("ulimit".into(), v.clone()),
         "network_mode" => out.insert("net".into(), v.clone()),
         "networks" => {
