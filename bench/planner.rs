@@ -1,7 +1,8 @@
 //! Planning 1000 containers from a saved observation, no engine:
 //! `cargo bench --bench planner`. Prints medians and peak heap; asserts
 //! nothing (targets: under 50 ms, under 30 MB; reading and planning 1000
-//! containers from Kubernetes Pod manifests under 100 ms).
+//! containers from Kubernetes Pod manifests under 100 ms; reading and
+//! planning a 300-service compose file under 100 ms).
 
 use paunch::plan::{PlanOptions, plan_apply};
 use paunch::{Config, Observed};
@@ -193,4 +194,53 @@ fn main() {
         pods.len() / 1024,
         ms(median(times))
     );
+    // A compose file of 300 services (networks, a volume, depends_on,
+    // interpolation, anchors), read and planned on an empty host.
+    let compose = compose_text(300);
+    let opts = PlanOptions {
+        config_id: "shop".into(),
+        ..PlanOptions::default()
+    };
+    let mut times = Vec::new();
+    let mut n = 0;
+    for _ in 0..15 {
+        let t0 = Instant::now();
+        let config = Config::parse(&compose, "compose.yaml").unwrap();
+        let plan = plan_apply(&config, &empty, &opts);
+        times.push(t0.elapsed());
+        n = config.entries.len();
+        drop((config, plan));
+    }
+    println!(
+        "  compose: read + plan 300 services ({n} containers, {} KiB): {:6.1} ms (target under 100 ms)",
+        compose.len() / 1024,
+        ms(median(times))
+    );
+}
+
+/// A compose file of `n` services: each on the project network, some on a
+/// back network, a shared volume, every fifth depending on the one before
+/// (healthy), values through `${VAR:-default}` and an `x-` anchor.
+fn compose_text(n: usize) -> String {
+    let mut s = String::from(
+        "x-common: &common\n  restart: unless-stopped\n  stop_grace_period: 10s\n  logging: {driver: json-file, options: {max-size: 10m}}\nservices:\n",
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "  svc{i}:\n    <<: *common\n    image: ${{REGISTRY:-registry.example.com}}/svc{m}:1.{i}\n    command: /usr/bin/svc --port {port} --name svc{i}\n    environment:\n      LOG_LEVEL: ${{LOG_LEVEL:-info}}\n      INSTANCE: '{i}'\n    ports: ['{port}:{port}']\n    volumes: [data:/var/lib/svc, ./conf/svc{i}:/etc/svc:ro]\n    healthcheck: {{test: 'curl -f localhost:{port}', interval: 30s}}\n    deploy: {{resources: {{limits: {{memory: 128m, cpus: '0.5'}}}}}}\n",
+            m = i % 20,
+            port = 8000 + i
+        ));
+        if i % 5 != 0 {
+            s.push_str(&format!(
+                "    depends_on:\n      svc{}: {{condition: service_healthy}}\n",
+                i - 1
+            ));
+        }
+        if i % 3 == 0 {
+            s.push_str("    networks: [back]\n");
+        }
+    }
+    s.push_str("networks:\n  back: {}\nvolumes:\n  data: {}\n");
+    s
 }

@@ -314,3 +314,65 @@ configs:
     assert!(e.contains("extends makes a cycle"), "{e}");
     assert!(e.contains("nope does not exist"), "{e}");
 }
+
+/// `include`: another file's services join the project, its relative
+/// paths meaning its own directory and its `.env` defaulting its
+/// variables; a name defined twice, and a cycle, are errors.
+#[test]
+fn included_files_join_the_project() {
+    let (dir, _) = load(&[("compose.yaml", "services: {}\n")], "x", &[]);
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join(".env"), "TAG=from-sub-env\n").unwrap();
+    std::fs::write(
+        sub.join("db.yaml"),
+        "services:\n  db:\n    image: db:${TAG}\n    volumes: [./data:/data, cache:/cache]\nvolumes:\n  cache: {}\n",
+    )
+    .unwrap();
+    let main =
+        "include: [sub/db.yaml]\nservices:\n  web:\n    image: web:1\n    depends_on: [db]\n";
+    std::fs::write(dir.path().join("compose.yaml"), main).unwrap();
+    let opts = LoadOptions {
+        project: Some("x".into()),
+        ..LoadOptions::default()
+    };
+    let config = Config::load_with(&dir.path().join("compose.yaml"), &opts).unwrap();
+    let db = config.entry("x-db-1").unwrap();
+    assert_eq!(db.image(), Some("db:from-sub-env"));
+    assert_eq!(
+        db.strings("volumes"),
+        [
+            format!("{}/data:/data", sub.display()),
+            "x_cache:/cache".to_string()
+        ]
+    );
+    assert_eq!(config.entry("x-web-1").unwrap().int("start_order"), Some(1));
+    // Defined twice.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "include: [sub/db.yaml]\nservices:\n  db:\n    image: other:1\n",
+    )
+    .unwrap();
+    let e = Config::load_with(&dir.path().join("compose.yaml"), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("services \"db\" is defined both here and in sub/db.yaml"),
+        "{e}"
+    );
+    // A cycle.
+    std::fs::write(
+        sub.join("db.yaml"),
+        "include: [../compose.yaml]\nservices:\n  db:\n    image: db:1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "include: [sub/db.yaml]\nservices:\n  web:\n    image: web:1\n",
+    )
+    .unwrap();
+    let e = Config::load_with(&dir.path().join("compose.yaml"), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("include cycle"), "{e}");
+}

@@ -27,6 +27,7 @@
 
 pub mod dotenv;
 mod extends;
+mod include;
 pub mod interpolate;
 mod mounts;
 mod networks;
@@ -114,22 +115,21 @@ pub struct Context {
 /// Reads a compose document.
 pub fn read(root: &Node, file: &str, opts: &LoadOptions, ctx: &Context) -> Read {
     let mut cx = Cx::new(file);
+    cx.project.clone_from(&opts.project);
+    cx.profiles.clone_from(&opts.profiles);
     let mut root = root.clone();
     let mut vars = ctx.vars.clone();
     if let Some(p) = &opts.project {
         vars.insert("COMPOSE_PROJECT_NAME".into(), p.clone());
     }
     cx.interpolate(&mut root, &vars);
-    let names = project::Names {
-        project: String::new(),
-        dir: ctx.dir.clone(),
-        vars,
-        profiles: opts.profiles.clone(),
-        networks: BTreeMap::new(),
-        volumes: BTreeMap::new(),
-        first: BTreeMap::new(),
-        files: BTreeMap::new(),
-    };
+    let mut stack: Vec<PathBuf> = ctx
+        .dir
+        .iter()
+        .filter_map(|d| Some(d.join(std::path::Path::new(file).file_name()?)))
+        .collect();
+    cx.include(&mut root, ctx.dir.as_deref(), &vars, &mut stack);
+    let names = project::Names::new(ctx.dir.clone(), vars, opts.profiles.clone());
     let mut out = Read::default();
     if cx.errors.is_empty()
         && let Some((project, names)) = cx.project(&root, opts.project.as_deref(), names)

@@ -32,6 +32,24 @@ pub(super) struct Names {
 }
 
 impl Names {
+    /// The names of a project not read yet.
+    pub(super) fn new(
+        dir: Option<PathBuf>,
+        vars: BTreeMap<String, String>,
+        profiles: Vec<String>,
+    ) -> Names {
+        Names {
+            project: String::new(),
+            dir,
+            vars,
+            profiles,
+            networks: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            first: BTreeMap::new(),
+            files: BTreeMap::new(),
+        }
+    }
+
     pub(super) fn var(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }

@@ -28,6 +28,10 @@ pub(super) struct Cx<'a> {
     pub(super) file: &'a str,
     pub(super) errors: Vec<Diagnostic>,
     pub(super) warnings: Vec<Diagnostic>,
+    /// The project name given (the config ID), for included files.
+    pub(super) project: Option<String>,
+    /// The active profiles, for included files.
+    pub(super) profiles: Vec<String>,
 }
 
 impl<'a> Cx<'a> {
@@ -36,6 +40,8 @@ impl<'a> Cx<'a> {
             file,
             errors: Vec::new(),
             warnings: Vec::new(),
+            project: None,
+            profiles: Vec::new(),
         }
     }
 

@@ -297,9 +297,9 @@ pub static TOP: &[Row] = &[
         "The project name; the config ID is the project name, and a `name` that differs draws a warning.",
     ),
     ignored("version", "Obsolete; ignored, as compose ignores it."),
-    refused(
+    custom(
         "include",
-        "include is not read yet: merge the files into one",
+        "Other compose files (a path, or `{path, project_directory, env_file}`), each a project of its own whose services, networks, volumes, secrets and configs join this one; their relative paths mean their own directory; a name defined twice is an error (compose does not merge them).",
     ),
     custom(
         "secrets",
