@@ -366,6 +366,14 @@ impl Cx<'_> {
                 .map(|e| (e.value.line, e.value.column))
                 .unwrap_or(pos)
         };
+        if !entry.strings("connect").is_empty() && !entry.detach() {
+            self.at(
+                key_pos("connect"),
+                Some("connect"),
+                "connect needs a detached container: a blocking one would run before it is connected".into(),
+                Some("remove connect, or detach: false".into()),
+            );
+        }
         match entry.action() {
             EntryAction::Run => match entry.image() {
                 None => self.at(

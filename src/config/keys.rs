@@ -560,6 +560,12 @@ pub static KEYS: &[Key] = &[
         Nothing,
         "Later start_order groups start only once this container succeeded: a blocking one (detach: false) exited with one of its exit_codes, a detached one is healthy (it needs a healthcheck; waited for within --wait-timeout, with or without --wait). When it fails, the later groups are skipped. Compose's depends_on conditions service_healthy and service_completed_successfully.",
     ).kube(Lost).compose(Lost),
+    new(
+        "connect",
+        List,
+        Nothing,
+        "Further networks, NETWORK or NETWORK=ALIAS,ALIAS: the container is created on `net`, connected to each (with its aliases), then started (docker 20.10 attaches one network at creation). Detached containers only. Compose's second and later `networks`.",
+    ).kube(Lost).compose(Lost),
     new("cpus", Str, Each("--cpus"), "Number of CPUs, e.g. 0.5 (--cpus).").kube(Lost).compose(Field("cpus")),
     new(
         "dns_opt",

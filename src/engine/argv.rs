@@ -391,6 +391,48 @@ impl Runtime {
         self.flags_image_command(entry, head, image, joins)
     }
 
+    /// `create` (`run`'s arguments but `--detach`) for a container that
+    /// is connected to its further networks (`connect`) before it starts.
+    pub fn create_args_joining(
+        self,
+        entry: &Entry,
+        name: &str,
+        labels: &LabelSet,
+        joins: &[JoinTarget<'_>],
+    ) -> Vec<String> {
+        let mut head = self.labelled_run(entry, name, labels);
+        head[0] = s("create");
+        self.flags_image_command(entry, head, entry.image().unwrap_or_default(), joins)
+    }
+
+    /// The engine calls that connect a created container to the
+    /// networks of its `connect` key (`NETWORK[=ALIAS,ALIAS]`), each with
+    /// its aliases.
+    ///
+    /// ```
+    /// use paunch::engine::argv::Runtime;
+    /// let calls = Runtime::Docker.connect_args("web-1", &["back=api,web".to_string()]);
+    /// assert_eq!(calls, [["network", "connect", "--alias=api", "--alias=web", "back", "web-1"]]);
+    /// ```
+    pub fn connect_args(self, name: &str, connect: &[String]) -> Vec<Vec<String>> {
+        connect
+            .iter()
+            .map(|c| {
+                let (net, aliases) = c.split_once('=').unwrap_or((c.as_str(), ""));
+                let mut a = vec![s("network"), s("connect")];
+                a.extend(
+                    aliases
+                        .split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(|x| format!("--alias={x}")),
+                );
+                a.push(s(net));
+                a.push(s(name));
+                a
+            })
+            .collect()
+    }
+
     /// `create` for a podman container that its systemd unit starts
     /// (`apply --systemd`, [`crate::systemd`]), as the original 4.5.1
     /// created it: `run`'s arguments but `--detach`, with

@@ -100,6 +100,9 @@ impl Run<'_> {
             Ok(o) if c.detach => {
                 if o.success() {
                     let id = o.stdout.trim();
+                    if let Some(failed) = self.then(c) {
+                        return failed;
+                    }
                     Outcome::Done(format!(
                         "created {} ({})",
                         c.name,
@@ -132,6 +135,30 @@ impl Run<'_> {
                 }
             },
         }
+    }
+
+    /// Runs the calls that follow a creation (`network connect`, then
+    /// `start`); the first that fails fails the step, saying the
+    /// container was created.
+    fn then(&self, c: &Create) -> Option<Outcome> {
+        for argv in &c.then {
+            let failed = match self.call(argv, self.bounded()) {
+                Err(e) => Some(e.to_string()),
+                Ok(o) if !o.success() => Some(o.error_text()),
+                Ok(_) => None,
+            };
+            if let Some(why) = failed {
+                return Some(Outcome::failed(
+                    format!(
+                        "{} was created, but `{}` failed: {why}",
+                        c.name,
+                        crate::mask::escape_controls(&argv.join(" "))
+                    ),
+                    None,
+                ));
+            }
+        }
+        None
     }
 
     /// Appends what the operator should know about a failed call, when

@@ -390,6 +390,11 @@ pub struct Create {
     /// plan time (since 1.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Join>,
+    /// Engine calls run once it is created, in order (`network connect`
+    /// to its further networks, then `start`): `argv` then only creates
+    /// it (since 1.6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub then: Vec<Vec<String>>,
     /// Later groups start only once it succeeded, healthy when detached
     /// (`gate`, compose's `depends_on` conditions; since 1.6), with
     /// `--wait` or without.

@@ -978,12 +978,22 @@ impl<'a> Builder<'a> {
             });
         }
         let targets: Vec<JoinTarget<'_>> = joins.iter().map(Join::target).collect();
+        let connect = e.strings("connect");
         let argv = match units {
             Some(_) => self
                 .runtime
                 .unit_create_args_joining(e, &name, labels, &targets),
+            None if !connect.is_empty() => {
+                self.runtime.create_args_joining(e, &name, labels, &targets)
+            }
             None => self.runtime.run_args_joining(e, &name, labels, &targets),
         };
+        // Further networks are connected before the container starts (its
+        // units start it under --systemd).
+        let mut then = self.runtime.connect_args(&name, connect);
+        if !connect.is_empty() && units.is_none() {
+            then.push(self.runtime.start_args(&name));
+        }
         after.sort_unstable();
         after.dedup();
         let units = units.map(|sd| units_on(sd, e, &name)).unwrap_or_default();
@@ -994,6 +1004,7 @@ impl<'a> Builder<'a> {
             detach: e.detach(),
             exit_codes: e.exit_codes(),
             joins,
+            then,
             gate: e.bool("gate") == Some(true),
             units,
         };

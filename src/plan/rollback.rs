@@ -334,8 +334,19 @@ impl<'a> Rollback<'a> {
                     container,
                 })
                 .collect();
-            let argv =
-                runtime.recreate_args(&entry, &name, &labels_of(c, &entry), image, start, &targets);
+            let connect = entry.strings("connect");
+            let argv = runtime.recreate_args(
+                &entry,
+                &name,
+                &labels_of(c, &entry),
+                image,
+                start && connect.is_empty(),
+                &targets,
+            );
+            let mut then = runtime.connect_args(&name, connect);
+            if start && !connect.is_empty() {
+                then.push(runtime.start_args(&name));
+            }
             let create = Create {
                 name: name.clone(),
                 name_held_by: None,
@@ -345,6 +356,7 @@ impl<'a> Rollback<'a> {
                 detach: entry.detach() || !start,
                 exit_codes: entry.exit_codes(),
                 joins: Vec::new(),
+                then,
                 gate: entry.bool("gate") == Some(true),
                 units: Vec::new(),
             };

@@ -170,3 +170,53 @@ fn a_dropped_volume_stays_and_profiles_choose_services() {
     );
     s.paunch(&["delete", &p, "--volumes"]).ok();
 }
+
+/// A service on two networks answers on each under that network's
+/// aliases; a client on one of them reaches it there.
+#[test]
+fn a_service_on_two_networks_answers_on_both() {
+    let s = Scope::new("compose-nets");
+    let p = project(&s);
+    let text = format!(
+        r#"services:
+  api:
+    image: {IMAGE}
+    command: sh -c 'mkdir -p /w && echo hi > /w/index.html && exec busybox httpd -f -p 8080 -h /w'
+    stop_grace_period: 1s
+    networks:
+      front: {{aliases: [api-front]}}
+      back: {{aliases: [api-back]}}
+  client:
+    image: {IMAGE}
+    command: sleep 3600
+    stop_grace_period: 1s
+    networks: [back]
+    depends_on: [api]
+networks:
+  front: {{}}
+  back: {{}}
+"#
+    );
+    let file = s.config("compose.yaml", &text);
+    s.apply(&file, &p).ok();
+    let api = inspect(&format!("{p}-api-1"));
+    let nets = &api["NetworkSettings"]["Networks"];
+    for (net, alias) in [("front", "api-front"), ("back", "api-back")] {
+        let aliases = nets[format!("{p}_{net}")]["Aliases"].to_string();
+        assert!(
+            aliases.contains(&format!("\"{alias}\"")),
+            "{net}: {aliases}"
+        );
+        assert!(aliases.contains("\"api\""), "{net}: {aliases}");
+    }
+    let client = format!("{p}-client-1");
+    wait_until(20, "the client to reach api-back", || {
+        exec_out(
+            &client,
+            &["busybox", "wget", "-q", "-O-", "http://api-back:8080/"],
+        ) == "hi\n"
+    });
+    let again = s.plan(&file, &p).ok().stdout;
+    assert!(again.contains("No changes"), "{again}");
+    s.paunch(&["delete", &p]).ok();
+}

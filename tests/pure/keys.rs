@@ -125,6 +125,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("log_driver", "json-file", &["--log-driver=json-file"]),
     ("log_opt", "{max-size: 10m}", &["--log-opt=max-size=10m"]),
     ("gate", "true", &[]),
+    ("connect", "[back, front=web]", &[]),
     (
         "network_aliases",
         "[db, primary]",

@@ -1,8 +1,9 @@
 //! A service's `networks` and `network_mode`: the networks it joins, by
 //! engine name, each with its DNS aliases (the service name first, as
-//! compose gives it), or the namespace it shares. One network per service:
-//! the docker paunch is tested on (20.10, API 1.41) connects a container
-//! to one network when it is created.
+//! compose gives it), or the namespace it shares. The docker paunch is
+//! tested on (20.10, API 1.41) attaches one network at creation: the
+//! first is given then, the others are connected before the container
+//! starts (paunch's `connect`), as docker-compose 1.29 does.
 
 use super::project::Names;
 use super::reader::{Cx, map_value, pos_of, strings_value};
@@ -61,15 +62,18 @@ impl Cx<'_> {
                 self.list(path, n);
             }
         }
-        if joined.len() > 1 {
-            self.error(
-                pos_of(n),
-                format!(
-                    "{path}: {} networks; paunch connects a service to one network",
-                    joined.len()
-                ),
-                Some("put the services that talk to each other on one network".into()),
-            );
+        for (key, opts, at) in joined.iter().skip(1) {
+            for k in ["ipv4_address", "ipv6_address", "mac_address"] {
+                if opts.get(k).is_some() {
+                    self.error(
+                        *at,
+                        format!(
+                            "{path}.{key}.{k}: only the first network of a service takes an address"
+                        ),
+                        Some("put this network first, or leave the address to the engine".into()),
+                    );
+                }
+            }
         }
         let mut out = Map::new();
         for (key, mut opts, at) in joined {

@@ -110,7 +110,7 @@ pub static SERVICE: &[Row] = &[
     key("tmpfs", "tmpfs", "tmpfs mounts, a string or a list."),
     custom(
         "networks",
-        "A list of network keys, or a map of them to `{aliases, ipv4_address, ipv6_address}`; the service name is always a DNS alias. One network per service.",
+        "A list of network keys, or a map of them to `{aliases, ipv4_address, ipv6_address}`; the service name is always a DNS alias. The first network is given at creation, the others are connected before the container starts (paunch key `connect`); only the first takes an address.",
     ),
     custom(
         "network_mode",

@@ -51,8 +51,9 @@ fn custom(key: &str, v: &Value, out: &mut Map) {
         "ulimits" => out.insert("ulimit".into(), v.clone()),
         "network_mode" => out.insert("net".into(), v.clone()),
         "networks" => {
-            // One network (the reader refuses more).
-            if let Some((name, opts)) = v.as_map().and_then(|m| m.iter().next()) {
+            // The first at creation, the others connected before start.
+            let mut nets = v.as_map().into_iter().flat_map(|m| m.iter());
+            if let Some((name, opts)) = nets.next() {
                 out.insert("net".into(), Value::String(name.clone()));
                 if let Some(opts) = opts.as_map() {
                     for (from, to) in [
@@ -66,6 +67,26 @@ fn custom(key: &str, v: &Value, out: &mut Map) {
                         }
                     }
                 }
+            }
+            let connect: Vec<Value> = nets
+                .map(|(name, opts)| {
+                    let aliases: Vec<&str> = opts
+                        .as_map()
+                        .and_then(|o| o.get("aliases"))
+                        .and_then(|a| match a {
+                            Value::List(l) => Some(l.iter().filter_map(Value::as_str).collect()),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    Value::String(if aliases.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{name}={}", aliases.join(","))
+                    })
+                })
+                .collect();
+            if !connect.is_empty() {
+                out.insert("connect".into(), Value::List(connect));
             }
         }
         "logging" => {
