@@ -51,7 +51,23 @@ pub fn compose(config: &Config, owner: &Owner) -> Export {
         let svc = service(e, &names, &groups, owner, &mut warnings);
         services.insert(e.name.clone(), escape(Value::Map(svc)));
     }
-    let doc = obj(vec![("services", Value::Map(services))]);
+    let mut fields = vec![("services", Value::Map(services))];
+    // Named volumes, declared as compose requires, under their own names
+    // (not PROJECT_NAME): the ones the containers already use.
+    let named: std::collections::BTreeSet<&str> = runs
+        .iter()
+        .flat_map(|e| e.strings("volumes"))
+        .filter_map(|v| v.split_once(':').map(|(src, _)| src))
+        .filter(|src| !src.contains('/') && !src.is_empty())
+        .collect();
+    if !named.is_empty() {
+        let volumes = named
+            .into_iter()
+            .map(|n| (n.to_string(), obj(vec![("name", s(n.to_string()))])))
+            .collect::<Map>();
+        fields.push(("volumes", Value::Map(volumes)));
+    }
+    let doc = obj(fields);
     Export {
         text: crate::yaml::dump(&doc),
         warnings,
@@ -201,6 +217,11 @@ fn other(x: &str, names: &[&str], deps: &mut Vec<Dep>) -> String {
 /// `net`, `ipc`, `pid`: `network_mode`, `ipc`, `pid`, with `container:X`
 /// as `service:X` where X is in the file.
 fn namespaces(e: &Entry, names: &[&str], svc: &mut Map, deps: &mut Vec<Dep>) {
+    // An entry without `net` is on the engine's default network: compose
+    // would put it on the project's own, so the export says so.
+    if e.string("net").is_none() {
+        svc.insert("network_mode".into(), s("bridge".to_string()));
+    }
     for (key, to) in [("net", "network_mode"), ("ipc", "ipc"), ("pid", "pid")] {
         if let Some(mode) = e.string(key) {
             let v = match mode.strip_prefix("container:") {
@@ -220,7 +241,11 @@ fn volumes_from(e: &Entry, names: &[&str], svc: &mut Map, deps: &mut Vec<Dep>) {
             Some((x, m)) if m == "ro" || m == "rw" => (x, format!(":{m}")),
             _ => (f.as_str(), String::new()),
         };
-        froms.push(s(format!("{}{mode}", other(x, names, deps))));
+        // compose's `volumes_from` names a service bare (`X[:ro]`), a
+        // container as `container:X`.
+        let from = other(x, names, deps);
+        let from = from.strip_prefix("service:").unwrap_or(&from);
+        froms.push(s(format!("{from}{mode}")));
     }
     if !froms.is_empty() {
         svc.insert("volumes_from".into(), Value::List(froms));
@@ -242,6 +267,9 @@ fn healthcheck(e: &Entry, svc: &mut Map) {
     let mut hc = Map::new();
     if h.disable {
         hc.insert("disable".into(), Value::Bool(true));
+    } else if let Some(cmd) = h.test.as_deref().filter(|_| shell_test(e)) {
+        // A shell command: `CMD-SHELL`, as `--health-cmd` gives docker.
+        hc.insert("test".into(), Value::List(vec![s("CMD-SHELL"), s(cmd)]));
     } else if let Some(argv) = health_argv(e) {
         let mut test = vec![s("CMD")];
         test.extend(argv.iter().map(s));
@@ -260,6 +288,22 @@ fn healthcheck(e: &Entry, svc: &mut Map) {
         hc.insert("retries".into(), i(r));
     }
     svc.insert("healthcheck".into(), Value::Map(hc));
+}
+
+/// Whether an entry's healthcheck test is a shell command (a string, or
+/// `[CMD-SHELL, ...]`).
+fn shell_test(e: &Entry) -> bool {
+    let test = e
+        .data
+        .as_map()
+        .and_then(|m| m.get("healthcheck"))
+        .and_then(Value::as_map)
+        .and_then(|h| h.get("test"));
+    match test {
+        Some(Value::String(_)) => true,
+        Some(Value::List(l)) => l.first().and_then(Value::as_str) == Some("CMD-SHELL"),
+        _ => false,
+    }
 }
 
 /// `labels`: the user's, then paunch's own.

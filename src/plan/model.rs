@@ -659,8 +659,10 @@ pub enum Note {
         container: String,
     },
     /// A network or volume of the configuration exists but is not this
-    /// config ID's (another config ID's, or not managed by paunch): the
-    /// plan does not adopt it, and apply refuses to run (since 1.6).
+    /// config ID's: another config ID's, which apply refuses to share; or
+    /// one paunch did not make (a docker-compose project's, a volume the
+    /// engine made for a container), used as it is, as an external one,
+    /// and never removed (since 1.6).
     ResourceNotOurs {
         /// `network` or `volume`.
         resource: String,
@@ -690,7 +692,10 @@ impl Note {
     pub fn blocks(&self) -> bool {
         matches!(
             self,
-            Note::ResourceNotOurs { .. } | Note::ExternalMissing { .. }
+            Note::ResourceNotOurs {
+                config_id: Some(_),
+                ..
+            } | Note::ExternalMissing { .. }
         )
     }
 }

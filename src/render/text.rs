@@ -305,7 +305,7 @@ pub fn note_text(n: &Note, managed_by: &str) -> String {
                 "{resource} {name} exists, but belongs to config ID \"{id}\": paunch does not share it; apply refuses to run (name it differently, or delete config ID \"{id}\" first)"
             ),
             None => format!(
-                "{resource} {name} exists, but is not managed by {managed_by}: paunch does not adopt it; apply refuses to run (remove or rename it, or declare it `external: true`)"
+                "{resource} {name} exists and is not managed by {managed_by}: it is used as it is, as an external one, and paunch never removes it"
             ),
         },
         Note::ExternalMissing { resource, name } => format!(

@@ -220,3 +220,44 @@ networks:
     assert!(again.contains("No changes"), "{again}");
     s.paunch(&["delete", &p]).ok();
 }
+
+/// `export --format compose` reads back as `--file` with an empty plan
+/// against what it was exported from (SPEC §17): each service carries its
+/// entry's `config_data`, and the named volume the containers already use
+/// is taken as it is.
+#[test]
+fn an_export_reads_back_with_an_empty_plan() {
+    let s = Scope::new("compose-export");
+    let yaml = "{p}db:\n  image: {image}\n  command: sleep 3600\n  stop_grace_period: 1\n  restart: always\n  environment: {A: '1'}\n  volumes: ['{p}data:/data']\n  healthcheck: {test: 'true', interval: 5s}\n{p}job:\n  image: {image}\n  command: [sh, -c, 'echo done']\n  detach: false\n  start_order: 1\n";
+    let file = s.config("paunch.yml", yaml);
+    s.apply(&file, "x1").ok();
+    let out = s.dir.path().join("compose.yaml");
+    let f = file.to_str().unwrap();
+    let o = out.to_str().unwrap();
+    s.paunch(&[
+        "export",
+        "--file",
+        f,
+        "--config-id",
+        "x1",
+        "--format",
+        "compose",
+        "--out",
+        o,
+    ])
+    .ok();
+    let plan = s.plan(&out, "x1").ok();
+    assert!(
+        plan.stdout.contains("No changes"),
+        "{}\n{}",
+        plan.stdout,
+        plan.stderr
+    );
+    assert!(
+        !plan.stderr.contains("no longer describes"),
+        "{}",
+        plan.stderr
+    );
+    s.paunch(&["delete", "x1"]).ok();
+    let _ = engine(&["volume", "rm", &s.name("data")]);
+}

@@ -194,9 +194,9 @@ fn cleanup_removes_networks_and_leaves_volumes() {
     assert!(!exists("volume", &data));
 }
 
-/// A missing external network, or a network of the configuration's name
-/// that paunch does not manage: the plan is refused before anything runs,
-/// naming it, and the foreign network is left alone.
+/// A missing external network: the plan is refused before anything runs,
+/// naming it; a network of the configuration's name that paunch does not
+/// manage is used as it is, and left alone.
 #[test]
 fn what_apply_cannot_provide_stops_it_before_anything_runs() {
     let s = Scope::new("resources-refused");
@@ -221,10 +221,30 @@ fn what_apply_cannot_provide_stops_it_before_anything_runs() {
         text.contains(&format!("external network {missing} does not exist")),
         "{text}"
     );
-    assert!(
-        text.contains(&format!("network {foreign} exists, but is not managed")),
-        "{text}"
-    );
+    assert!(!text.contains(&foreign), "{text}");
     assert!(s.managed().is_empty());
+    // A network paunch did not make (a docker-compose project's) is used
+    // as it is: not created, never removed, said in a note.
+    config.resources.remove(0);
+    let plan = paunch::ops::plan_for_apply(&engine_handle(), &config, &opts).unwrap();
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|st| matches!(st.action, paunch::plan::Action::CreateNetwork { .. })),
+        "{:?}",
+        plan.steps
+    );
+    assert!(
+        plan.notes.iter().any(|n| matches!(
+            n,
+            paunch::plan::Note::ResourceNotOurs {
+                config_id: None,
+                ..
+            }
+        )),
+        "{:?}",
+        plan.notes
+    );
     engine_ok(&["network", "rm", &foreign]);
 }

@@ -183,6 +183,21 @@ fn entries(project: &project::Project, names: &project::Names, cx: &mut Cx) -> V
                 .container_name
                 .clone()
                 .unwrap_or_else(|| format!("{}-{}-{i}", names.project, s.name));
+            if let Some(label) = s.exported.as_deref().filter(|_| s.replicas == 1) {
+                match exported(&name, label, &node) {
+                    Some((node, data)) => {
+                        out.push(ComposeEntry { name, pos: s.at, node, data });
+                        continue;
+                    }
+                    None => cx.warn(
+                        s.at,
+                        format!(
+                            "services.{}: its config_data label (from paunch export) no longer describes the service; the service is read as written",
+                            s.name
+                        ),
+                    ),
+                }
+            }
             out.push(ComposeEntry {
                 name,
                 pos: s.at,
@@ -192,6 +207,61 @@ fn entries(project: &project::Project, names: &project::Names, cx: &mut Cx) -> V
         }
     }
     out
+}
+
+/// The paunch entry `paunch export --format compose` wrote in a service's
+/// `config_data` label, when it still describes the container the service
+/// gives (`translated`): then the export reads back as exactly what it
+/// was exported from (its own `config_data`, order and blocking), and a
+/// plan against the containers it came from is empty. How a container is
+/// ordered (`start_order`, `detach`, gates) and paunch's labels are not
+/// compared; a `net: bridge` is the engine's default.
+fn exported(name: &str, label: &str, translated: &Node) -> Option<(Node, Value)> {
+    let value = crate::labels::decode_config_data(label)?;
+    let node = Node::from_value(&value);
+    let opts = LoadOptions {
+        unknown_keys: crate::config::UnknownKeys::Warn,
+        ..LoadOptions::default()
+    };
+    let theirs = crate::config::Config::entry_from_node(name, &node, "config_data", &opts).ok()?;
+    let ours = crate::config::Config::entry_from_node(name, translated, "compose", &opts).ok()?;
+    same_container(&theirs, &ours).then_some((node, value))
+}
+
+/// Whether two entries make the same container.
+fn same_container(a: &crate::config::Entry, b: &crate::config::Entry) -> bool {
+    const ORDER: &[&str] = &[
+        "labels",
+        "start_order",
+        "gate",
+        "detach",
+        "exit_codes",
+        "net",
+    ];
+    let rest = |e: &crate::config::Entry| {
+        e.settings
+            .iter()
+            .filter(|(k, _)| !ORDER.contains(&k.name))
+            // The export writes the engine's default restart policy.
+            .filter(|(k, v)| {
+                !(k.name == "restart" && *v == crate::config::Setting::Strings(vec!["no".into()]))
+            })
+            .map(|(k, v)| (k.name, v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let labels = |e: &crate::config::Entry| {
+        e.strings("labels")
+            .iter()
+            .filter(|l| !l.starts_with(&format!("{SERVICE_LABEL}=")))
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let net = |e: &crate::config::Entry| {
+        e.string("net")
+            .filter(|n| *n != "bridge")
+            .map(str::to_string)
+    };
+    rest(a) == rest(b) && labels(a) == labels(b) && net(a) == net(b)
 }
 
 /// A built entry node with each key at the position of the compose key it

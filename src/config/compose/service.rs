@@ -55,6 +55,9 @@ pub(super) struct Service {
     /// Where each key's value is written, for the errors the paunch
     /// entry's reading finds.
     pub(super) positions: std::collections::BTreeMap<String, Pos>,
+    /// The `config_data` label `paunch export --format compose` wrote on
+    /// the service: the paunch entry it was exported from.
+    pub(super) exported: Option<String>,
 }
 
 /// A restart policy the engines take.
@@ -83,6 +86,7 @@ impl Cx<'_> {
             volumes: Vec::new(),
             create: Vec::new(),
             positions: std::collections::BTreeMap::new(),
+            exported: None,
         };
         let entries = self.keys(table::SERVICE, &path, node);
         for (row, e) in &entries {
@@ -105,6 +109,20 @@ impl Cx<'_> {
                     }
                 }
                 _ => self.custom(&p, row, e, names, &mut s, &mut env),
+            }
+        }
+        self.own_labels(&mut s);
+        for key in ["ipc", "pid"] {
+            if let Some(Value::String(mode)) = s.data.get(key)
+                && let Some(svc) = mode.strip_prefix("service:")
+            {
+                let at = s.positions.get(key).copied().unwrap_or(at);
+                match names.first_container(svc) {
+                    Some(c) => s
+                        .data
+                        .insert(key.into(), Value::String(format!("container:{c}"))),
+                    None => self.error(at, format!("{path}.{key}: no service \"{svc}\""), None),
+                }
             }
         }
         if s.data.get("image").is_none() {
@@ -132,6 +150,28 @@ impl Cx<'_> {
         }
         self.default_network(&mut s, names);
         s
+    }
+
+    /// paunch's own labels, which a service of `paunch export --format
+    /// compose` carries (so that docker-compose's containers are paunch's
+    /// too): taken out of the service's labels (paunch sets its own), the
+    /// `config_data` kept to read the export back exactly.
+    fn own_labels(&mut self, s: &mut Service) {
+        let Some(Value::Map(labels)) = s.data.get("labels") else {
+            return;
+        };
+        let mut labels = labels.clone();
+        if let Some(Value::String(data)) = labels.get(crate::labels::CONFIG_DATA) {
+            s.exported = Some(data.clone());
+        }
+        for k in crate::labels::RESERVED {
+            labels.remove(k);
+        }
+        if labels.is_empty() {
+            s.data.remove("labels");
+        } else {
+            s.data.insert("labels".into(), Value::Map(labels));
+        }
     }
 
     /// A `Treat::Key` value, normalised by the paunch key's shape.
