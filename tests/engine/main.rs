@@ -12,6 +12,7 @@ mod apply;
 mod cli;
 mod compat;
 mod compose;
+mod compose_oracle;
 mod daemon_death;
 mod engine_calls;
 mod engine_lock;

@@ -8,6 +8,7 @@ mod original;
 mod architecture;
 mod bad_configs;
 mod compose;
+mod compose_oracle;
 mod fuzz_corpus;
 mod json_files;
 mod keys;

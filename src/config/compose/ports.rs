@@ -47,13 +47,18 @@ impl Cx<'_> {
                 "published" => published = text(v),
                 "host_ip" => ip = text(v),
                 "protocol" => proto = text(v),
-                "mode" if text(v).as_deref() == Some("ingress") => {}
-                "mode" => {
-                    self.warn(
-                        pos_of(v),
-                        format!("{path}.mode: only host mode exists on one host"),
-                    );
-                }
+                // `host` publishes on this host; `ingress` (the default)
+                // is swarm's routing mesh, which on one host publishes
+                // the same way.
+                "mode" if matches!(text(v).as_deref(), Some("host" | "ingress")) => {}
+                "mode" => self.error(
+                    pos_of(v),
+                    format!(
+                        "{path}.mode: \"{}\" is not a port mode",
+                        text(v).unwrap_or_default()
+                    ),
+                    Some("give host or ingress".into()),
+                ),
                 _ => {}
             }
         }
@@ -95,4 +100,46 @@ fn valid(port: &str) -> bool {
         parts.all(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
     };
     range(container) && proto.is_none_or(|p| matches!(p, "tcp" | "udp" | "sctp"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::LoadOptions;
+    use crate::config::compose::{Context, read};
+
+    fn read_text(text: &str) -> crate::config::compose::Read {
+        let root = crate::yaml::load(text).unwrap().unwrap();
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            ..LoadOptions::default()
+        };
+        read(&root, "compose.yaml", &opts, &Context::default())
+    }
+
+    /// `mode: host` is what one host does (docker-compose 1.29 and the
+    /// spec take it silently); it drew a warning saying the opposite.
+    #[test]
+    fn host_and_ingress_modes_publish_silently() {
+        for mode in ["host", "ingress"] {
+            let r = read_text(&format!(
+                "services:\n  a:\n    image: i\n    ports: [{{target: 80, published: 8080, mode: {mode}}}]\n"
+            ));
+            assert!(
+                r.errors.is_empty() && r.warnings.is_empty(),
+                "{mode}: {r:?}"
+            );
+            assert_eq!(
+                r.entries[0].data.as_map().unwrap().get("ports"),
+                Some(&crate::value::Value::List(vec![
+                    crate::value::Value::String("8080:80".into())
+                ]))
+            );
+        }
+        let r = read_text("services:\n  a:\n    image: i\n    ports: [{target: 80, mode: mesh}]\n");
+        assert_eq!(r.errors.len(), 1, "{r:?}");
+        assert!(
+            r.errors[0].message.contains("\"mesh\" is not a port mode"),
+            "{r:?}"
+        );
+    }
 }

@@ -69,6 +69,21 @@ fn valid_restart(r: &str) -> bool {
     }
 }
 
+/// The `tmpfs` key's mounts, followed by the long-syntax `type: tmpfs`
+/// volumes already read into `tmpfs` when `volumes` came first (when it
+/// comes after, the volumes' reader appends them itself): whatever the
+/// order of the keys, both kinds are mounted, the key's first, as compose
+/// lists them.
+fn with_long_tmpfs(key: &str, v: Value, data: &Map) -> Value {
+    match (key, v, data.get("tmpfs")) {
+        ("tmpfs", Value::List(mut given), Some(Value::List(long))) => {
+            given.extend(long.iter().cloned());
+            Value::List(given)
+        }
+        (_, v, _) => v,
+    }
+}
+
 impl Cx<'_> {
     /// Reads service `name` (at `at`) from `node`.
     pub(super) fn service(&mut self, name: &str, at: Pos, node: &Node, names: &Names) -> Service {
@@ -105,6 +120,7 @@ impl Cx<'_> {
             match row.treat {
                 Treat::Key(k) => {
                     if let Some(v) = self.by_shape(&p, k, &e.value) {
+                        let v = with_long_tmpfs(row.name, v, &s.data);
                         s.data.insert(row.name.to_string(), v);
                     }
                 }
@@ -389,5 +405,44 @@ impl Cx<'_> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::LoadOptions;
+    use crate::config::compose::{Context, read};
+    use crate::value::Value;
+
+    fn tmpfs_of(service: &str) -> Value {
+        let text = format!("services:\n  a:\n    image: i\n{service}");
+        let root = crate::yaml::load(&text).unwrap().unwrap();
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            ..LoadOptions::default()
+        };
+        let r = read(&root, "compose.yaml", &opts, &Context::default());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        r.entries[0]
+            .data
+            .as_map()
+            .unwrap()
+            .get("tmpfs")
+            .unwrap()
+            .clone()
+    }
+
+    /// A `tmpfs` key after `volumes` replaced the long-syntax tmpfs
+    /// volumes (docker-compose 1.29 mounts both, the key's first).
+    #[test]
+    fn tmpfs_and_tmpfs_volumes_are_both_mounted_in_either_order() {
+        let volumes = "    volumes: [{type: tmpfs, target: /scratch}]\n";
+        let key = "    tmpfs: [/run]\n";
+        let want = Value::List(vec![
+            Value::String("/run".into()),
+            Value::String("/scratch".into()),
+        ]);
+        assert_eq!(tmpfs_of(&format!("{volumes}{key}")), want);
+        assert_eq!(tmpfs_of(&format!("{key}{volumes}")), want);
     }
 }
