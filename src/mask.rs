@@ -483,7 +483,9 @@ impl Sensitive {
                 split.argv.push(a.clone());
             }
         }
-        if secrets.is_empty() {
+        // `build` has no label file; its labels are the image's own,
+        // never a `config_data`.
+        if secrets.is_empty() || argv.first().is_some_and(|a| a == "build") {
             return split;
         }
         let mut kept = Vec::with_capacity(split.argv.len());
@@ -679,6 +681,46 @@ mod tests {
         assert_eq!(split.labels.len(), 1);
         let plain = s().split(&argv[..2]);
         assert_eq!(plain.argv, argv[..2]);
+    }
+
+    /// A compose build's secret-looking `args` leave its argv as
+    /// `--env` values do, and are masked where shown.
+    #[test]
+    fn build_args_leave_the_argv() {
+        let argv: Vec<String> = [
+            "build",
+            "--tag=x",
+            "--build-arg=API_TOKEN=t0k",
+            "--build-arg=V=1",
+            "--",
+            "/c",
+        ]
+        .map(String::from)
+        .to_vec();
+        let split = s().split(&argv);
+        assert_eq!(
+            split.argv,
+            [
+                "build",
+                "--tag=x",
+                "--build-arg=API_TOKEN",
+                "--build-arg=V=1",
+                "--",
+                "/c"
+            ]
+        );
+        assert_eq!(split.env, [("API_TOKEN".to_string(), "t0k".to_string())]);
+        assert!(split.labels.is_empty());
+        assert_eq!(
+            s().arg("--build-arg=API_TOKEN=t0k"),
+            format!("--build-arg=API_TOKEN={MASK}")
+        );
+        let mut v = crate::labels::decode_config_data(
+            r#"{"build": {"args": {"API_TOKEN": "t0k", "V": "1"}}}"#,
+        )
+        .unwrap();
+        assert!(s().value(&mut v));
+        assert!(!crate::labels::encode_config_data(&v).contains("t0k"));
     }
 
     #[test]
