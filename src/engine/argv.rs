@@ -328,7 +328,7 @@ impl Runtime {
     /// Builds image `image` from a compose service's normalised `build`
     /// (`context`, `dockerfile`, `args`, `target`, `labels`, `network`,
     /// `shm_size`, `extra_hosts`, `no_cache`, `pull`, `tags`): the same
-    /// flags for docker 20.10 and podman 4.3. A relative `dockerfile` is
+    /// flags for docker 20.10 and podman 4.3, and `--force-rm`. A relative `dockerfile` is
     /// relative to the context, as compose reads it (the engine would read
     /// it against its own working directory).
     pub fn build_args(self, image: &str, build: &crate::value::Map) -> Vec<String> {
@@ -343,6 +343,9 @@ impl Runtime {
                     .map(|t| format!("--tag={t}")),
             );
         }
+        // A failed step's intermediate container is removed too (docker
+        // keeps it by default; podman's default already removes it).
+        a.push(s("--force-rm"));
         if let Some(f) = text("dockerfile") {
             let f = std::path::Path::new(&context).join(f);
             a.push(format!("--file={}", f.display()));

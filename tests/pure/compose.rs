@@ -415,6 +415,7 @@ services:
         "build",
         "--tag=x-app",
         "--tag=extra:1",
+        "--force-rm",
         &format!("--file={ctx}/Containerfile"),
         "--build-arg=VERSION=1",
         "--build-arg=FROM_ENV=e",
