@@ -120,11 +120,13 @@ impl Sensitive {
     /// with its value masked, a `--label=config_data=...` with the
     /// entry's sensitive values masked; others as they are.
     pub fn arg<'a>(&self, arg: &'a str) -> Cow<'a, str> {
-        if let Some(rest) = arg.strip_prefix("--env=")
-            && let Some((name, _)) = rest.split_once('=')
-            && self.name(name)
-        {
-            return Cow::Owned(format!("--env={name}={MASK}"));
+        for flag in ["--env=", "--build-arg="] {
+            if let Some(rest) = arg.strip_prefix(flag)
+                && let Some((name, _)) = rest.split_once('=')
+                && self.name(name)
+            {
+                return Cow::Owned(format!("{flag}{name}={MASK}"));
+            }
         }
         if let Some(label) = arg.strip_prefix("--label=config_data=")
             && let Cow::Owned(masked) = self.config_data(label)
@@ -159,6 +161,10 @@ impl Sensitive {
                     let mut item = item.clone();
                     let masked = if k == "environment" {
                         self.environment(&mut item)
+                    } else if k == "build" {
+                        // A compose build's `args`, which the engine
+                        // takes as `--build-arg`.
+                        self.build_args(&mut item)
                     } else {
                         self.value(&mut item)
                     };
@@ -179,6 +185,19 @@ impl Sensitive {
             }
             _ => false,
         }
+    }
+
+    /// The `args` of a compose service's `build`.
+    fn build_args(&self, build: &mut Value) -> bool {
+        let Value::Map(b) = build else { return false };
+        let Some(mut args) = b.get("args").cloned() else {
+            return false;
+        };
+        let masked = self.environment(&mut args);
+        if masked {
+            b.insert("args".into(), args);
+        }
+        masked
     }
 
     /// An `environment` map or `KEY=VALUE` list.
@@ -230,6 +249,16 @@ impl Sensitive {
                         }
                         ("environment" | "Env", J::Array(list)) => self.pairs(list),
                         ("env", J::Array(list)) => self.pod_env(list),
+                        ("build", J::Object(b)) => {
+                            if let Some(J::Object(args)) = b.get_mut("args") {
+                                for (name, value) in args.iter_mut() {
+                                    if self.name(name) && !value.is_null() {
+                                        *value = J::String(MASK.into());
+                                    }
+                                }
+                            }
+                            self.json(item);
+                        }
                         ("config_data", J::String(s)) => {
                             if let Cow::Owned(masked) = self.config_data(s) {
                                 *s = masked;
@@ -433,11 +462,16 @@ impl Sensitive {
         let mut split = Split::default();
         let mut secrets: Vec<String> = Vec::new();
         for a in argv {
-            if let Some(rest) = a.strip_prefix("--env=")
-                && let Some((name, value)) = rest.split_once('=')
+            // `--build-arg=NAME`, as `--env=NAME`, takes the value from the
+            // engine CLI's environment.
+            let flag = ["--env=", "--build-arg="]
+                .into_iter()
+                .find(|f| a.starts_with(f));
+            if let Some(flag) = flag
+                && let Some((name, value)) = a[flag.len()..].split_once('=')
                 && self.name(name)
             {
-                split.argv.push(format!("--env={name}"));
+                split.argv.push(format!("{flag}{name}"));
                 split.env.push((name.to_string(), value.to_string()));
                 if !value.is_empty() {
                     secrets.push(value.to_string());
@@ -449,7 +483,9 @@ impl Sensitive {
                 split.argv.push(a.clone());
             }
         }
-        if secrets.is_empty() {
+        // `build` has no label file; its labels are the image's own,
+        // never a `config_data`.
+        if secrets.is_empty() || argv.first().is_some_and(|a| a == "build") {
             return split;
         }
         let mut kept = Vec::with_capacity(split.argv.len());
@@ -645,6 +681,46 @@ mod tests {
         assert_eq!(split.labels.len(), 1);
         let plain = s().split(&argv[..2]);
         assert_eq!(plain.argv, argv[..2]);
+    }
+
+    /// A compose build's secret-looking `args` leave its argv as
+    /// `--env` values do, and are masked where shown.
+    #[test]
+    fn build_args_leave_the_argv() {
+        let argv: Vec<String> = [
+            "build",
+            "--tag=x",
+            "--build-arg=API_TOKEN=t0k",
+            "--build-arg=V=1",
+            "--",
+            "/c",
+        ]
+        .map(String::from)
+        .to_vec();
+        let split = s().split(&argv);
+        assert_eq!(
+            split.argv,
+            [
+                "build",
+                "--tag=x",
+                "--build-arg=API_TOKEN",
+                "--build-arg=V=1",
+                "--",
+                "/c"
+            ]
+        );
+        assert_eq!(split.env, [("API_TOKEN".to_string(), "t0k".to_string())]);
+        assert!(split.labels.is_empty());
+        assert_eq!(
+            s().arg("--build-arg=API_TOKEN=t0k"),
+            format!("--build-arg=API_TOKEN={MASK}")
+        );
+        let mut v = crate::labels::decode_config_data(
+            r#"{"build": {"args": {"API_TOKEN": "t0k", "V": "1"}}}"#,
+        )
+        .unwrap();
+        assert!(s().value(&mut v));
+        assert!(!crate::labels::encode_config_data(&v).contains("t0k"));
     }
 
     #[test]

@@ -88,15 +88,22 @@ pub fn plan_for_apply_pulling(
     pull: PullPolicy,
     execute: &ExecuteOptions,
 ) -> Result<Plan> {
+    // A built image is made by the plan's build step, never pulled.
+    let built = plan::build::built_images(config);
     if pull == PullPolicy::Always {
-        pull_every_image(engine, &config.images(), execute)?;
+        let pulled: Vec<String> = config
+            .images()
+            .into_iter()
+            .filter(|i| !built.contains(i))
+            .collect();
+        pull_every_image(engine, &pulled, execute)?;
     }
     let plan = plan_for_apply(engine, config, opts)?;
     let missing: Vec<&str> = plan
         .depends_on
         .images
         .iter()
-        .filter(|(_, id)| id.is_none())
+        .filter(|(image, id)| id.is_none() && !built.contains(*image))
         .map(|(image, _)| image.as_str())
         .collect();
     if pull == PullPolicy::Never && !missing.is_empty() {

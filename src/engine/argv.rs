@@ -325,6 +325,60 @@ impl Runtime {
         a
     }
 
+    /// Builds image `image` from a compose service's normalised `build`
+    /// (`context`, `dockerfile`, `args`, `target`, `labels`, `network`,
+    /// `shm_size`, `extra_hosts`, `no_cache`, `pull`, `tags`): the same
+    /// flags for docker 20.10 and podman 4.3, and `--force-rm`. A relative `dockerfile` is
+    /// relative to the context, as compose reads it (the engine would read
+    /// it against its own working directory).
+    pub fn build_args(self, image: &str, build: &crate::value::Map) -> Vec<String> {
+        let get = |k: &str| build.get(k);
+        let text = |k: &str| get(k).and_then(scalar_text);
+        let context = text("context").unwrap_or_else(|| s("."));
+        let mut a = vec![s("build"), format!("--tag={image}")];
+        if let Some(Value::List(tags)) = get("tags") {
+            a.extend(
+                tags.iter()
+                    .filter_map(scalar_text)
+                    .map(|t| format!("--tag={t}")),
+            );
+        }
+        // A failed step's intermediate container is removed too (docker
+        // keeps it by default; podman's default already removes it).
+        a.push(s("--force-rm"));
+        if let Some(f) = text("dockerfile") {
+            let f = std::path::Path::new(&context).join(f);
+            a.push(format!("--file={}", f.display()));
+        }
+        a.extend(pairs(get("args")).map(|(k, v)| format!("--build-arg={k}={v}")));
+        if let Some(t) = text("target") {
+            a.push(format!("--target={t}"));
+        }
+        a.extend(pairs(get("labels")).map(|(k, v)| format!("--label={k}={v}")));
+        if let Some(n) = text("network") {
+            a.push(format!("--network={n}"));
+        }
+        if let Some(n) = text("shm_size") {
+            a.push(format!("--shm-size={n}"));
+        }
+        if let Some(Value::List(hosts)) = get("extra_hosts") {
+            a.extend(
+                hosts
+                    .iter()
+                    .filter_map(scalar_text)
+                    .map(|h| format!("--add-host={h}")),
+            );
+        }
+        for (key, flag) in [("no_cache", "--no-cache"), ("pull", "--pull")] {
+            if matches!(get(key), Some(Value::Bool(true))) {
+                a.push(s(flag));
+            }
+        }
+        a.push(s("--"));
+        a.push(context);
+        a
+    }
+
     /// Removes a network (refused by the engine while a container uses it).
     pub fn network_rm_args(self, name: &str) -> Vec<String> {
         vec![s("network"), s("rm"), s("--"), s(name)]

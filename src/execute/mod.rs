@@ -303,9 +303,15 @@ impl Run<'_> {
                 .filter(move |s| p(&s.phase))
                 .collect::<Vec<_>>()
         };
-        if !self.pull_all(&of(|p| *p == Phase::Pull)) {
+        let (pulls, builds): (Vec<&Step>, Vec<&Step>) = of(|p| *p == Phase::Pull)
+            .into_iter()
+            .partition(|s| !matches!(s.action, Action::Build { .. }));
+        if !self.pull_all(&pulls) {
             return;
         }
+        // Builds after the pulls: one that fails skips the containers
+        // that use its image (their `after`), not the rest.
+        self.pool(&builds, |s| self.simple(s));
         self.stop_and_remove(&of(|p| *p == Phase::Delete));
         // A rename onto a name another rename frees comes after it.
         self.pool(&of(|p| *p == Phase::Rename), |s| self.simple(s));
@@ -352,7 +358,8 @@ impl Run<'_> {
             "nothing is touched when an image is missing ({} failed)",
             failed_pulls.join(", ")
         );
-        for s in self.plan.steps.iter().filter(|s| s.phase != Phase::Pull) {
+        let other = |s: &&Step| !matches!(s.action, Action::Pull { .. });
+        for s in self.plan.steps.iter().filter(other) {
             self.finish(s, Outcome::Skipped(why.clone()));
         }
         false

@@ -9,6 +9,7 @@ impl Run<'_> {
     pub(super) fn simple(&self, s: &Step) -> Outcome {
         match &s.action {
             Action::Pull { .. } => self.pull(s),
+            Action::Build { .. } => self.build(s),
             Action::Rename { argv, to, .. } => match self.call(argv, self.bounded()) {
                 Ok(o) if o.success() => Outcome::Done(format!("renamed to {to}")),
                 Ok(o) => Outcome::engine(&o),
@@ -179,6 +180,41 @@ impl Run<'_> {
             Pulled::Done => Outcome::Done(format!("pulled {image}")),
             Pulled::Failed { message, code } => Outcome::failed(message, code),
             Pulled::Interrupted => Outcome::NotRun,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Builds an image: its output is logged at `-vv` only; a failure
+    /// fails the step with the engine's last lines, and the steps that
+    /// use the image are skipped (their `after`). Not bounded by
+    /// `--step-timeout`: a build takes what its Dockerfile takes.
+    pub(super) fn build(&self, s: &Step) -> Outcome {
+        let Action::Build { argv, image, .. } = &s.action else {
+            return Outcome::NotRun;
+        };
+        match self.call(argv, None) {
+            Ok(o) => {
+                crate::log::debug(|| {
+                    format!(
+                        "build {image}:\n{}{}",
+                        crate::mask::escape_controls(&o.stdout),
+                        crate::mask::escape_controls(&o.stderr)
+                    )
+                });
+                if o.success() {
+                    Outcome::Done(format!("built {image}"))
+                } else {
+                    let mut msg = format!("the build of {image} {}", code_text(&o));
+                    let tail = tail(&format!("{}\n{}", o.stdout, o.stderr), 20);
+                    if !tail.is_empty() {
+                        msg.push('\n');
+                        msg.push_str(&tail);
+                    }
+                    Outcome::failed(msg, o.code)
+                }
+            }
+            Err(e) => Outcome::error(e),
         }
     }
 }

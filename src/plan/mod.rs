@@ -1,6 +1,7 @@
 //! Plans: the model, the pure planner, unique names, config diffs, and
 //! staleness (what a plan depends on and what changed since).
 
+pub mod build;
 mod diff;
 pub mod model;
 mod names;

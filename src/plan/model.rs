@@ -247,6 +247,17 @@ pub enum Action {
         /// The engine arguments.
         argv: Vec<String>,
     },
+    /// Build an image from a compose service's context (since 1.6, phase
+    /// `pull`, after the pulls): the creates and replaces that use it come
+    /// after it.
+    Build {
+        /// The image's tag.
+        image: String,
+        /// The context directory.
+        context: String,
+        /// The engine arguments.
+        argv: Vec<String>,
+    },
     /// Stop gracefully, then remove.
     Delete {
         /// The container to delete.
@@ -483,6 +494,10 @@ pub enum Reason {
         /// The image ID its reference names now.
         to: String,
     },
+    /// Only its image's build context changed (`build.context_hash` of
+    /// its `config_data`): the image is rebuilt and the container
+    /// replaced (since 1.6).
+    ImageRebuilt,
     /// A detached container that was created but never started (an
     /// interrupted apply).
     NeverStarted,
@@ -705,6 +720,7 @@ impl Step {
     pub fn describe(&self) -> String {
         match &self.action {
             Action::Pull { image, .. } => format!("pull {image}"),
+            Action::Build { image, .. } => format!("build {image}"),
             Action::Delete { container, .. } => format!("delete {}", container.name),
             Action::Rename { container, to, .. } => format!("rename {} to {to}", container.name),
             Action::Replace { entry, .. } => format!("replace {entry}"),
@@ -740,6 +756,7 @@ impl Plan {
         for s in &self.steps {
             match s.action {
                 Action::Pull { .. } => c.pull += 1,
+                Action::Build { .. } => c.build += 1,
                 Action::Delete { .. } => c.delete += 1,
                 Action::Rename { .. } => c.rename += 1,
                 Action::Replace { .. } => c.replace += 1,
@@ -771,6 +788,8 @@ impl Plan {
 pub struct Counts {
     /// Images to pull.
     pub pull: usize,
+    /// Images to build (since 1.6).
+    pub build: usize,
     /// Containers to create.
     pub create: usize,
     /// Containers to replace.

@@ -101,7 +101,14 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
     let images = config.images();
     // 1. Images; 2. deletions among this config ID's containers; 3. renames,
     // across every config ID of this managed-by name; 4. start_order groups.
-    b.pulls(&images);
+    // A built image is never pulled: its build step makes it.
+    let built = super::build::built_images(config);
+    let pulled: Vec<String> = images
+        .iter()
+        .filter(|i| !built.contains(*i))
+        .cloned()
+        .collect();
+    b.pulls(&pulled);
     // The names its joins and execs resolve: the containers answering to
     // them decide its steps (which container a join or an exec reaches,
     // and whether a kept container joined another one than that).
@@ -118,6 +125,7 @@ pub fn plan_apply(config: &Config, observed: &Observed, opts: &PlanOptions) -> P
     b.resource_creations(config, &opts.label_set());
     b.groups(config, &keepers, opts);
     b.resource_removals_apply(config);
+    b.builds(config);
 
     let mut deps_images = BTreeMap::new();
     for image in images {
@@ -406,7 +414,7 @@ fn effective_order<'a>(
     order
 }
 
-fn local_image<'a>(observed: &'a Observed, image: &str) -> Option<&'a str> {
+pub(super) fn local_image<'a>(observed: &'a Observed, image: &str) -> Option<&'a str> {
     observed.images.get(image).and_then(|i| i.as_deref())
 }
 
@@ -427,7 +435,14 @@ fn change(
         let old = crate::labels::decode_config_data(label);
         if !old.as_ref().is_some_and(|o| o.same_as(&e.data)) {
             let diff = config_diff_decoded(old.as_ref(), label, &e.data);
-            return Some((Reason::ConfigChanged, diff));
+            let rebuilt = old
+                .as_ref()
+                .is_some_and(|o| super::build::only_context_changed(o, &e.data));
+            let reason = match rebuilt {
+                true => Reason::ImageRebuilt,
+                false => Reason::ConfigChanged,
+            };
+            return Some((reason, diff));
         }
     }
     if let Some(now) = e.image().and_then(|i| local_image(observed, i))
@@ -1319,8 +1334,10 @@ impl<'a> Builder<'a> {
 
     /// Notes on an entry whose container is kept.
     fn keep_notes(&mut self, e: &Entry, c: &Container, opts: &PlanOptions) {
+        // A built image missing is built, not pulled.
         if let Some(image) = e.image()
             && local_image(self.observed, image).is_none()
+            && super::build::build_of(e).is_none()
         {
             self.notes.push(Note::ImagePulledContainerKept {
                 entry: e.name.clone(),

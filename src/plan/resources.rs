@@ -44,21 +44,35 @@ pub struct Names {
 /// that a container of this configuration data uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Uses {
-    /// The network it joins by name, if it does.
-    pub network: Option<String>,
+    /// The networks it joins by name.
+    pub networks: Vec<String>,
     /// The named volumes it mounts.
     pub volumes: Vec<String>,
 }
 
 impl Uses {
-    /// What an entry's or a container's `config_data` (decoded) names.
+    /// What an entry's or a container's `config_data` (decoded) names:
+    /// a paunch entry's `net` and `connect` (`NAME[=ALIASES]`), a compose
+    /// service's `networks` (by engine name), and either's named volumes.
     pub fn of(data: &Value) -> Uses {
         let map = data.as_map();
-        let network = map
+        let mut networks: Vec<String> = map
             .and_then(|m| m.get("net"))
             .and_then(Value::as_str)
-            .filter(|n| is_network_name(n))
-            .map(str::to_string);
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if let Some(Value::List(more)) = map.and_then(|m| m.get("connect")) {
+            networks.extend(
+                more.iter()
+                    .filter_map(Value::as_str)
+                    .map(|c| c.split_once('=').map_or(c, |(n, _)| n).to_string()),
+            );
+        }
+        if let Some(Value::Map(nets)) = map.and_then(|m| m.get("networks")) {
+            networks.extend(nets.keys().cloned());
+        }
+        networks.retain(|n| is_network_name(n));
         let volumes = match map.and_then(|m| m.get("volumes")) {
             Some(Value::List(items)) => items
                 .iter()
@@ -68,7 +82,7 @@ impl Uses {
                 .collect(),
             _ => Vec::new(),
         };
-        Uses { network, volumes }
+        Uses { networks, volumes }
     }
 
     /// What a container's `config_data` label names (nothing when it has
@@ -83,7 +97,7 @@ impl Uses {
     /// Whether it uses the network or volume `name` of `kind`.
     pub fn names(&self, kind: &ResourceKind, name: &str) -> bool {
         match kind {
-            ResourceKind::Network => self.network.as_deref() == Some(name),
+            ResourceKind::Network => self.networks.iter().any(|n| n == name),
             ResourceKind::Volume => self.volumes.iter().any(|v| v == name),
         }
     }
@@ -181,7 +195,7 @@ impl Builder<'_> {
     /// The steps creating the networks and volumes entry `e` uses.
     pub(super) fn resource_steps_for(&self, e: &crate::config::Entry) -> Vec<usize> {
         let uses = Uses::of(&e.data);
-        uses.network
+        uses.networks
             .iter()
             .chain(&uses.volumes)
             .filter_map(|n| self.resource_made.get(n).copied())
@@ -459,7 +473,7 @@ mod tests {
         let u = Uses::of(&data(
             "  net: p_default\n  volumes: [p_data:/data, /h:/c, ./rel:/r, /anon, '~/x:/y']\n",
         ));
-        assert_eq!(u.network.as_deref(), Some("p_default"));
+        assert_eq!(u.networks, ["p_default"]);
         assert_eq!(u.volumes, ["p_data"]);
         for mode in [
             "host",
@@ -469,11 +483,21 @@ mod tests {
             "ns:/run/netns/x",
             "slirp4netns:mtu=1500",
         ] {
-            assert_eq!(
-                Uses::of(&data(&format!("  net: '{mode}'\n"))).network,
-                None,
+            assert!(
+                Uses::of(&data(&format!("  net: '{mode}'\n")))
+                    .networks
+                    .is_empty(),
                 "{mode}"
             );
         }
+        // A paunch entry's further networks, a compose service's networks.
+        let u = Uses::of(&data("  net: a\n  connect: [b, 'c=x,y']\n"));
+        assert_eq!(u.networks, ["a", "b", "c"]);
+        let service: Value =
+            serde_json::from_str(r#"{"networks": {"p_front": {}, "p_back": {"aliases": ["x"]}}}"#)
+                .unwrap();
+        let mut nets = Uses::of(&service).networks;
+        nets.sort();
+        assert_eq!(nets, ["p_back", "p_front"]);
     }
 }

@@ -46,6 +46,7 @@ fn action_name(step: &Step) -> &'static str {
     use crate::plan::Action::*;
     match step.action {
         Pull { .. } => "pull",
+        Build { .. } => "build",
         Delete { .. } => "delete",
         Rename { .. } => "rename",
         Replace { .. } => "replace",

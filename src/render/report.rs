@@ -38,6 +38,7 @@ pub fn step_line(step: &Step, outcome: &Outcome, paint: &Paint) -> String {
 pub fn in_flight(step: &Step) -> String {
     let left = match &step.action {
         Action::Pull { .. } => "the image may be partly pulled".to_string(),
+        Action::Build { .. } => "the image may be partly built".to_string(),
         Action::Delete { container, .. } => {
             format!("{} may be stopped but not yet removed", container.name)
         }

@@ -26,6 +26,7 @@ pub fn reason_text(r: &Reason) -> String {
             format!("moves aside: \"{desired}\" is held by a container that wants this one's name")
         }
         Reason::ConfigChanged => "configuration changed".into(),
+        Reason::ImageRebuilt => "image rebuilt".into(),
         Reason::ImageUpdated { from, to } => {
             format!("image updated ({} -> {})", short_id(from), short_id(to))
         }
@@ -121,6 +122,9 @@ fn line(step: &Step) -> Line {
 fn line_of(step: &Step, reason: String) -> Line {
     match &step.action {
         Action::Pull { image, .. } => plain("*", "pull", image.clone(), reason),
+        Action::Build { image, context, .. } => {
+            plain("*", "build", format!("{image} from {context}"), reason)
+        }
         Action::Delete { container, .. } => plain(
             "-",
             "delete",
@@ -386,7 +390,7 @@ pub fn plan_summary(c: &Counts) -> String {
         String::new()
     };
     let resources = resources_summary(c);
-    if c.pull + c.create + c.replace + c.delete + c.rename + c.start + c.units == 0
+    if c.pull + c.build + c.create + c.replace + c.delete + c.rename + c.start + c.units == 0
         && resources.is_empty()
     {
         let mut s = String::from("No changes. The containers match the configuration.");
@@ -410,8 +414,17 @@ pub fn plan_summary(c: &Counts) -> String {
     } else {
         String::new()
     };
+    let builds = if c.build > 0 {
+        format!(
+            "{} image{} to build, ",
+            c.build,
+            if c.build == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {pulls}{} to create, {starts}{units}{} to replace, {} to delete, {} to rename, {} exec{resources}.{waits}",
+        "Plan: {pulls}{builds}{} to create, {starts}{units}{} to replace, {} to delete, {} to rename, {} exec{resources}.{waits}",
         c.create, c.replace, c.delete, c.rename, c.exec
     )
 }
@@ -610,6 +623,7 @@ pub fn commands(plan: &Plan) -> String {
         out.push_str(&format!("  {:>3}. {what}\n", s.id));
         match &s.action {
             Action::Pull { argv, .. }
+            | Action::Build { argv, .. }
             | Action::Rename { argv, .. }
             | Action::Wait { argv, .. }
             | Action::Start { argv, .. }

@@ -261,3 +261,86 @@ fn an_export_reads_back_with_an_empty_plan() {
     s.paunch(&["delete", "x1"]).ok();
     let _ = engine(&["volume", "rm", &s.name("data")]);
 }
+
+/// Removes images by reference or ID when dropped (a failed assertion
+/// included); ones already gone are no failure.
+struct Images(Vec<String>);
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for i in &self.0 {
+            let _ = engine(&["rmi", "--force", i]);
+        }
+    }
+}
+
+fn image_id(reference: &str) -> String {
+    engine_ok(&["image", "inspect", "--format", "{{.Id}}", reference])
+        .trim()
+        .to_string()
+}
+
+/// `build`: the image is built by the engine as a plan step, tagged
+/// `PROJECT-SERVICE`, its build output kept out of the apply's; a secret
+/// build argument reaches the build; a second apply builds nothing; a
+/// changed context rebuilds and replaces ("image rebuilt"); a failed
+/// build leaves the running container alone; delete leaves the image.
+#[test]
+fn a_built_image_follows_its_context() {
+    let s = Scope::new("compose-build");
+    let p = project(&s);
+    let tag = format!("{p}-app");
+    let mut images = Images(vec![tag.clone()]);
+    let ctx = s.dir.path().join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    let dockerfile = format!(
+        "FROM {IMAGE}\nARG API_TOKEN\nCOPY hello.txt /hello.txt\nRUN echo \"$API_TOKEN\" > /token\n"
+    );
+    std::fs::write(ctx.join("Dockerfile"), &dockerfile).unwrap();
+    std::fs::write(ctx.join("hello.txt"), "one\n").unwrap();
+    let file = s.config(
+        "compose.yaml",
+        "services:\n  app:\n    build: {context: ./ctx, args: {API_TOKEN: s3cret-arg}}\n    command: sleep 3600\n    stop_grace_period: 1s\n",
+    );
+    let app = format!("{p}-app-1");
+    let out = s.apply(&file, &p).ok().stdout;
+    assert!(out.contains(&format!("build   {tag}")), "{out}");
+    assert!(!out.contains("s3cret-arg"), "{out}");
+    // The build's own output is not the apply's.
+    assert!(!out.to_lowercase().contains("step 1/"), "{out}");
+    let first = image_id(&tag);
+    images.0.push(first.clone());
+    assert!(running(&app));
+    assert_eq!(exec_out(&app, &["cat", "/hello.txt"]), "one\n");
+    assert_eq!(exec_out(&app, &["cat", "/token"]), "s3cret-arg\n");
+    let before = id_of(&app);
+
+    let again = s.apply(&file, &p).ok().stdout;
+    assert!(again.contains("No changes"), "{again}");
+    assert_eq!(image_id(&tag), first);
+
+    std::fs::write(ctx.join("hello.txt"), "two\n").unwrap();
+    let plan = s.plan(&file, &p).ok().stdout;
+    assert!(plan.contains("image rebuilt"), "{plan}");
+    s.apply(&file, &p).ok();
+    let second = image_id(&tag);
+    images.0.push(second.clone());
+    assert_ne!(second, first);
+    assert_ne!(id_of(&app), before, "replaced");
+    assert_eq!(exec_out(&app, &["cat", "/hello.txt"]), "two\n");
+
+    // A build that fails fails its step; the container it would replace
+    // keeps running.
+    let running_id = id_of(&app);
+    std::fs::write(ctx.join("Dockerfile"), format!("{dockerfile}RUN exit 3\n")).unwrap();
+    let failed = s.apply(&file, &p);
+    assert_ne!(failed.code, 0, "{}", failed.stdout);
+    assert!(failed.stdout.contains("build"), "{}", failed.stdout);
+    assert!(running(&app));
+    assert_eq!(id_of(&app), running_id);
+
+    // delete leaves the image, as `docker compose down` does without --rmi.
+    s.paunch(&["delete", &p]).ok();
+    assert!(s.managed().is_empty());
+    assert_eq!(image_id(&tag), second);
+}

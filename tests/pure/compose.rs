@@ -376,3 +376,216 @@ fn included_files_join_the_project() {
         .to_string();
     assert!(e.contains("include cycle"), "{e}");
 }
+
+/// A container of `e` as an earlier apply left it: labelled with its
+/// config_data, running `image_id`.
+fn applied(e: &paunch::config::Entry, config_id: &str, image_id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": "ab".repeat(32),
+        "name": e.name,
+        "state": "running",
+        "image_id": image_id,
+        "image": e.image(),
+        "command": [],
+        "created": "2026-11-01T10:00:01Z",
+        "labels": {
+            "managed_by": "paunch",
+            "config_id": config_id,
+            "container_name": e.name,
+            "config_data": e.config_data(),
+        }
+    })
+}
+
+/// `build`: normalised into config_data with its context's hash; a plan
+/// builds the image (never pulls it) before the containers that use it;
+/// nothing is built when nothing changed; a changed context rebuilds and
+/// replaces ("image rebuilt"); BuildKit-only keys are refused or ignored.
+#[test]
+fn build_is_a_plan_step_before_its_containers() {
+    use paunch::plan::{Action, Phase, PlanOptions, Reason, plan_apply};
+    let text = r#"
+services:
+  app:
+    build:
+      context: ./ctx
+      dockerfile: Containerfile
+      args: [VERSION=1, FROM_ENV, UNSET_BUILD_ARG_X]
+      target: final
+      labels: {org.x: y}
+      network: host
+      shm_size: 64m
+      extra_hosts: {reg: 10.0.0.1}
+      no_cache: true
+      pull: true
+      tags: [extra:1]
+      cache_from: [x]
+  named:
+    build: ctx
+    image: mine:2
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("ctx")).unwrap();
+    std::fs::write(d.join("ctx/Containerfile"), "FROM x\nCOPY a /a\n").unwrap();
+    std::fs::write(d.join("ctx/a"), "one").unwrap();
+    std::fs::write(d.join("compose.yaml"), text).unwrap();
+    std::fs::write(d.join(".env"), "FROM_ENV=e\n").unwrap();
+    let opts = LoadOptions {
+        project: Some("x".into()),
+        ..LoadOptions::default()
+    };
+    let load = || Config::load_with(&d.join("compose.yaml"), &opts).unwrap();
+    let config = load();
+    let warned: Vec<String> = config.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("build.cache_from is ignored")),
+        "{warned:?}"
+    );
+    let app = config.entry("x-app-1").unwrap();
+    assert_eq!(app.image(), Some("x-app"));
+    let ctx = format!("{}/ctx", d.display());
+    let data = app.data.as_map().unwrap();
+    let build = data.get("build").unwrap().as_map().unwrap();
+    let hash = build.get("context_hash").unwrap().as_str().unwrap();
+    assert!(hash.starts_with("sha256:"), "{hash}");
+    assert_eq!(
+        app.config_data(),
+        format!(
+            r#"{{"build": {{"context": "{ctx}", "dockerfile": "Containerfile", "args": {{"VERSION": "1", "FROM_ENV": "e"}}, "target": "final", "labels": {{"org.x": "y"}}, "network": "host", "shm_size": "64m", "extra_hosts": ["reg:10.0.0.1"], "no_cache": true, "pull": true, "tags": ["extra:1"], "context_hash": "{hash}"}}, "image": "x-app", "networks": {{"x_default": {{"aliases": ["app"]}}}}}}"#
+        )
+    );
+    assert_eq!(config.entry("x-named-1").unwrap().image(), Some("mine:2"));
+
+    // Nothing there: both images built, none pulled, the creates after.
+    let popts = PlanOptions {
+        config_id: "x".into(),
+        ..PlanOptions::default()
+    };
+    let plan = plan_apply(&config, &paunch::Observed::default(), &popts);
+    assert_eq!(plan.counts().pull, 0);
+    assert_eq!(plan.counts().build, 2);
+    let s = &plan.steps[0];
+    assert_eq!((s.phase, &s.reason), (Phase::Pull, &Reason::ImageMissing));
+    let Action::Build { image, argv, .. } = &s.action else {
+        panic!("{:?}", s.action)
+    };
+    assert_eq!(image, "x-app");
+    let want = [
+        "build",
+        "--tag=x-app",
+        "--tag=extra:1",
+        "--force-rm",
+        &format!("--file={ctx}/Containerfile"),
+        "--build-arg=VERSION=1",
+        "--build-arg=FROM_ENV=e",
+        "--target=final",
+        "--label=org.x=y",
+        "--network=host",
+        "--shm-size=64m",
+        "--add-host=reg:10.0.0.1",
+        "--no-cache",
+        "--pull",
+        "--",
+        &ctx,
+    ];
+    assert_eq!(argv, &want);
+    let create = plan
+        .steps
+        .iter()
+        .find(|s| s.describe() == "create x-app-1")
+        .unwrap();
+    assert!(create.after.contains(&1), "{:?}", create.after);
+    let shown = paunch::render::text::render(&plan, &paunch::render::Paint::plain());
+    assert!(
+        shown.contains("Plan: 2 images to build, 2 to create"),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!("x-app from {ctx}")), "{shown}");
+
+    // Applied, images there: nothing to do, nothing built.
+    let image_id = format!("sha256:{}", "c".repeat(64));
+    let observed_with = |config: &Config| -> paunch::Observed {
+        let e = config.entry("x-app-1").unwrap();
+        let n = config.entry("x-named-1").unwrap();
+        let mut c2 = applied(n, "x", &image_id);
+        c2["id"] = serde_json::json!("cd".repeat(32));
+        serde_json::from_value(serde_json::json!({
+            "containers": [applied(e, "x", &image_id), c2],
+            "images": {"x-app": image_id, "mine:2": image_id},
+            "networks": {"x_default": {"managed_by": "paunch", "config_id": "x", "config_data": "{}"}},
+        }))
+        .unwrap()
+    };
+    let observed = observed_with(&config);
+    let plan = plan_apply(&config, &observed, &popts);
+    assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+
+    // The context changed: rebuilt, replaced, "image rebuilt".
+    std::fs::write(d.join("ctx/a"), "two").unwrap();
+    let changed = load();
+    let plan = plan_apply(&changed, &observed, &popts);
+    let kinds: Vec<(String, &Reason)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.describe(), &s.reason))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("build x-app".to_string(), &Reason::ImageRebuilt),
+            ("build mine:2".to_string(), &Reason::ImageRebuilt),
+            ("replace x-app-1".to_string(), &Reason::ImageRebuilt),
+            ("replace x-named-1".to_string(), &Reason::ImageRebuilt),
+        ]
+    );
+    assert_eq!(plan.steps[2].after, [1]);
+    assert_eq!(plan.steps[3].after, [2]);
+    let shown = paunch::render::text::render(&plan, &paunch::render::Paint::plain());
+    assert!(shown.contains("image rebuilt"), "{shown}");
+    let json = serde_json::to_string(&plan).unwrap();
+    assert!(json.contains(r#""kind":"image_rebuilt""#), "{json}");
+    // A change of the build itself: "configuration changed", rebuilt.
+    std::fs::write(
+        d.join("compose.yaml"),
+        text.replace("target: final", "target: other"),
+    )
+    .unwrap();
+    let plan = plan_apply(&load(), &observed, &popts);
+    assert_eq!(plan.steps[0].describe(), "build x-app");
+    assert_eq!(plan.steps[2].reason, Reason::ConfigChanged);
+    // The image gone, the container kept: built again.
+    let mut gone = observed_with(&config);
+    gone.images.insert("x-app".into(), None);
+    let plan = plan_apply(&config, &gone, &popts);
+    let steps: Vec<String> = plan.steps.iter().map(|s| s.describe()).collect();
+    assert_eq!(steps, ["build x-app"]);
+}
+
+/// BuildKit-only build keys, a remote context and a missing one are
+/// refused; text without a directory is not hashed.
+#[test]
+fn build_refusals() {
+    for (build, want) in [
+        (
+            "{context: ., ssh: [default]}",
+            "build ssh forwarding needs BuildKit",
+        ),
+        ("{context: ., secrets: [s]}", "build secrets need BuildKit"),
+        ("https://github.com/x/y.git", "a remote build context"),
+        ("./nope", "cannot be read"),
+        ("{context: ., dockerfil: x}", "did you mean \"dockerfile\""),
+    ] {
+        let text = format!("services:\n  app:\n    build: {build}\n");
+        let (_d, config) = load(&[("compose.yaml", &text)], "x", &[]);
+        let e = config.unwrap_err().to_string();
+        assert!(e.contains(want), "{build}: {e}");
+    }
+    let config = Config::parse("services:\n  app:\n    build: ./ctx\n", "c.yaml").unwrap();
+    assert_eq!(
+        config.entries[0].config_data(),
+        r#"{"build": {"context": "./ctx"}, "image": "default-app", "networks": {"default_default": {"aliases": ["app"]}}}"#
+    );
+}

@@ -25,6 +25,7 @@
 //! `settings`; `shell` splits string commands); `reader` holds the
 //! diagnostics and typed reads.
 
+mod build;
 pub mod dotenv;
 mod extends;
 mod include;

@@ -145,7 +145,7 @@ impl Cx<'_> {
             self.error(
                 at,
                 format!("{path}: no image"),
-                Some("give `image`; paunch does not build images yet".into()),
+                Some("give `image`, or `build` to build one".into()),
             );
         }
         if let Some(Value::String(r)) = s.data.get("restart")
@@ -238,6 +238,7 @@ impl Cx<'_> {
                 s.data.insert("environment".into(), Value::Map(Map::new()));
             }
             "env_file" => {}
+            "build" => self.build(path, n, names, s),
             "ports" => {
                 let ports = self.ports(path, n);
                 put(s, strings_value(&ports));

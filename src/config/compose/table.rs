@@ -71,7 +71,7 @@ pub static SERVICE: &[Row] = &[
     key(
         "image",
         "image",
-        "The image (required: paunch does not build yet).",
+        "The image (required without `build`); with `build`, the tag the built image gets.",
     ),
     custom(
         "command",
@@ -230,9 +230,9 @@ pub static SERVICE: &[Row] = &[
         "links",
         "Legacy: services reach each other by name on the project network; a link's own alias draws a warning.",
     ),
-    refused(
+    custom(
         "build",
-        "paunch does not build images yet: build the image first (`docker build -t NAME DIR`) and name it in `image`",
+        "A context directory, or `{context, dockerfile, args, target, labels, network, shm_size, extra_hosts, no_cache, pull, tags}`: the image is built by the engine as a plan step (`build`) and tagged `image`, else `PROJECT-SERVICE`. The context's files are hashed into `config_data` (`build.context_hash`, `.dockerignore` followed), so a changed context rebuilds the image and replaces the containers (\"image rebuilt\").",
     ),
     custom(
         "secrets",
@@ -365,6 +365,73 @@ pub static DEPLOY: &[Row] = &[
     ignored("labels", "Swarm service labels; not container labels."),
 ];
 
+/// The keys of a service's `build` map.
+pub static BUILD: &[Row] = &[
+    custom(
+        "context",
+        "The directory sent to the engine (default `.`), relative to the compose file.",
+    ),
+    custom(
+        "dockerfile",
+        "The Dockerfile, relative to the context (default `Dockerfile`).",
+    ),
+    custom(
+        "args",
+        "Build arguments, a map or a list of `K=V`; a bare name takes the caller's value, and is left out when unset.",
+    ),
+    custom("target", "The stage to build."),
+    custom("labels", "Labels of the image, a map or a list of `k=v`."),
+    custom("network", "The network of the build's `RUN` steps."),
+    custom(
+        "shm_size",
+        "The size of /dev/shm of the build's `RUN` steps.",
+    ),
+    custom(
+        "extra_hosts",
+        "`HOST:IP` entries of the build's `RUN` steps, a list or a map.",
+    ),
+    custom("no_cache", "Build without the engine's layer cache."),
+    custom("pull", "Pull a newer base image on every build."),
+    custom("tags", "More tags of the built image."),
+    ignored(
+        "cache_from",
+        "Not passed: the engine's local layer cache is used.",
+    ),
+    ignored("cache_to", "Not passed: needs BuildKit (docker buildx)."),
+    ignored(
+        "platforms",
+        "Not passed: one host builds for its own platform.",
+    ),
+    ignored("isolation", "Windows only."),
+    ignored("provenance", "Not passed: BuildKit attestations."),
+    ignored("sbom", "Not passed: BuildKit attestations."),
+    ignored("entitlements", "Not passed: needs BuildKit."),
+    refused(
+        "ssh",
+        "build ssh forwarding needs BuildKit (docker buildx); paunch runs the engine's own `build`: remove it, or build the image first and name it in `image`",
+    ),
+    refused(
+        "secrets",
+        "build secrets need BuildKit (docker buildx); paunch runs the engine's own `build`: remove them, or build the image first and name it in `image`",
+    ),
+    refused(
+        "additional_contexts",
+        "additional contexts need BuildKit (docker buildx): build the image first and name it in `image`",
+    ),
+    refused(
+        "dockerfile_inline",
+        "an inline Dockerfile is not read: write it to a file in the context and name it in `dockerfile`",
+    ),
+    refused(
+        "privileged",
+        "privileged builds need BuildKit (docker buildx): build the image first and name it in `image`",
+    ),
+    refused(
+        "ulimits",
+        "build ulimits are not passed yet: build the image first and name it in `image`",
+    ),
+];
+
 /// The row of `name` in `table`.
 pub fn row(table: &'static [Row], name: &str) -> Option<&'static Row> {
     table.iter().find(|r| r.name == name)
@@ -410,7 +477,7 @@ mod tests {
 
     #[test]
     fn names_are_unique() {
-        for table in [SERVICE, TOP, NETWORK, VOLUME, DEPLOY] {
+        for table in [SERVICE, TOP, NETWORK, VOLUME, DEPLOY, BUILD] {
             let mut names: Vec<_> = table.iter().map(|r| r.name).collect();
             names.sort_unstable();
             let n = names.len();
