@@ -344,3 +344,58 @@ fn a_built_image_follows_its_context() {
     assert!(s.managed().is_empty());
     assert_eq!(image_id(&tag), second);
 }
+
+/// A compose project through a saved plan (`plan --out`, `apply --plan`,
+/// labelled as `apply --file` labels it), with a secret file mounted
+/// read-only and a service built by `extends`; `cleanup` of the project
+/// keeps its volume.
+#[test]
+fn a_saved_compose_plan_with_a_secret_and_extends() {
+    let s = Scope::new("compose-saved");
+    let p = project(&s);
+    std::fs::write(s.dir.path().join("token.txt"), "s3cret\n").unwrap();
+    let text = format!(
+        "x-base: &base\n  stop_grace_period: 1s\nservices:\n  base:\n    <<: *base\n    image: {IMAGE}\n    command: sleep 3600\n    environment: {{A: '1'}}\n    volumes: [data:/data]\n  app:\n    extends: base\n    environment: {{B: '2'}}\n    secrets: [token]\nsecrets:\n  token: {{file: ./token.txt}}\nvolumes:\n  data: {{}}\n"
+    );
+    let file = s.config("compose.yaml", &text);
+    let f = file.to_str().unwrap();
+    let saved = s.dir.path().join("plan.json");
+    let out = s
+        .paunch(&[
+            "plan",
+            "--file",
+            f,
+            "--config-id",
+            &p,
+            "--out",
+            saved.to_str().unwrap(),
+        ])
+        .ok()
+        .stdout;
+    assert!(!out.contains("s3cret"), "{out}");
+    s.runner()
+        .run(&["apply", "--plan", saved.to_str().unwrap()])
+        .ok();
+    let app = format!("{p}-app-1");
+    assert_eq!(exec_out(&app, &["cat", "/run/secrets/token"]), "s3cret\n");
+    assert_eq!(exec_out(&app, &["sh", "-c", "echo $A$B"]), "12\n");
+    assert!(
+        !engine_command()
+            .args(["exec", &app, "touch", "/run/secrets/token"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Labelled as apply --file labels it: nothing to do.
+    let again = s.plan(&file, &p).ok().stdout;
+    assert!(again.contains("No changes"), "{again}");
+    // cleanup of every config ID removes the containers, not the volume.
+    s.paunch(&["cleanup"]).ok();
+    assert!(s.managed().is_empty());
+    let volumes = engine_ok(&["volume", "ls", "-q"]);
+    assert!(
+        volumes.lines().any(|v| v == format!("{p}_data")),
+        "{volumes}"
+    );
+    let _ = engine(&["volume", "rm", &format!("{p}_data")]);
+}

@@ -454,3 +454,48 @@ fn upstream_files_run_as_docker_compose_runs_them() {
 fn own_files_run_as_docker_compose_runs_them() {
     run_all(OWN);
 }
+
+/// The same files on whichever engine the tests run on (podman too,
+/// which docker-compose 1.29 cannot drive): paunch applies each, every
+/// service gets its containers running or run, and a second apply is a
+/// no-op.
+#[test]
+fn the_runnable_corpus_applies_and_converges_on_this_engine() {
+    // What podman 4.3 itself refuses (the engine's error, as it would
+    // refuse `podman run` with the same flags): not paunch's to change.
+    let podman_refuses: &[(&str, &str)] = &[
+        (
+            "spec-tmpfs",
+            "podman 4.3: unknown mount option \"uid=1009\" on a tmpfs",
+        ),
+        ("own-run", "podman 4.3: unknown flag --domainname"),
+    ];
+    let mut findings = Vec::new();
+    for case in UPSTREAM.iter().chain(OWN) {
+        if is_podman() && podman_refuses.iter().any(|(c, _)| c == case) {
+            continue;
+        }
+        let s = Scope::new(&format!("corpus-{case}"));
+        let p = format!("{}c", s.prefix.trim_end_matches('-'));
+        let dir = s.dir.path().join(case);
+        copy_dir(&corpus(case), &dir);
+        let file = dir.join("compose.yaml");
+        let applied = s.apply(&file, &p);
+        if applied.code != 0 {
+            findings.push(format!(
+                "{case}: apply: {}{}",
+                applied.stdout, applied.stderr
+            ));
+            continue;
+        }
+        let again = s.apply(&file, &p);
+        if !again.stdout.contains("No changes") {
+            findings.push(format!(
+                "{case}: a second apply changes something:\n{}",
+                again.stdout
+            ));
+        }
+        s.paunch(&["delete", &p, "--volumes"]).ok();
+    }
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
