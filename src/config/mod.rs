@@ -363,7 +363,7 @@ impl Config {
         } else {
             let text = read_text(path, 0)?;
             let ctx = if text.contains("services") {
-                compose_context(path, &opts)?
+                compose_context(path, &opts)
             } else {
                 compose::Context::default()
             };
@@ -544,9 +544,10 @@ impl Config {
 
 /// What a compose file at `path` is read with: its directory, and the
 /// caller's environment over the variables of the `.env` beside it (or of
-/// `--env-file`). A `.env` that cannot be read as one is an error at its
-/// line and column.
-fn compose_context(path: &Path, opts: &LoadOptions) -> Result<compose::Context> {
+/// `--env-file`). Problems reading the `.env` are kept for the compose
+/// reader to report at its line and column: a paunch file that merely
+/// mentions `services` is not refused for a `.env` it never reads.
+fn compose_context(path: &Path, opts: &LoadOptions) -> compose::Context {
     let dir = match (path.parent(), &opts.base_dir) {
         (Some(p), Some(base)) if !p.as_os_str().is_empty() => base.join(p),
         (_, Some(base)) => base.clone(),
@@ -561,26 +562,23 @@ fn compose_context(path: &Path, opts: &LoadOptions) -> Result<compose::Context> 
         None => (dir.join(".env"), false),
     };
     let mut vars = std::collections::BTreeMap::new();
+    let mut problems = Vec::new();
     if required || dotenv.is_file() {
-        let text = read_text(&dotenv, 0)?;
         let shown = dotenv.display().to_string();
-        match compose::dotenv::parse(&text, &env) {
-            Ok(pairs) => vars.extend(pairs),
-            Err(e) => {
-                return Err(Error::config(vec![diag(
-                    &shown,
-                    Some((e.line, e.column)),
-                    &e.message,
-                    None,
-                )]));
-            }
+        match read_text(&dotenv, 0) {
+            Ok(text) => match compose::dotenv::parse(&text, &env) {
+                Ok(pairs) => vars.extend(pairs),
+                Err(e) => problems.push(diag(&shown, Some((e.line, e.column)), &e.message, None)),
+            },
+            Err(e) => problems.push(diag(&shown, None, &e.to_string(), None)),
         }
     }
     vars.extend(env);
-    Ok(compose::Context {
+    compose::Context {
         dir: Some(dir),
         vars,
-    })
+        problems,
+    }
 }
 
 fn missing_paths(entries: &[Entry], created: &[HostPath]) -> Vec<Diagnostic> {

@@ -589,3 +589,32 @@ fn build_refusals() {
         r#"{"build": {"context": "./ctx"}, "image": "default-app", "networks": {"default_default": {"aliases": ["app"]}}}"#
     );
 }
+
+/// A `.env` that cannot be read is the compose file's error, at its
+/// line; a paunch file beside it that mentions `services` never reads it.
+#[test]
+fn a_broken_env_file_is_reported_only_for_compose() {
+    let bad_env = "GOOD=1\nA=\"unclosed\n";
+    let (_d, compose) = load(
+        &[
+            ("compose.yaml", "services:\n  web:\n    image: app:1\n"),
+            (".env", bad_env),
+        ],
+        "x",
+        &[],
+    );
+    let e = compose.unwrap_err().to_string();
+    assert!(e.contains(".env:2:"), "{e}");
+    let (_d, paunch) = load(
+        &[
+            (
+                "compose.yaml",
+                "# the services of this host\nweb:\n  image: app:1\n",
+            ),
+            (".env", bad_env),
+        ],
+        "x",
+        &[],
+    );
+    assert_eq!(paunch.unwrap().entries[0].name, "web");
+}

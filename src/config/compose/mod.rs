@@ -111,11 +111,15 @@ pub struct Context {
     /// The variables interpolation and bare `environment` names see: the
     /// caller's environment over the `.env` file's.
     pub vars: BTreeMap<String, String>,
+    /// What was wrong with the `.env` (or `--env-file`), reported when the
+    /// file is read as compose.
+    pub problems: Vec<Diagnostic>,
 }
 
 /// Reads a compose document.
 pub fn read(root: &Node, file: &str, opts: &LoadOptions, ctx: &Context) -> Read {
     let mut cx = Cx::new(file);
+    cx.errors.extend(ctx.problems.iter().cloned());
     cx.project.clone_from(&opts.project);
     cx.profiles.clone_from(&opts.profiles);
     let mut root = root.clone();
