@@ -132,9 +132,16 @@ and the exit code is 1 with every failure listed.")]
 What the target cannot express is a warning naming entry and key (an error,
 exit 3, with --strict). See docs/kubernetes.md.")]
     Export(ExportArgs),
-    /// Print the JSON Schema of the configuration format.
-    #[command(after_help = "Example:\n  paunch schema > paunch.schema.json")]
-    Schema,
+    /// Print the JSON Schema of the configuration format (or, with
+    /// --compose, of the compose files paunch reads).
+    #[command(
+        after_help = "Examples:\n  paunch schema > paunch.schema.json\n  paunch schema --compose > compose.schema.json"
+    )]
+    Schema {
+        /// The schema of compose files, generated from paunch's compose key tables.
+        #[arg(long)]
+        compose: bool,
+    },
     /// Print shell completions.
     #[command(after_help = "Example:\n  paunch completions bash > /etc/bash_completion.d/paunch")]
     Completions {

@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Debug(a) => debug::run(a, g),
         Command::Validate(a) => validate::run(a),
         Command::Export(a) => export::run(a),
-        Command::Schema => validate::schema(),
+        Command::Schema { compose } => validate::schema(compose),
         Command::Completions { shell } => validate::completions(shell),
         Command::GenerateMan { dir } => man::generate(&dir),
     }

@@ -75,8 +75,13 @@ pub fn run(args: ValidateArgs) -> Result<Status> {
     })
 }
 
-pub fn schema() -> Result<Status> {
-    out(&format!("{:#}\n", schema::json_schema()));
+pub fn schema(compose: bool) -> Result<Status> {
+    let schema = if compose {
+        paunch::config::compose::schema::json_schema()
+    } else {
+        schema::json_schema()
+    };
+    out(&format!("{schema:#}\n"));
     Ok(Status::Success)
 }
 

@@ -23,6 +23,11 @@ fn duration() -> Value {
     ]})
 }
 
+/// The schema of a value of `s` (the compose schema uses it too).
+pub(crate) fn shape_of(s: Shape) -> Value {
+    shape(s)
+}
+
 fn shape(s: Shape) -> Value {
     match s {
         Shape::Str => scalar(),

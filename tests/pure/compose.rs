@@ -618,3 +618,43 @@ fn a_broken_env_file_is_reported_only_for_compose() {
     );
     assert_eq!(paunch.unwrap().entries[0].name, "web");
 }
+
+/// `paunch schema --compose` accepts the corpus files paunch reads (those
+/// without variables: the schema sees the file before interpolation) and
+/// refuses an unknown or a refused key.
+#[test]
+fn the_compose_schema_follows_the_tables() {
+    let schema = paunch::config::compose::schema::json_schema();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let mut n = 0;
+    for case in std::fs::read_dir("tests/compose/corpus").unwrap() {
+        let file = case.unwrap().path().join("compose.yaml");
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let opts = LoadOptions {
+            project: Some("s".into()),
+            ..LoadOptions::default()
+        };
+        if text.contains('$') || Config::load_with(&file, &opts).is_err() {
+            continue;
+        }
+        let doc =
+            serde_json::to_value(paunch::yaml::load(&text).unwrap().unwrap().to_value()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+        n += 1;
+    }
+    assert!(n >= 10, "{n}");
+    for bad in [
+        serde_json::json!({"services": {"web": {"imgae": "x"}}}),
+        serde_json::json!({"services": {"web": {"image": "x", "gpus": "all"}}}),
+        serde_json::json!({"services": {"web": {"image": "x", "deploy": {"replica": 2}}}}),
+        serde_json::json!({"volumes": {}}),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+    assert!(validator.is_valid(
+        &serde_json::json!({"services": {"web": {"image": "x", "x-note": 1}}, "x-any": []})
+    ));
+}

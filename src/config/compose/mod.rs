@@ -35,6 +35,7 @@ mod networks;
 mod ports;
 mod project;
 mod reader;
+pub mod schema;
 mod service;
 mod settings;
 mod shell;
