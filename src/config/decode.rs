@@ -100,6 +100,7 @@ impl Entry {
             settings,
             positions,
             failed: false,
+            relabelled: false,
         };
         cx.check_entry(&entry, map, name_pos);
         cx.check_numbers(node);

@@ -96,6 +96,9 @@ pub struct Entry {
     /// Whether a problem was found (such an entry is only kept to report
     /// every problem of a file at once).
     pub(crate) failed: bool,
+    /// Whether `data` (the label) is not the entry itself but was given by
+    /// [`Entry::set_config_data`] (a compose service's).
+    pub(crate) relabelled: bool,
 }
 
 impl Entry {
@@ -104,6 +107,7 @@ impl Entry {
     /// normalised service.
     pub fn set_config_data(&mut self, data: Value) {
         self.encoded = labels::encode_config_data(&data);
+        self.relabelled = data != self.node.to_value();
         self.data = data;
     }
 

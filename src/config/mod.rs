@@ -459,7 +459,13 @@ impl Config {
         Value::Map(
             self.entries
                 .iter()
-                .map(|e| (e.name.clone(), e.node.to_value()))
+                .map(|e| {
+                    let entry = match e.relabelled {
+                        true => e.node.to_value(),
+                        false => e.data.clone(),
+                    };
+                    (e.name.clone(), entry)
+                })
                 .collect::<Map>(),
         )
     }
@@ -470,7 +476,7 @@ impl Config {
     pub fn config_data_overrides(&self) -> std::collections::BTreeMap<String, Value> {
         self.entries
             .iter()
-            .filter(|e| e.data != e.node.to_value())
+            .filter(|e| e.relabelled)
             .map(|e| (e.name.clone(), e.data.clone()))
             .collect()
     }
