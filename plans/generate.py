@@ -306,3 +306,29 @@ write("secret-changed", SECRET, [
         "environment": {"DB_PASSWORD": "0ld-s3cret", "LOG_LEVEL": "info"}}),
     container(2, "api", "v1", "api", entries(SECRET)["api"]),
 ])
+
+# op-srv died and was started again after op-side joined it (a Pod's infra
+# container): op-side holds a dead namespace and is replaced; a container
+# started after its holder is left alone.
+srv_restarted = dict(srv, started_at="2026-11-01T12:00:00.5Z")
+side_before = dict(side, started_at="2026-11-01T10:00:02.123456789Z")
+write("joined-container-restarted", SHARED, [srv_restarted, side_before])
+# The containers of a Pod whose restartPolicy is Never: one that completed
+# (exited 0) stays completed; one that failed is started again (SPEC §9).
+POD = """\
+job-once:
+  image: paunch-test/busybox:1
+  command: [sh, -c, echo done]
+  restart: 'no'
+  labels: {paunch.pod: job, paunch.pod.role: app}
+job-flaky:
+  image: paunch-test/busybox:1
+  command: [sh, -c, exit 3]
+  restart: 'no'
+  labels: {paunch.pod: job, paunch.pod.role: app}
+"""
+P = entries(POD)
+write("pod-completed-stays-completed", POD, [
+    container(1, "job-once", "v1", "job-once", P["job-once"], state="exited", finished_at="2026-11-01T10:01:00Z", labels_extra={"paunch.pod": "job", "paunch.pod.role": "app"}),
+    container(2, "job-flaky", "v1", "job-flaky", P["job-flaky"], state="exited", exit_code=3, finished_at="2026-11-01T10:01:00Z", labels_extra={"paunch.pod": "job", "paunch.pod.role": "app"}),
+])

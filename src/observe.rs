@@ -73,6 +73,10 @@ pub struct Container {
     #[serde(default)]
     /// Its command, as the engine reports it.
     pub command: Vec<String>,
+    /// Its entrypoint, as the engine reports it (the image's when not
+    /// overridden; since plan format 1.6, absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entrypoint: Vec<String>,
     /// Creation time as the engine reports it (RFC 3339).
     #[serde(default)]
     pub created: String,
@@ -90,6 +94,16 @@ pub struct Container {
     /// when it never ended).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub finished_at: String,
+    /// Why its last start failed, as the engine recorded it (docker's
+    /// `State.Error`: a published port taken; empty when none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub error: String,
+    /// When its current or last run started (RFC 3339, as the engine
+    /// reports it; empty when it never started). A container that joined
+    /// another's namespace before that one started again holds a dead
+    /// namespace (since plan format 1.6).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub started_at: String,
     /// The containers whose namespaces or volumes it joined, as the engine
     /// recorded them when it was created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -480,7 +480,7 @@ pub fn apply(engine: &Engine, config: &Config, opts: &Options) -> Result<Applied
     locked(engine, &opts.plan.managed_by, "apply", opts, || {
         let plan = plan_for_apply_pulling(engine, config, &opts.plan, opts.pull, &opts.execute)?;
         // A Pod's missing DirectoryOrCreate/FileOrCreate host paths.
-        execute::create_host_paths(&config.host_paths)?;
+        execute::create_host_paths(&plan.host_paths)?;
         Ok(plan)
     })
 }
@@ -491,7 +491,10 @@ pub fn apply(engine: &Engine, config: &Config, opts: &Options) -> Result<Applied
 pub fn apply_saved(engine: &Engine, plan: &Plan, opts: &Options) -> Result<Applied> {
     locked(engine, &plan.managed_by, "apply --plan", opts, || {
         check_derived(plan)?;
-        check_fresh(engine, plan).map(|()| plan.clone())
+        check_fresh(engine, plan)?;
+        // As `apply` makes them: the plan's configuration mounts them.
+        execute::create_host_paths(&plan.host_paths)?;
+        Ok(plan.clone())
     })
 }
 

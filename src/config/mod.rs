@@ -89,13 +89,29 @@ pub struct Config {
 
 /// A host path an apply creates before its containers: a Pod's missing
 /// `hostPath` of type `DirectoryOrCreate` (or none) or `FileOrCreate`, as
-/// the kubelet would. Reading a file creates nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// the kubelet would. Reading a file creates nothing. A plan carries them
+/// (`host_paths`), so that `apply --plan` makes them as `apply` does.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HostPath {
     /// The absolute path.
     pub path: PathBuf,
     /// An empty file (`FileOrCreate`), else a directory.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub file: bool,
+}
+
+impl HostPath {
+    /// Whether an entry of `entries` bind-mounts this path (or a path
+    /// under it): a saved plan may create only what its own
+    /// configuration mounts.
+    pub fn mounted_by(&self, entries: &[Entry]) -> bool {
+        entries.iter().any(|e| {
+            e.strings("volumes").iter().any(|v| {
+                v.split_once(':')
+                    .is_some_and(|(source, _)| Path::new(source).starts_with(&self.path))
+            })
+        })
+    }
 }
 
 /// Entries read from one source, with every problem found.

@@ -164,11 +164,14 @@ pub fn unreadable(l: &Listed, managed_by: &str) -> Option<Container> {
         image_id: String::new(),
         image: String::new(),
         command: Vec::new(),
+        entrypoint: Vec::new(),
         created: String::new(),
         labels: l.labels.clone(),
         exit_code: 0,
         health: String::new(),
         finished_at: String::new(),
+        error: String::new(),
+        started_at: String::new(),
         joined: Vec::new(),
     })
 }
@@ -193,6 +196,8 @@ struct InspectState {
     finished_at: String,
     #[serde(rename = "StartedAt", default)]
     started_at: String,
+    #[serde(rename = "Error", default)]
+    error: String,
     #[serde(rename = "Health", default)]
     health: Option<Health>,
 }
@@ -230,11 +235,32 @@ struct Conf {
     image: String,
     #[serde(rename = "Cmd", default)]
     cmd: Option<Vec<String>>,
+    #[serde(rename = "Entrypoint", default)]
+    entrypoint: Option<Words>,
     #[serde(rename = "Labels", default)]
     labels: Option<BTreeMap<String, String>>,
     #[serde(rename = "Healthcheck", default)]
     healthcheck: Option<Check>,
 }
+/// An entrypoint: docker writes a list, podman 4.3 one string (its
+/// words joined by spaces).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Words {
+    List(Vec<String>),
+    Joined(String),
+}
+
+impl Words {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Words::List(v) => v,
+            Words::Joined(s) if s.is_empty() => Vec::new(),
+            Words::Joined(s) => s.split(' ').map(str::to_string).collect(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Item {
     #[serde(rename = "Id")]
@@ -347,7 +373,7 @@ fn read_item(i: Item) -> (Container, HealthCheck) {
             .map(|l| l.output.trim().to_string())
             .unwrap_or_default(),
         restart_count: i.restart_count,
-        started_at: i.state.started_at,
+        started_at: i.state.started_at.clone(),
     };
     let container = Container {
         id: i.id,
@@ -356,6 +382,7 @@ fn read_item(i: Item) -> (Container, HealthCheck) {
         image_id: i.image,
         image: i.image_name.unwrap_or(conf.image),
         command: conf.cmd.unwrap_or_default(),
+        entrypoint: conf.entrypoint.map(Words::into_vec).unwrap_or_default(),
         created: i.created,
         labels: conf.labels.unwrap_or_default(),
         exit_code: i.state.exit_code,
@@ -365,6 +392,12 @@ fn read_item(i: Item) -> (Container, HealthCheck) {
             String::new()
         } else {
             i.state.finished_at
+        },
+        error: i.state.error,
+        started_at: if i.state.started_at.starts_with("0001-") {
+            String::new()
+        } else {
+            i.state.started_at
         },
         joined,
     };

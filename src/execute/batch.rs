@@ -101,9 +101,15 @@ impl Run<'_> {
         items: &[(usize, Vec<String>, Vec<String>)],
     ) -> HashMap<usize, Result<(), String>> {
         self.unpause_for_podman(items);
-        let stops: Vec<(usize, &[String])> =
-            items.iter().map(|(id, s, _)| (*id, s.as_slice())).collect();
-        let mut results = self.batched(&stops, "stop");
+        let mut results = HashMap::new();
+        for round in self.stop_rounds(items) {
+            let stops: Vec<(usize, &[String])> = items
+                .iter()
+                .filter(|(id, _, _)| round.contains(id))
+                .map(|(id, s, _)| (*id, s.as_slice()))
+                .collect();
+            results.extend(self.batched(&stops, "stop"));
+        }
         let mut removes: Vec<(usize, &[String])> = items
             .iter()
             .filter(|(id, _, _)| matches!(results.get(id), Some(Ok(Gone::No))))
@@ -146,6 +152,46 @@ impl Run<'_> {
             .into_iter()
             .map(|(id, r)| (id, r.map(|_| ())))
             .collect()
+    }
+
+    /// The stops of `items` in rounds: a container that another one of
+    /// them joined (its network, IPC or PID namespace: a Pod's infra
+    /// container) is stopped only after the ones that joined it, as the
+    /// kubelet stops a Pod's sandbox after its containers, so that they
+    /// keep their network while they handle their stop signal. Containers
+    /// are named by the stop's last word (their ID).
+    fn stop_rounds(&self, items: &[(usize, Vec<String>, Vec<String>)]) -> Vec<Vec<usize>> {
+        let target = |stop: &[String]| stop.last().cloned().unwrap_or_default();
+        let joined_by: HashMap<&str, Vec<String>> = self
+            .plan
+            .depends_on
+            .containers
+            .iter()
+            .map(|c| {
+                let joins = c.joined.iter().filter(|j| j.key != "volumes_from");
+                (c.id.as_str(), joins.map(|j| j.container.clone()).collect())
+            })
+            .collect();
+        let mut left: Vec<(usize, String)> =
+            items.iter().map(|(id, s, _)| (*id, target(s))).collect();
+        let mut rounds = Vec::new();
+        while !left.is_empty() {
+            // Joined by none of those left: stopped in this round (all
+            // of them when the joins go round in a circle).
+            let joined: HashSet<&String> = left
+                .iter()
+                .flat_map(|(_, c)| joined_by.get(c.as_str()).into_iter().flatten())
+                .collect();
+            let (now, later): (Vec<_>, Vec<_>) =
+                left.iter().cloned().partition(|(_, c)| !joined.contains(c));
+            if now.is_empty() {
+                rounds.push(later.into_iter().map(|(id, _)| id).collect());
+                break;
+            }
+            rounds.push(now.into_iter().map(|(id, _)| id).collect());
+            left = later;
+        }
+        rounds
     }
 
     /// podman stops no paused container: unpause those of `items` that

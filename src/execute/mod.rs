@@ -455,15 +455,16 @@ impl Run<'_> {
         false
     }
 
-    /// podman removes no container another one joined (a namespace): the
-    /// replacements of later groups whose old containers joined one that
-    /// `replaced` removes now (directly or through each other) have their
-    /// old containers removed first, with these; their new ones are still
-    /// created in their own group. Docker needs none of this: nothing.
+    /// The replacements of later groups whose old containers joined a
+    /// namespace of one that `replaced` removes now (directly or through
+    /// each other) have their old containers stopped and removed first,
+    /// with these (stopped before the ones they joined, see
+    /// [`Run::batch_stop_remove`]); their new ones are still created in
+    /// their own group. podman removes no container another one joined;
+    /// and on either engine a container losing its network while it
+    /// handles its stop signal (a Pod's app containers, when their infra
+    /// container is replaced) could not finish cleanly.
     fn joining_later(&self, replaced: &[&Step], n: i64) -> Vec<&'_ Step> {
-        if self.plan.runtime != crate::engine::argv::Runtime::Podman {
-            return Vec::new();
-        }
         let old_id = |s: &Step| match &s.action {
             Action::Replace { old, .. } => Some(old.id.clone()),
             _ => None,

@@ -134,6 +134,7 @@ fn existing(id: &str, name: &str, yaml: &str) -> Container {
         image_id: "sha256:1".into(),
         image: IMAGE.into(),
         command: vec![],
+        entrypoint: vec![],
         created: "2026-11-01T10:00:00Z".into(),
         labels: [
             ("managed_by", "paunch"),
@@ -147,6 +148,8 @@ fn existing(id: &str, name: &str, yaml: &str) -> Container {
         exit_code: 0,
         health: String::new(),
         finished_at: String::new(),
+        error: String::new(),
+        started_at: String::new(),
         joined: vec![],
     }
 }
@@ -255,7 +258,7 @@ fn on_podman_wait_runs_the_health_checks_at_their_interval() {
 }
 
 #[test]
-fn on_podman_a_later_groups_joiner_goes_with_the_container_it_joined() {
+fn a_later_groups_joiner_goes_with_the_container_it_joined_and_stops_first() {
     let old = "hub:\n  image: app:1\n  environment: [V=1]\nspoke:\n  image: app:1\n  start_order: 1\n  net: container:hub\n  environment: [V=1]\n";
     let hub = existing("1111", "hub", old);
     let mut spoke = existing("2222", "spoke", old);
@@ -271,22 +274,27 @@ fn on_podman_a_later_groups_joiner_goes_with_the_container_it_joined() {
         assert!(run(&p, &r, 1, None).success());
         r.calls()
     };
-    let calls = order(crate::engine::argv::Runtime::Podman);
-    // Both old containers go before the new hub is created.
-    let rm_spoke = calls
-        .iter()
-        .position(|c| c.starts_with("rm") && c.contains("2222"));
-    let new_hub = calls.iter().position(|c| c.contains("--name=hub"));
-    assert!(rm_spoke < new_hub, "{calls:?}");
-    let new_spoke = calls.iter().position(|c| c.contains("--name=spoke"));
-    assert!(new_hub < new_spoke, "{calls:?}");
-    // On docker the joiner keeps running until its own group.
-    let calls = order(crate::engine::argv::Runtime::Docker);
-    let rm_spoke = calls
-        .iter()
-        .position(|c| c.starts_with("rm") && c.contains("2222"));
-    let new_hub = calls.iter().position(|c| c.contains("--name=hub"));
-    assert!(rm_spoke > new_hub, "{calls:?}");
+    // On either engine (podman removes no container another one joined;
+    // a Pod's app containers must keep their network while they stop):
+    // the joiner is stopped before the hub, both old containers go before
+    // the new hub is created, and the new spoke comes after it.
+    for runtime in [
+        crate::engine::argv::Runtime::Podman,
+        crate::engine::argv::Runtime::Docker,
+    ] {
+        let calls = order(runtime);
+        let at = |verb: &str, id: &str| {
+            calls
+                .iter()
+                .position(|c| c.starts_with(verb) && c.contains(id))
+        };
+        assert!(at("stop", "2222") < at("stop", "1111"), "{calls:?}");
+        let rm_spoke = at("rm", "2222");
+        let new_hub = calls.iter().position(|c| c.contains("--name=hub"));
+        assert!(rm_spoke < new_hub, "{calls:?}");
+        let new_spoke = calls.iter().position(|c| c.contains("--name=spoke"));
+        assert!(new_hub < new_spoke, "{calls:?}");
+    }
 }
 
 #[test]

@@ -92,6 +92,11 @@ pub struct Plan {
     /// (since 1.6, absent when not).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remove_volumes: bool,
+    /// The host paths the apply creates before any container (a Pod's
+    /// missing `DirectoryOrCreate`/`FileOrCreate` hostPaths; since 1.6,
+    /// absent when none), so that `apply --plan` makes them too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_paths: Vec<crate::config::HostPath>,
 }
 
 /// `--systemd` (podman only): every container of an entry with a
@@ -498,9 +503,14 @@ pub enum Reason {
     /// its `config_data`): the image is rebuilt and the container
     /// replaced (since 1.6).
     ImageRebuilt,
-    /// A detached container that was created but never started (an
-    /// interrupted apply).
-    NeverStarted,
+    /// A container that was created but never started: an interrupted
+    /// apply, or a start that failed.
+    NeverStarted {
+        /// Why its start failed, as the engine recorded it (docker's
+        /// `State.Error`; since 1.6, absent when none).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        error: String,
+    },
     /// No container of the entry exists.
     NotCreated,
     /// Exec entries run on every apply.
@@ -528,6 +538,14 @@ pub enum Reason {
     /// namespace or old volumes, and its step comes after that one
     /// (since 1.1).
     JoinedReplaced {
+        /// The container joined, as the configuration names it.
+        container: String,
+    },
+    /// The container whose network, IPC or PID namespace this one joins
+    /// was started again after this one started (a Pod's infra container
+    /// that died), or is started by this plan: this one holds a dead
+    /// namespace and is replaced, after that one's step (since 1.6).
+    JoinedRestarted {
         /// The container joined, as the configuration names it.
         container: String,
     },

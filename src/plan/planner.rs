@@ -340,6 +340,20 @@ fn decide_changes<'a>(
             }
             for (key, wanted) in entry_joins(e) {
                 let target_entry = index.get(wanted).filter(|t| t.action() == EntryAction::Run);
+                if let Some(t) = target_entry
+                    && key != "volumes_from"
+                    && !changing.contains_key(t.name.as_str())
+                    && let Some(holder) = keepers.get(t.name.as_str())
+                    && holds_dead_namespace(k, holder, t)
+                {
+                    more.push((
+                        e.name.as_str(),
+                        Reason::JoinedRestarted {
+                            container: wanted.to_string(),
+                        },
+                    ));
+                    break;
+                }
                 let stale = match target_entry {
                     // Created anew or replaced by this plan.
                     Some(t) if changing.contains_key(t.name.as_str()) => true,
@@ -367,6 +381,53 @@ fn decide_changes<'a>(
             changing.insert(name, (reason, None));
         }
     }
+}
+
+/// Whether running container `c`, which joined `holder`'s namespace,
+/// holds a dead one: `holder` (the container of entry `t`) started again
+/// after `c` started, or is exited and is started by this plan (see
+/// [`Builder::kept`]). A container started after its holder joined the
+/// holder's current namespace.
+fn holds_dead_namespace(c: &Container, holder: &Container, t: &Entry) -> bool {
+    if c.status() != State::Running {
+        return false;
+    }
+    if holder.status() == State::Exited && t.detach() && !stays_completed(t, holder) {
+        return true;
+    }
+    holder.status() == State::Running
+        && started_after(&holder.started_at, &c.started_at) == Some(true)
+}
+
+/// Whether RFC 3339 time `a` is later than `b`; `None` when either is
+/// not one (the engine did not say, or said it in a form not read here).
+fn started_after(a: &str, b: &str) -> Option<bool> {
+    let parse = |t: &str| {
+        // podman writes the UTC offset as +00:00, docker as Z.
+        let t = t
+            .strip_suffix("+00:00")
+            .map_or(t.to_string(), |t| format!("{t}Z"));
+        humantime::parse_rfc3339_weak(&t).ok()
+    };
+    Some(parse(a)? > parse(b)?)
+}
+
+/// Whether a container that exited stays so: one of a Pod whose
+/// `restartPolicy` is `Never` or `OnFailure` (`restart: no` or
+/// `on-failure`) that exited 0 has completed, as the kubelet keeps it.
+/// Others are started again (SPEC §9).
+fn stays_completed(e: &Entry, c: &Container) -> bool {
+    let in_pod = pod_of(e).is_some();
+    let restart = e.string("restart").unwrap_or("no");
+    in_pod && c.exit_code == 0 && (restart == "no" || restart.starts_with("on-failure"))
+}
+
+/// The Pod an entry was read from (its [`crate::config::kube::POD_LABEL`]).
+fn pod_of(e: &Entry) -> Option<&str> {
+    let prefix = format!("{}=", crate::config::kube::POD_LABEL);
+    e.strings("labels")
+        .iter()
+        .find_map(|l| l.strip_prefix(&prefix))
 }
 
 /// Whether container `c` joined, under `key`, another container than
@@ -398,7 +459,8 @@ fn effective_order<'a>(
     for _ in 0..config.entries.len() {
         let mut moved = false;
         for (name, (reason, _)) in changing {
-            if let Reason::JoinedReplaced { container } = reason
+            if let Reason::JoinedReplaced { container } | Reason::JoinedRestarted { container } =
+                reason
                 && let (Some(&own), Some(&theirs)) =
                     (order.get(name), order.get(container.as_str()))
                 && theirs > own
@@ -475,9 +537,11 @@ fn change(
         return None;
     }
     // Created but never started: an apply was interrupted between the
-    // engine's create and start. Blocking or not, it has not run.
+    // engine's create and start, or the start failed (a port taken).
+    // Blocking or not, it has not run.
     if c.status() == State::Created {
-        return Some((Reason::NeverStarted, None));
+        let error = c.error.clone();
+        return Some((Reason::NeverStarted { error }, None));
     }
     // A blocking container whose last run failed runs again.
     if !e.detach()
@@ -821,6 +885,30 @@ impl<'a> Builder<'a> {
                 phase, group, keepers, &changing, &label_set, &mut made, opts,
             );
         }
+        self.after_init_containers(&entries, &made);
+    }
+
+    /// A Pod's containers start only once each of its blocking init
+    /// containers of an earlier group succeeded, as the kubelet starts no
+    /// app container before: a failed one skips the rest of its Pod (and
+    /// no other Pod).
+    fn after_init_containers(&mut self, entries: &[&Entry], made: &HashMap<&str, (usize, String)>) {
+        for e in entries {
+            let (Some(pod), Some((step, _))) = (pod_of(e), made.get(e.name.as_str())) else {
+                continue;
+            };
+            let inits = entries.iter().filter(|i| {
+                !i.detach() && pod_of(i) == Some(pod) && i.start_order() < e.start_order()
+            });
+            let deps: Vec<usize> = inits
+                .filter_map(|i| made.get(i.name.as_str()).map(|(s, _)| *s))
+                .collect();
+            if let Some(s) = self.steps.get_mut(step - 1).filter(|_| !deps.is_empty()) {
+                s.after.extend(deps);
+                s.after.sort_unstable();
+                s.after.dedup();
+            }
+        }
     }
 
     /// Phase 3: every remaining managed container not under its desired
@@ -1132,7 +1220,7 @@ impl<'a> Builder<'a> {
                 exit_codes: e.exit_codes(),
             };
             (action, Reason::StillRunning, vec![])
-        } else if e.detach() && k.status() == State::Exited {
+        } else if e.detach() && k.status() == State::Exited && !stays_completed(e, k) {
             let action = Action::Start {
                 entry: e.name.clone(),
                 container: Target {
@@ -1263,7 +1351,9 @@ impl<'a> Builder<'a> {
             Reason::UnitsDiffer { files: differ }
         } else {
             match k.status() {
-                State::Created => Reason::NeverStarted,
+                State::Created => Reason::NeverStarted {
+                    error: k.error.clone(),
+                },
                 State::Exited => Reason::Stopped {
                     state: k.state.clone(),
                     exit_code: k.exit_code,
@@ -1456,6 +1546,7 @@ impl<'a> Builder<'a> {
             sensitive_env: opts.sensitive_env.clone(),
             resources: config.map(|c| c.resources.clone()).unwrap_or_default(),
             remove_volumes: operation == Operation::Delete && opts.remove_volumes,
+            host_paths: config.map(|c| c.host_paths.clone()).unwrap_or_default(),
         }
     }
 }
@@ -1494,6 +1585,7 @@ mod tests {
             image_id: IMAGE_ID.into(),
             image: "busybox:1".into(),
             command: vec![],
+            entrypoint: vec![],
             created: String::new(),
             labels: labels
                 .iter()
@@ -1502,6 +1594,8 @@ mod tests {
             exit_code: 0,
             health: String::new(),
             finished_at: String::new(),
+            error: String::new(),
+            started_at: String::new(),
             joined: vec![],
         };
         let observed = Observed {

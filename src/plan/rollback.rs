@@ -89,6 +89,7 @@ pub fn plan_rollback(failed: &Plan, now: &Observed, ran: &[usize]) -> Plan {
         sensitive_env: failed.sensitive_env.clone(),
         resources: Vec::new(),
         remove_volumes: false,
+        host_paths: Vec::new(),
     }
 }
 

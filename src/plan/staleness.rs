@@ -393,6 +393,7 @@ fn fields(c: &Container) -> Vec<(&'static str, serde_json::Value)> {
         ("exit_code", json!(c.exit_code)),
         ("health", json!(opt(&c.health))),
         ("finished_at", json!(opt(&c.finished_at))),
+        ("started_at", json!(opt(&c.started_at))),
         (
             "joined",
             serde_json::to_value(&c.joined).unwrap_or_default(),
@@ -627,6 +628,7 @@ mod tests {
             image_id: IMAGE_ID.into(),
             image: "busybox:1".into(),
             command: vec![],
+            entrypoint: vec![],
             created: format!("2026-11-01T10:00:{n:02}Z"),
             labels: labels
                 .iter()
@@ -635,6 +637,8 @@ mod tests {
             exit_code: 0,
             health: String::new(),
             finished_at: String::new(),
+            error: String::new(),
+            started_at: String::new(),
             joined: vec![],
         }
     }

@@ -79,6 +79,19 @@ pub fn derive_steps(plan: &Plan) -> Result<Vec<Step>, String> {
                 .map_err(|e| e.to_string())?;
             config.override_config_data(&plan.config_data);
             config.resources.clone_from(&plan.resources);
+            // Host paths are found on the host when a file is read, so
+            // they are not derived again: a saved plan may create only
+            // what its own configuration mounts.
+            if let Some(h) = plan
+                .host_paths
+                .iter()
+                .find(|h| !h.mounted_by(&config.entries))
+            {
+                return Err(format!(
+                    "host path {} is not mounted by the plan's configuration",
+                    h.path.display()
+                ));
+            }
             plan_apply(&config, &observed, &opts)
         }
         Operation::Cleanup => plan_cleanup(&observed, &plan.config_ids, &opts),

@@ -11,7 +11,8 @@ pub struct Row {
     pub container: String,
     /// The image reference it was created from.
     pub image: String,
-    /// Its command, words joined by spaces.
+    /// Its entrypoint and command, words joined by spaces (as `docker ps`
+    /// shows them: a Pod's `command` is the entrypoint).
     pub command: String,
     /// The state with health or exit code: `running (healthy)`.
     pub status: String,
@@ -27,7 +28,13 @@ pub fn group(containers: &[Container]) -> BTreeMap<String, Vec<Row>> {
         out.entry(c.config_id().to_string()).or_default().push(Row {
             container: c.name.clone(),
             image: c.image.clone(),
-            command: c.command.join(" "),
+            command: c
+                .entrypoint
+                .iter()
+                .chain(&c.command)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
             status: c.status_text(),
             health: (!c.health.is_empty()).then(|| c.health.clone()),
         });

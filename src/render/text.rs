@@ -30,7 +30,14 @@ pub fn reason_text(r: &Reason) -> String {
         Reason::ImageUpdated { from, to } => {
             format!("image updated ({} -> {})", short_id(from), short_id(to))
         }
-        Reason::NeverStarted => "created but never started (an interrupted apply?)".into(),
+        Reason::NeverStarted { error } if error.is_empty() => {
+            "created but never started (an interrupted apply?)".into()
+        }
+        // The engine's own words: escaped, as every value printed.
+        Reason::NeverStarted { error } => format!(
+            "created, but its start failed: {}",
+            crate::mask::escape_controls(error)
+        ),
         Reason::NotCreated => "no container yet".into(),
         Reason::ExecEveryApply => "exec entries run on every apply".into(),
         Reason::StillRunning => {
@@ -45,6 +52,9 @@ pub fn reason_text(r: &Reason) -> String {
         Reason::JoinedReplaced { container } => {
             format!("{container} was replaced: this container joins its namespaces or volumes")
         }
+        Reason::JoinedRestarted { container } => format!(
+            "{container} started again after this container joined its namespaces: this one holds a dead namespace"
+        ),
         Reason::Stopped {
             state,
             exit_code,
