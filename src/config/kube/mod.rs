@@ -25,6 +25,7 @@
 //! twice with two definitions of what is known.
 
 mod expand;
+pub mod openapi;
 pub mod table;
 
 // The Pod reader, one module per part of a Pod, each saying in its doc

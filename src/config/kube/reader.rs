@@ -7,6 +7,7 @@
 
 use super::expand::MAX_EXPANDED_BYTES;
 use super::node::{Pos, is_null, key_pos, pos_of, s};
+use super::openapi;
 use super::table::{self, Field, Treat};
 use crate::config::keys::did_you_mean;
 use crate::error::Diagnostic;
@@ -96,7 +97,24 @@ impl Cx<'_> {
         for e in entries {
             let at = key_pos(e);
             let Some(f) = table::field(object, &e.key) else {
-                let hint = did_you_mean(&e.key, table::names(object))
+                if openapi::has(object, &e.key) {
+                    // A real field (of the pinned schema) the table does
+                    // not read: never called unknown.
+                    self.error(
+                        at,
+                        format!(
+                            "{path}.{} is a Kubernetes {} field that paunch cannot honour on one host",
+                            e.key_text,
+                            openapi::VERSION
+                        ),
+                        Some(format!(
+                            "remove it to run this {object} here; what paunch reads of it is listed in docs/kubernetes.md"
+                        )),
+                    );
+                    continue;
+                }
+                let known = table::names(object).chain(openapi::fields(object).iter().copied());
+                let hint = did_you_mean(&e.key, known)
                     .map(|k| format!("did you mean \"{k}\"?"))
                     .or_else(|| {
                         Some(format!(
