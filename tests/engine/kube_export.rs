@@ -249,3 +249,114 @@ fn the_kubernetes_export_plays_on_podman_as_written() {
     let run = paunch(&["validate", "--file", edited.to_str().unwrap()]).ok();
     assert!(run.stdout.contains("edited since") || run.stderr.contains("edited since"));
 }
+
+/// The compose export of a paunch file whose containers share volumes
+/// (`volumes_from` another entry, read-only, and a container outside the
+/// file) and named volumes, and of a Pod (its containers joining the
+/// infra container's): `docker-compose config` accepts it and `up -d`
+/// runs it, volumes shared.
+#[test]
+fn the_compose_export_runs_under_docker_compose() {
+    if docker_only("docker-compose 1.29 talks to docker") {
+        return;
+    }
+    let s = Scope::new("kexp-compose");
+    let outside = s.name("outside");
+    s.foreign(&outside, &[]);
+    let file = s.config(
+        "app.yml",
+        &format!(
+            "{{p}}db:
+  image: {IMAGE}
+  command: [/bin/sh, -c, 'echo kept > /data/f; exec /bin/sleep 100000']
+  volumes: ['{{p}}data:/data', /scratch]
+  stop_grace_period: 1
+{{p}}web:
+  image: {IMAGE}
+  command: [/bin/sleep, '100000']
+  volumes_from: ['{{p}}db:ro', '{outside}']
+  volumes: ['{{p}}data:/d2:ro', '{{p}}other:/o']
+  start_order: 1
+  stop_grace_period: 1
+"
+        ),
+    );
+    let compose = s.dir.path().join("docker-compose.yml");
+    let run = export(file.to_str().unwrap(), "compose", &compose);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    let text = std::fs::read_to_string(&compose).unwrap();
+    // Another entry's volumes by its service name, a container outside
+    // the file as container:NAME; named volumes declared.
+    assert!(
+        text.contains(&format!("- \"{}:ro\"", s.name("db"))),
+        "{text}"
+    );
+    assert!(text.contains(&format!("container:{outside}")), "{text}");
+    assert!(
+        text.contains(&format!("\n  {}:\n", s.name("other"))),
+        "{text}"
+    );
+    // A Pod: the pause image is built by planning it.
+    let pod = pod_yaml(&s, true);
+    s.plan(&pod, "k1").ok();
+    let pod_compose = s.dir.path().join("pod-compose.yml");
+    export(pod.to_str().unwrap(), "compose", &pod_compose);
+    for (file, project) in [(&compose, "a"), (&pod_compose, "p")] {
+        let project = format!("{}{project}", s.prefix.trim_end_matches('-'));
+        let dc = |args: &[&str]| {
+            Command::new("docker-compose")
+                .arg("-f")
+                .arg(file)
+                .args(["-p", &project])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let config = dc(&["config", "-q"]);
+        assert!(
+            config.status.success(),
+            "{}",
+            String::from_utf8_lossy(&config.stderr)
+        );
+        let up = dc(&["up", "-d"]);
+        let seen = if file == &compose {
+            exec_out(&s.name("web"), &["cat", "/data/f"])
+        } else {
+            exec_out(&s.name("web-server"), &["cat", "/www/index.html"])
+        };
+        let _ = dc(&["down", "-t", "1"]);
+        assert!(
+            up.status.success(),
+            "{}",
+            String::from_utf8_lossy(&up.stderr)
+        );
+        // The volume of another entry, and the Pod's emptyDir (what
+        // its init container wrote).
+        let want = if file == &compose {
+            "kept\n"
+        } else {
+            "seeded\n"
+        };
+        assert_eq!(seen, want);
+    }
+    for v in ["data", "other"] {
+        let _ = engine(&["volume", "rm", &s.name(v)]);
+    }
+}
+
+/// What `exec NAME ARGS` printed, once the container has had a moment to
+/// start.
+fn exec_out(name: &str, args: &[&str]) -> String {
+    let out = std::cell::RefCell::new(String::new());
+    wait_until(10, "the container to answer", || {
+        let o = engine_command()
+            .arg("exec")
+            .arg(name)
+            .args(args)
+            .output()
+            .unwrap();
+        *out.borrow_mut() = String::from_utf8_lossy(&o.stdout).into_owned();
+        o.status.success()
+    });
+    out.into_inner()
+}
