@@ -123,7 +123,7 @@ fn into_its_pod(
         }
     };
     let p = &mut pods[at];
-    p.entries.insert(e.name.clone(), e.data.clone());
+    p.entries.insert(e.name.clone(), carried(e));
     if r == "infra" {
         infra(e, p, w);
         return;
@@ -189,10 +189,21 @@ fn own_pod(e: &Entry, runs: usize, pods: &[Pod], source: &Source, w: &mut Vec<Di
     let c = container(e, &cname, &mut p, source, w, true);
     p.containers.push(c);
     p.labels.insert("container_name".into(), s(e.name.clone()));
-    p.entries.insert(e.name.clone(), e.data.clone());
+    p.entries.insert(e.name.clone(), carried(e));
     p
 }
 
+/// The entry a Pod's annotations carry for `e`: the entry itself, or
+/// nothing for a compose service's (its `config_data` is the service, and
+/// its networks are the project's, which are not in the export): the
+/// Pod then carries no entries and reads back from its spec.
+fn carried(e: &Entry) -> Value {
+    if e.relabelled {
+        Value::Null
+    } else {
+        e.data.clone()
+    }
+}
 /// `name`, or with the first `-N` suffix no Pod of `pods` has (and the
 /// name it would have clashed with).
 fn distinct(name: &str, pods: &[Pod]) -> (String, Option<String>) {
@@ -246,12 +257,16 @@ fn document(mut p: Pod, owner: &Owner) -> Value {
         ])
     };
     // The entries, for reading the Pod back as them (and a digest of the
-    // Pod, which must not have changed since).
+    // Pod, which must not have changed since); none when one cannot be.
+    let whole = p.entries.iter().all(|(_, e)| e.as_map().is_some());
     let annotations = export_annotations(&p.entries, &doc(&meta))
         .into_iter()
+        .filter(|_| whole)
         .map(|(k, v)| (k, s(v)))
         .collect::<Map>();
-    meta.insert("annotations".into(), Value::Map(annotations));
+    if !annotations.is_empty() {
+        meta.insert("annotations".into(), Value::Map(annotations));
+    }
     doc(&meta)
 }
 

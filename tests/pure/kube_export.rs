@@ -126,3 +126,35 @@ fn what_a_pod_said_is_written_back() {
     let back = Config::parse(text, "back.yaml").unwrap();
     assert_eq!(entries(&back), entries(&config));
 }
+
+/// A compose project's entries carry their service as `config_data`, and
+/// the project's network: their Pods carry no entries and read back from
+/// their spec.
+#[test]
+fn a_compose_project_exports_as_pods_read_from_their_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        "services:\n  db:\n    image: db:1\n  web:\n    image: web:1\n    depends_on: [db]\n",
+    )
+    .unwrap();
+    let opts = paunch::config::LoadOptions {
+        project: Some("proj".into()),
+        ..paunch::config::LoadOptions::default()
+    };
+    let config = Config::load_with(&file, &opts).unwrap();
+    let out = kubernetes(&config, &owner());
+    assert!(!out.text.contains("annotations"), "{}", out.text);
+    let back = Config::parse(&out.text, "back.yaml").unwrap();
+    let names: Vec<&str> = back.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "proj-db-1-infra",
+            "proj-db-1-proj-db-1",
+            "proj-web-1-infra",
+            "proj-web-1-proj-web-1"
+        ]
+    );
+}
