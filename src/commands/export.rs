@@ -12,7 +12,10 @@ pub fn run(args: ExportArgs) -> Result<Status> {
         managed_by: &args.scope.managed_by,
     };
     let (written, target) = match args.format {
-        ExportFormat::Kubernetes => (export::kubernetes(&config, &owner), "Kubernetes"),
+        ExportFormat::Kubernetes => (
+            export::kubernetes_from(&config, &owner, &source_of(&args.file)),
+            "Kubernetes",
+        ),
         ExportFormat::Compose => (export::compose(&config, &owner), "compose"),
     };
     if args.strict && !written.warnings.is_empty() {
@@ -39,4 +42,23 @@ pub fn run(args: ExportArgs) -> Result<Status> {
         None => out(&written.text),
     }
     Ok(Status::Success)
+}
+
+/// What the manifest `file` says that its entries cannot (readiness probes,
+/// host path types); nothing for a file that is not one. The file was just
+/// read whole as the configuration, so it is read again under the same cap.
+fn source_of(file: &std::path::Path) -> export::Source {
+    use std::io::Read as _;
+    let mut text = String::new();
+    let read = std::fs::File::open(file).and_then(|f| {
+        f.take(paunch::config::MAX_FILE_BYTES)
+            .read_to_string(&mut text)
+    });
+    match read
+        .ok()
+        .and_then(|_| paunch::config::kube::manifest(&text))
+    {
+        Some(Ok(docs)) => export::Source::of_manifest(&docs),
+        _ => export::Source::default(),
+    }
 }

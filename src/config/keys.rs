@@ -260,7 +260,7 @@ pub static KEYS: &[Key] = &[
         Shape::Healthcheck,
         Emit::Healthcheck,
         "Healthcheck: test (string or compose list), interval, timeout, start_period, retries, disable.",
-    ).kube(Custom("`livenessProbe.exec`")).compose(Custom("`healthcheck`")),
+    ).kube(Custom("`livenessProbe.exec` (`readinessProbe.exec` when read from one)")).compose(Custom("`healthcheck`")),
     k(
         "privileged",
         Bool,
@@ -338,7 +338,7 @@ pub static KEYS: &[Key] = &[
         Str,
         Each("--stop-signal"),
         "Signal that stops the container (--stop-signal).",
-    ).kube(Lost).compose(Field("stop_signal")),
+    ).kube(Custom("`lifecycle.stopSignal` (with `os.name: linux`)")).compose(Field("stop_signal")),
     k(
         "stop_grace_period",
         Seconds,

@@ -3,10 +3,10 @@
 //! column.
 
 use super::{
-    Export, KUBERNETES, Owner, docker_bytes, exit_codes, health_argv, i, laid_out, left_out, obj,
-    pairs, plain_fields, s, seconds, warn,
+    Export, KUBERNETES, Owner, Source, docker_bytes, exit_codes, health_argv, i, laid_out,
+    left_out, obj, pairs, plain_fields, s, seconds, warn,
 };
-use crate::config::kube::{POD_LABEL, ROLE_LABEL, escape};
+use crate::config::kube::{POD_LABEL, ROLE_LABEL, escape, export_annotations};
 use crate::config::{Config, Entry, EntryAction, Setting};
 use crate::error::Diagnostic;
 use crate::value::{Map, Value};
@@ -18,7 +18,8 @@ struct Pod {
     /// Read from a Pod (its entries carry `paunch.pod`).
     grouped: bool,
     labels: Map,
-    annotations: Map,
+    /// Its entries (name → entry), for the annotations that restore them.
+    entries: Map,
     init: Vec<Value>,
     containers: Vec<Value>,
     volumes: Vec<Value>,
@@ -43,6 +44,23 @@ struct Pod {
 /// # Ok::<(), paunch::Error>(())
 /// ```
 pub fn kubernetes(config: &Config, owner: &Owner) -> Export {
+    kubernetes_from(config, owner, &Source::default())
+}
+
+/// [`kubernetes`], with what the manifest the configuration was read from
+/// says that its entries cannot ([`Source`]).
+pub fn kubernetes_from(config: &Config, owner: &Owner, source: &Source) -> Export {
+    let (docs, warnings) = pod_documents(config, owner, source);
+    let text = docs
+        .iter()
+        .map(crate::yaml::dump)
+        .collect::<Vec<_>>()
+        .join("---\n");
+    Export { text, warnings }
+}
+
+/// The Pods of [`kubernetes_from`] as documents, and its warnings.
+fn pod_documents(config: &Config, owner: &Owner, source: &Source) -> (Vec<Value>, Vec<Diagnostic>) {
     let mut warnings = Vec::new();
     let mut pods: Vec<Pod> = Vec::new();
     let runs = config
@@ -73,20 +91,26 @@ pub fn kubernetes(config: &Config, owner: &Owner) -> Export {
             continue;
         }
         match role(e) {
-            Some((pod, r)) => into_its_pod(e, pod, r, &mut pods, &mut warnings),
-            None => pods.push(own_pod(e, runs, &mut warnings)),
+            Some((pod, r)) => into_its_pod(e, pod, r, &mut pods, source, &mut warnings),
+            None => {
+                let p = own_pod(e, runs, &pods, source, &mut warnings);
+                pods.push(p);
+            }
         }
     }
-    let text = pods
-        .into_iter()
-        .map(|p| crate::yaml::dump(&document(p, owner)))
-        .collect::<Vec<_>>()
-        .join("---\n");
-    Export { text, warnings }
+    let docs = pods.into_iter().map(|p| document(p, owner)).collect();
+    (docs, warnings)
 }
 
 /// An entry read from Pod `pod` in role `r`, back into that Pod.
-fn into_its_pod(e: &Entry, pod: &str, r: &str, pods: &mut Vec<Pod>, w: &mut Vec<Diagnostic>) {
+fn into_its_pod(
+    e: &Entry,
+    pod: &str,
+    r: &str,
+    pods: &mut Vec<Pod>,
+    source: &Source,
+    w: &mut Vec<Diagnostic>,
+) {
     let at = match pods.iter().position(|p| p.grouped && p.name == pod) {
         Some(at) => at,
         None => {
@@ -99,6 +123,7 @@ fn into_its_pod(e: &Entry, pod: &str, r: &str, pods: &mut Vec<Pod>, w: &mut Vec<
         }
     };
     let p = &mut pods[at];
+    p.entries.insert(e.name.clone(), carried(e));
     if r == "infra" {
         infra(e, p, w);
         return;
@@ -108,9 +133,7 @@ fn into_its_pod(e: &Entry, pod: &str, r: &str, pods: &mut Vec<Pod>, w: &mut Vec<
         .strip_prefix(&format!("{pod}-"))
         .unwrap_or(&e.name)
         .to_string();
-    let c = container(e, &short, p, w, r == "app");
-    p.annotations
-        .insert(format!("config_data.{short}"), s(e.config_data()));
+    let c = container(e, &short, p, source, w, r == "app");
     if r == "init" {
         p.init.push(c);
     } else {
@@ -119,10 +142,26 @@ fn into_its_pod(e: &Entry, pod: &str, r: &str, pods: &mut Vec<Pod>, w: &mut Vec<
 }
 
 /// Any other entry, as a Pod of its own (`runs` run entries in all):
-/// `start_order` is then said only by the order of the documents.
-fn own_pod(e: &Entry, runs: usize, w: &mut Vec<Diagnostic>) -> Pod {
-    let name = k8s_name(&e.name, true);
-    if name != e.name {
+/// `start_order` is then said only by the order of the documents. Its
+/// name is the entry's in Kubernetes' form, made distinct from the Pods
+/// before it (`a_b` after `a-b` is `a-b-2`).
+fn own_pod(e: &Entry, runs: usize, pods: &[Pod], source: &Source, w: &mut Vec<Diagnostic>) -> Pod {
+    let (name, clash) = distinct(&k8s_name(&e.name, true), pods);
+    if let Some(other) = clash {
+        warn(
+            w,
+            e,
+            "image",
+            format!(
+                "the Pod of \"{}\" is named \"{name}\": \"{other}\" is the Pod of {}",
+                e.name,
+                pods.iter()
+                    .find(|p| p.name == other)
+                    .and_then(|p| p.entries.iter().next().map(|(n, _)| format!("\"{n}\"")))
+                    .unwrap_or_else(|| "another entry".into())
+            ),
+        );
+    } else if name != e.name {
         warn(
             w,
             e,
@@ -145,13 +184,39 @@ fn own_pod(e: &Entry, runs: usize, w: &mut Vec<Diagnostic>) -> Pod {
             "Pods start independently: the order across Pods is lost".into(),
         );
     }
+    // The entry's name, even in a Pod renamed to be distinct.
     let cname = k8s_name(&e.name, false);
-    let c = container(e, &cname, &mut p, w, true);
+    let c = container(e, &cname, &mut p, source, w, true);
     p.containers.push(c);
     p.labels.insert("container_name".into(), s(e.name.clone()));
-    p.annotations
-        .insert("config_data".into(), s(e.config_data()));
+    p.entries.insert(e.name.clone(), carried(e));
     p
+}
+
+/// The entry a Pod's annotations carry for `e`: the entry itself, or
+/// nothing for a compose service's (its `config_data` is the service, and
+/// its networks are the project's, which are not in the export): the
+/// Pod then carries no entries and reads back from its spec.
+fn carried(e: &Entry) -> Value {
+    if e.relabelled {
+        Value::Null
+    } else {
+        e.data.clone()
+    }
+}
+/// `name`, or with the first `-N` suffix no Pod of `pods` has (and the
+/// name it would have clashed with).
+fn distinct(name: &str, pods: &[Pod]) -> (String, Option<String>) {
+    let taken = |n: &str| pods.iter().any(|p| p.name == n);
+    if !taken(name) {
+        return (name.to_string(), None);
+    }
+    let base: String = name.chars().take(59).collect();
+    let free = (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|n| !taken(n))
+        .unwrap_or_default();
+    (free, Some(name.to_string()))
 }
 
 /// A Pod as its document, with paunch's labels.
@@ -183,13 +248,26 @@ fn document(mut p: Pod, owner: &Owner) -> Value {
     let mut meta = Map::new();
     meta.insert("name".into(), s(p.name));
     meta.insert("labels".into(), Value::Map(p.labels));
-    meta.insert("annotations".into(), Value::Map(p.annotations));
-    obj(vec![
-        ("apiVersion", s("v1")),
-        ("kind", s("Pod")),
-        ("metadata", Value::Map(meta)),
-        ("spec", Value::Map(spec)),
-    ])
+    let doc = |meta: &Map| {
+        obj(vec![
+            ("apiVersion", s("v1")),
+            ("kind", s("Pod")),
+            ("metadata", Value::Map(meta.clone())),
+            ("spec", Value::Map(spec.clone())),
+        ])
+    };
+    // The entries, for reading the Pod back as them (and a digest of the
+    // Pod, which must not have changed since); none when one cannot be.
+    let whole = p.entries.iter().all(|(_, e)| e.as_map().is_some());
+    let annotations = export_annotations(&p.entries, &doc(&meta))
+        .into_iter()
+        .filter(|_| whole)
+        .map(|(k, v)| (k, s(v)))
+        .collect::<Map>();
+    if !annotations.is_empty() {
+        meta.insert("annotations".into(), Value::Map(annotations));
+    }
+    doc(&meta)
 }
 
 /// The Pod and role (`infra`, `init`, `app`) of an entry read from a Pod.
@@ -240,8 +318,7 @@ fn infra(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
 
 /// Settings of an entry that Kubernetes puts on the Pod: `hostname`,
 /// `net`/`ipc`/`pid: host`, `extra_hosts` as `hostAliases`, `dns` and
-/// `dns_search` as `dnsConfig`, `sysctls` and numeric `group_add` in its
-/// `securityContext`.
+/// `dns_search` as `dnsConfig`, `sysctls` in its `securityContext`.
 fn pod_level(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
     if let Some(h) = e.string("hostname") {
         p.spec.insert("hostname".into(), s(h));
@@ -298,6 +375,15 @@ fn pod_level(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
         .collect();
     if !sysctls.is_empty() {
         p.security.insert("sysctls".into(), Value::List(sysctls));
+    }
+}
+
+/// `group_add`, numeric: the Pod's `securityContext.supplementalGroups`,
+/// from its first container that has some (a Pod's containers all carry
+/// the Pod's).
+fn group_add(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
+    if p.security.get("supplementalGroups").is_some() {
+        return;
     }
     let mut groups = Vec::new();
     for g in e.strings("group_add") {
@@ -385,6 +471,8 @@ const CONTAINER: &[&str] = &[
     "securityContext",
     "resources",
     "livenessProbe",
+    "readinessProbe",
+    "lifecycle",
     "stdin",
     "tty",
 ];
@@ -393,7 +481,14 @@ const CONTAINER: &[&str] = &[
 /// shape, the `Custom` ones by the functions below (some write the Pod's
 /// fields) and `interactive` or `stdin_open` as `stdin` here, a warning
 /// for each `Lost` one.
-fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: bool) -> Value {
+fn container(
+    e: &Entry,
+    name: &str,
+    p: &mut Pod,
+    source: &Source,
+    w: &mut Vec<Diagnostic>,
+    app: bool,
+) -> Value {
     let mut c = Map::new();
     c.insert("name".into(), s(name));
     plain_fields(e, KUBERNETES, &mut c);
@@ -405,7 +500,7 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
             c.insert("ports".into(), Value::List(own));
         }
     }
-    let mut mounts = volumes(e, p, w);
+    let mut mounts = volumes(e, p, source, w);
     mounts.extend(volumes_from(e, p, w));
     if !mounts.is_empty() {
         c.insert("volumeMounts".into(), Value::List(mounts));
@@ -413,7 +508,13 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     namespaces(e, p, w);
     security_context(e, &mut c, w);
     resources(e, &mut c, w);
-    healthcheck(e, &mut c, w);
+    let probe = if source.readiness.contains(&e.name) {
+        "readinessProbe"
+    } else {
+        "livenessProbe"
+    };
+    healthcheck(e, &mut c, probe, w);
+    stop_signal(e, &mut c, p, w);
     if let Some(b) = e.bool("interactive").or(e.bool("stdin_open")) {
         c.insert("stdin".into(), Value::Bool(b));
     }
@@ -421,6 +522,7 @@ fn container(e: &Entry, name: &str, p: &mut Pod, w: &mut Vec<Diagnostic>, app: b
     if !p.grouped {
         pod_level(e, p, w);
     }
+    group_add(e, p, w);
     if app {
         restart(e, p, w);
     }
@@ -477,7 +579,7 @@ fn environment(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
 
 /// `volumes`: a Pod volume each (`hostPath`, `persistentVolumeClaim`, or
 /// `emptyDir` for an anonymous one), and its mount.
-fn volumes(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) -> Vec<Value> {
+fn volumes(e: &Entry, p: &mut Pod, source: &Source, w: &mut Vec<Diagnostic>) -> Vec<Value> {
     let mut mounts = Vec::new();
     for v in e.strings("volumes") {
         let parts: Vec<&str> = v.splitn(3, ':').collect();
@@ -490,7 +592,16 @@ fn volumes(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) -> Vec<Value> {
         let vname = format!("vol-{}", p.volumes.len());
         let source = match src {
             None => ("emptyDir", obj(vec![])),
-            Some(src) if src.starts_with('/') => ("hostPath", obj(vec![("path", s(src))])),
+            Some(src) if src.starts_with('/') => {
+                let mut h = vec![("path", s(src))];
+                if let Some(t) = source
+                    .host_path_types
+                    .get(&(p.name.clone(), src.to_string()))
+                {
+                    h.push(("type", s(t)));
+                }
+                ("hostPath", obj(h))
+            }
             Some(claim) => ("persistentVolumeClaim", obj(vec![("claimName", s(claim))])),
         };
         p.volumes.push(obj(vec![("name", s(&vname)), source]));
@@ -688,8 +799,10 @@ fn resources(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `healthcheck`: an exec `livenessProbe`.
-fn healthcheck(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
+/// `healthcheck`: an exec `livenessProbe`, or the `readinessProbe` it was
+/// read from (`probe`): a cluster restarts a container that fails a
+/// liveness probe, which a readiness probe never asked for.
+fn healthcheck(e: &Entry, c: &mut Map, probe_field: &str, w: &mut Vec<Diagnostic>) {
     let Some(Setting::Healthcheck(h)) = e.setting("healthcheck") else {
         return;
     };
@@ -722,7 +835,36 @@ fn healthcheck(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
     if let Some(r) = h.retries {
         probe.push(("failureThreshold", i(r.max(1))));
     }
-    c.insert("livenessProbe".into(), obj(probe));
+    c.insert(probe_field.into(), obj(probe));
+}
+
+/// `stop_signal`: `lifecycle.stopSignal`, which Kubernetes takes only of a
+/// Pod that says its OS (`os.name: linux`), and by name (`SIGTERM`).
+fn stop_signal(e: &Entry, c: &mut Map, p: &mut Pod, w: &mut Vec<Diagnostic>) {
+    let Some(sig) = e.string("stop_signal") else {
+        return;
+    };
+    let upper = sig.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    if !name[3..]
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-')
+        || name[3..].chars().next().is_none_or(|c| c.is_ascii_digit())
+    {
+        warn(
+            w,
+            e,
+            "stop_signal",
+            format!("stop signal \"{sig}\": Kubernetes takes a signal by name (SIGTERM); left out"),
+        );
+        return;
+    }
+    c.insert("lifecycle".into(), obj(vec![("stopSignal", s(name))]));
+    p.spec.insert("os".into(), obj(vec![("name", s("linux"))]));
 }
 
 /// `restart` (and `detach`): the Pod's `restartPolicy`, from its first app

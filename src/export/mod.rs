@@ -17,9 +17,11 @@
 
 mod compose;
 mod kubernetes;
+mod source;
 
 pub use compose::compose;
-pub use kubernetes::kubernetes;
+pub use kubernetes::{kubernetes, kubernetes_from};
+pub use source::Source;
 
 use crate::config::Entry;
 use crate::config::keys::{ExportAs, Key, Shape};

@@ -20,6 +20,7 @@ mod examples;
 mod faults;
 mod health;
 mod kube;
+mod kube_export;
 mod kube_hour;
 mod pipelines;
 mod real_hosts;

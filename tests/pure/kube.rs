@@ -330,18 +330,24 @@ fn dollar_parens_export_escaped_and_read_back_as_written() {
     let config = Config::parse(text, "dollar.yml").unwrap();
     let out = paunch::export::kubernetes(&config, &owner());
     assert!(out.text.contains("$$(date) $$$ $HOME"), "{}", out.text);
-    let back = Config::parse(&out.text, "back.yaml").unwrap();
-    let e = back
-        .entries
-        .iter()
-        .find(|e| e.name.ends_with("-app"))
-        .unwrap();
-    assert_eq!(e.command(), ["sh", "-c", "echo $(date) $$ $HOME"]);
-    assert!(
-        e.strings("environment")
-            .iter()
-            .any(|v| v == "TEMPLATE=$(NAME) costs $5")
-    );
+    // Read back as the entry the annotations carry, and from the spec
+    // alone (the annotations dropped): the same command and environment.
+    let spec_only: String = out
+        .text
+        .lines()
+        .filter(|l| *l != "  annotations:" && !l.starts_with("    config-data.paunch/"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for (text, name) in [(&out.text, "app"), (&spec_only, "app-app")] {
+        let back = Config::parse(text, "back.yaml").unwrap();
+        let e = back.entries.iter().find(|e| e.name == name).unwrap();
+        assert_eq!(e.command(), ["sh", "-c", "echo $(date) $$ $HOME"]);
+        assert!(
+            e.strings("environment")
+                .iter()
+                .any(|v| v == "TEMPLATE=$(NAME) costs $5")
+        );
+    }
 }
 
 fn owner() -> paunch::export::Owner<'static> {
@@ -355,9 +361,9 @@ fn owner() -> paunch::export::Owner<'static> {
 /// as the same entries.
 #[test]
 fn a_pod_round_trips_through_export() {
-    // lifecycle.stopSignal is Kubernetes 1.33's: exported as a warning.
-    let pod = POD.replace("    lifecycle: {stopSignal: SIGQUIT}\n", "");
-    let config = Config::parse(&pod, "shop.yaml").unwrap();
+    // lifecycle.stopSignal (Kubernetes 1.33's) included.
+    assert!(POD.contains("stopSignal: SIGQUIT"));
+    let config = Config::parse(POD, "shop.yaml").unwrap();
     let out = paunch::export::kubernetes(&config, &owner());
     let warnings: Vec<String> = out.warnings.iter().map(|w| w.to_string()).collect();
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -376,7 +382,7 @@ fn paunch_yaml_exports_as_pods_and_compose() {
     let k8s = paunch::export::kubernetes(&config, &owner());
     assert_eq!(k8s.text.matches("kind: Pod").count(), 4);
     assert!(k8s.text.contains("restartPolicy: Never"));
-    assert!(k8s.text.contains("config_data:"));
+    assert!(k8s.text.contains("config-data.paunch/000:"));
     let warned: Vec<_> = k8s
         .warnings
         .iter()
@@ -390,7 +396,29 @@ fn paunch_yaml_exports_as_pods_and_compose() {
         warned.contains(&("demo-web-1".into(), "start_order".into())),
         "{warned:?}"
     );
+    // Read back: the very entries exported (the exec entry aside).
     let back = Config::parse(&k8s.text, "back.yaml").unwrap();
+    let runs: Vec<(&str, &str)> = config
+        .entries
+        .iter()
+        .filter(|e| e.name != "demo-reload")
+        .map(|e| (e.name.as_str(), e.config_data()))
+        .collect();
+    let read: Vec<(&str, &str)> = back
+        .entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.config_data()))
+        .collect();
+    assert_eq!(read, runs);
+    // From the spec alone (the annotations dropped): an infra container
+    // per Pod.
+    let spec_only: String = k8s
+        .text
+        .lines()
+        .filter(|l| *l != "  annotations:" && !l.starts_with("    config-data.paunch/"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let back = Config::parse(&spec_only, "back.yaml").unwrap();
     assert_eq!(back.entries.len(), 8, "an infra container per Pod");
     let compose = paunch::export::compose(&config, &owner());
     assert!(

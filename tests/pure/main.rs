@@ -13,6 +13,7 @@ mod fuzz_corpus;
 mod json_files;
 mod keys;
 mod kube;
+mod kube_export;
 mod kube_schema;
 mod limits;
 mod original_argv;

@@ -49,7 +49,8 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
             }
             names.insert(pod.name.clone(), pod.name_pos);
             cx.pod = pod.name.clone();
-            entries.extend(cx.entries(&pod));
+            let read = cx.entries(&pod);
+            entries.extend(cx.restored(doc, read));
         }
     }
     if docs.is_empty() {

@@ -49,6 +49,7 @@ mod volumes;
 
 pub use document::read_nodes;
 pub use expand::{escape, expand, expand_within};
+pub use metadata::{EXPORT_ANNOTATIONS, export_annotations};
 
 /// The image of the infra containers: a pause process (`catatonit -P`),
 /// built locally by [`pause_image_tar`]'s caller, never pulled.
