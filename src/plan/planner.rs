@@ -424,10 +424,10 @@ fn stays_completed(e: &Entry, c: &Container) -> bool {
 
 /// The Pod an entry was read from (its [`crate::config::kube::POD_LABEL`]).
 fn pod_of(e: &Entry) -> Option<&str> {
-    let prefix = format!("{}=", crate::config::kube::POD_LABEL);
-    e.strings("labels")
-        .iter()
-        .find_map(|l| l.strip_prefix(&prefix))
+    e.strings("labels").iter().find_map(|l| {
+        l.strip_prefix(crate::config::kube::POD_LABEL)?
+            .strip_prefix('=')
+    })
 }
 
 /// Whether container `c` joined, under `key`, another container than
@@ -893,15 +893,26 @@ impl<'a> Builder<'a> {
     /// app container before: a failed one skips the rest of its Pod (and
     /// no other Pod).
     fn after_init_containers(&mut self, entries: &[&Entry], made: &HashMap<&str, (usize, String)>) {
+        // Each Pod's blocking containers and their steps, found once.
+        let mut blocking: HashMap<&str, Vec<(i64, usize)>> = HashMap::new();
+        for i in entries.iter().filter(|i| !i.detach()) {
+            if let (Some(pod), Some((step, _))) = (pod_of(i), made.get(i.name.as_str())) {
+                blocking
+                    .entry(pod)
+                    .or_default()
+                    .push((i.start_order(), *step));
+            }
+        }
         for e in entries {
             let (Some(pod), Some((step, _))) = (pod_of(e), made.get(e.name.as_str())) else {
                 continue;
             };
-            let inits = entries.iter().filter(|i| {
-                !i.detach() && pod_of(i) == Some(pod) && i.start_order() < e.start_order()
-            });
-            let deps: Vec<usize> = inits
-                .filter_map(|i| made.get(i.name.as_str()).map(|(s, _)| *s))
+            let deps: Vec<usize> = blocking
+                .get(pod)
+                .into_iter()
+                .flatten()
+                .filter(|(order, _)| *order < e.start_order())
+                .map(|(_, s)| *s)
                 .collect();
             if let Some(s) = self.steps.get_mut(step - 1).filter(|_| !deps.is_empty()) {
                 s.after.extend(deps);
