@@ -20,6 +20,7 @@ mod examples;
 mod faults;
 mod health;
 mod kube;
+mod kube_read;
 mod pipelines;
 mod real_hosts;
 mod registry;

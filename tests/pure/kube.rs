@@ -400,3 +400,139 @@ fn paunch_yaml_exports_as_pods_and_compose() {
     );
     assert!(compose.text.contains("container_name: demo-db"));
 }
+
+const OBJECTS: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: app
+    image: busybox:1.36
+    env:
+    - {name: MODE, value: dev}
+    - name: DB_HOST
+      valueFrom:
+        secretKeyRef: {name: db, key: host}
+    - name: GONE
+      valueFrom:
+        configMapKeyRef: {name: nowhere, key: x, optional: true}
+    - name: POD
+      valueFrom:
+        fieldRef: {fieldPath: metadata.name}
+    - name: APP
+      valueFrom:
+        fieldRef: {fieldPath: "metadata.labels['app']"}
+    envFrom:
+    - configMapRef: {name: web-env}
+      prefix: CM_
+    - secretRef: {name: db}
+    volumeMounts:
+    - {name: conf, mountPath: /etc/web}
+    - {name: creds, mountPath: /etc/creds}
+  volumes:
+  - name: conf
+    configMap:
+      name: web-env
+      items: [{key: site, path: conf/site.txt, mode: 0600}]
+  - name: creds
+    secret: {secretName: db}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-env}
+data:
+  mode: prod
+  site: SITE
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db}
+type: Opaque
+data:
+  host: ZGIuaW50ZXJuYWw=
+stringData:
+  password: hunter2
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{port: 80}]}
+---
+"#;
+
+/// ConfigMaps and Secrets of the same file, as `podman kube play` reads
+/// them: env (envFrom first, env over it), files written by a files
+/// container and mounted read-only; a Secret's variables are sensitive.
+#[test]
+fn configmaps_and_secrets_of_the_same_file_are_read() {
+    let config = Config::parse(OBJECTS, "o.yaml").unwrap();
+    let names: Vec<_> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["web-infra", "web-conf-files", "web-creds-files", "web-app"]
+    );
+    let app = config.entry("web-app").unwrap();
+    let data: serde_json::Value = serde_json::from_str(app.config_data()).unwrap();
+    let env = &data["environment"];
+    let get = |k: &str| env.get(k).and_then(|v| v.as_str().map(str::to_string));
+    assert_eq!(get("MODE").as_deref(), Some("dev"));
+    assert_eq!(get("CM_mode").as_deref(), Some("prod"));
+    assert_eq!(get("DB_HOST").as_deref(), Some("db.internal"));
+    assert_eq!(get("password").as_deref(), Some("hunter2"));
+    assert_eq!(get("POD").as_deref(), Some("web"));
+    assert_eq!(get("APP").as_deref(), Some("web"));
+    assert_eq!(get("GONE"), None);
+    assert_eq!(config.sensitive_env, ["DB_HOST", "host", "password"]);
+    assert_eq!(
+        app.strings("volumes_from"),
+        ["web-conf-files:ro", "web-creds-files:ro"]
+    );
+    let files = config.entry("web-creds-files").unwrap();
+    assert_eq!(files.string("user"), Some("0"));
+    assert_eq!(files.string("net"), Some("none"));
+    let script = files.strings("command").join("");
+    assert!(script.contains("chmod 640 \"$d/password\""), "{script}");
+    assert!(!script.contains("hunter2"), "{script}");
+    let conf = config.entry("web-conf-files").unwrap();
+    let script = conf.strings("command").join("");
+    assert!(
+        script.contains("chmod 600 \"$d/conf/site.txt\""),
+        "{script}"
+    );
+    // The notes: the claim, the Service.
+    let notes: Vec<_> = config.warnings.iter().map(|w| w.message.clone()).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("named volume \"data\"")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("Service \"web\"")),
+        "{notes:?}"
+    );
+}
+
+/// A changed ConfigMap value changes the config_data of the container
+/// mounting it (it is replaced), not only its files container's.
+#[test]
+fn a_changed_configmap_value_replaces_its_containers() {
+    let a = Config::parse(OBJECTS, "o.yaml").unwrap();
+    let b = Config::parse(&OBJECTS.replace("site: SITE", "site: OTHER"), "o.yaml").unwrap();
+    for name in ["web-conf-files", "web-app"] {
+        assert_ne!(
+            a.entry(name).unwrap().config_data(),
+            b.entry(name).unwrap().config_data(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        a.entry("web-creds-files").unwrap().config_data(),
+        b.entry("web-creds-files").unwrap().config_data()
+    );
+}

@@ -45,7 +45,19 @@ impl Container {
 
 impl Cx<'_> {
     pub(super) fn container(&mut self, node: &Node, path: &str, pod: &Pod) -> Option<Container> {
-        let fields = self.fields("Container", path, node);
+        self.pod_labels = pod
+            .labels
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    super::node::scalar_text(v).unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let mut fields = self.fields("Container", path, node);
+        // `envFrom` first: `env` overrides it, wherever it is written.
+        fields.sort_by_key(|(f, _)| f.name != "envFrom");
         let mut c = self.container_name(node, path, &fields)?;
         let path = format!("{path}[{}]", c.name);
         let mut probes: Vec<(&str, &Node)> = Vec::new();
@@ -126,6 +138,11 @@ impl Cx<'_> {
                 }
             }
             "env" => self.env(p, v, c),
+            "envFrom" => {
+                for item in self.list(p, v) {
+                    self.env_from(item, p, c);
+                }
+            }
             "ports" => {
                 for item in self.list(p, v) {
                     self.port(item, p, &mut c.ports);
@@ -158,37 +175,6 @@ impl Cx<'_> {
                 }
             }
             _ => {}
-        }
-    }
-
-    /// `env`: `name`/`value` items, a later one of a name replacing the
-    /// earlier.
-    fn env(&mut self, p: &str, v: &Node, c: &mut Container) {
-        for item in self.list(p, v) {
-            let mut name = None;
-            let mut value = String::new();
-            for (f, e) in self.fields("EnvVar", p, item) {
-                let x = self.string(&format!("{p}.{}", f.name), &e.value);
-                if f.name == "name" {
-                    name = x;
-                } else {
-                    value = x.unwrap_or_default();
-                }
-            }
-            match name {
-                Some(n) if !n.is_empty() && !n.contains('=') => {
-                    // Kubernetes expands an env value with the
-                    // items before it only.
-                    let value = self.expand(&value, &c.env, &mut c.expanded, pos_of(item));
-                    c.env.retain(|(k, _)| *k != n);
-                    c.env.push((n, s(&value, pos_of(item))));
-                }
-                _ => self.error(
-                    pos_of(item),
-                    format!("{p}: an env item needs a name without ="),
-                    None,
-                ),
-            }
         }
     }
 }

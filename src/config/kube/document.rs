@@ -4,7 +4,7 @@
 //! named as podman names it), the Pod's `metadata` and `spec` handed on,
 //! two Pods of one name refused, and each Pod's entries collected.
 
-use super::node::{Pos, pos_of};
+use super::node::{Pos, is_null, pos_of};
 use super::pod_spec::Pod;
 use super::reader::Cx;
 use crate::config::keys::did_you_mean;
@@ -24,6 +24,9 @@ pub struct Pods {
     /// Missing `DirectoryOrCreate`/`FileOrCreate` host paths, which an
     /// apply creates before its containers.
     pub create: Vec<crate::config::HostPath>,
+    /// The names of the environment variables a Secret sets: sensitive
+    /// (masked) whatever their names.
+    pub sensitive: Vec<String>,
 }
 
 /// Reads the documents of a manifest. `host` says whether host paths are
@@ -34,7 +37,19 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
     let mut cx = Cx::new(file, host);
     let mut entries = Vec::new();
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
-    for doc in docs {
+    // A trailing `---`, or a document all commented out, is no object
+    // (kubectl skips it).
+    let docs: Vec<&Node> = docs.iter().filter(|d| !is_null(d)).collect();
+    // ConfigMaps, Secrets, claims and Services first: a Pod may come
+    // before what it uses.
+    let mut pods = 0;
+    for doc in &docs {
+        match other_kind(doc) {
+            Some(kind) => cx.object(doc, kind),
+            None => pods += 1,
+        }
+    }
+    for doc in docs.iter().filter(|d| other_kind(d).is_none()) {
         if let Some(pod) = cx.document(doc) {
             if let Some(first) = names.get(&pod.name) {
                 cx.error(
@@ -54,13 +69,39 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
     }
     if docs.is_empty() {
         cx.error((0, 0), "the manifest has no documents".into(), None);
+    } else if pods == 0 {
+        cx.error(
+            (0, 0),
+            "the manifest has no Pod or Deployment".into(),
+            Some("paunch runs the Pods of a file; its ConfigMaps, Secrets, claims and Services serve them".into()),
+        );
     }
+    cx.sensitive.sort();
+    cx.sensitive.dedup();
     Pods {
         entries,
         errors: cx.errors,
         warnings: cx.warnings,
         create: cx.create,
+        sensitive: cx.sensitive,
     }
+}
+
+/// The kind of a document read by [`Cx::object`] (a `v1` ConfigMap,
+/// Secret, PersistentVolumeClaim or Service), if it is one.
+fn other_kind(doc: &Node) -> Option<&'static str> {
+    let m = doc.as_map()?;
+    let get = |k: &str| {
+        m.iter()
+            .find(|e| e.key == k)
+            .and_then(|e| e.value.as_scalar())
+            .map(|s| s.text.as_str())
+    };
+    if get("apiVersion") != Some("v1") {
+        return None;
+    }
+    let kind = get("kind")?;
+    super::objects::KINDS.iter().copied().find(|k| *k == kind)
 }
 
 impl Cx<'_> {
@@ -103,7 +144,7 @@ impl Cx<'_> {
                 let hint = did_you_mean(k, ["Pod", "Deployment"].into_iter())
                     .map(|s| format!("did you mean \"{s}\"?"))
                     .unwrap_or_else(|| {
-                        "a Service, ConfigMap, Secret or claim needs a cluster: keep only Pods and Deployments in --file".into()
+                        "paunch reads Pods, Deployments, and the ConfigMaps, Secrets, PersistentVolumeClaims and Services beside them".into()
                     });
                 self.error(
                     at,

@@ -13,6 +13,10 @@
 //! - `initContainers` are `detach: false` entries of their own
 //!   `start_order`, after the infra container's and before the app
 //!   containers'.
+//! - ConfigMaps, Secrets, PersistentVolumeClaims and Services of the same
+//!   file serve its Pods ([`objects`]): env from their keys ([`env`]), a
+//!   `configMap`/`secret` volume's files written by a files container
+//!   `P-V-files` ([`files`], which says why that way).
 //!
 //! Every field is checked against one table ([`table`]): an unknown field is
 //! an error at file:line:column with a did-you-mean, what needs a cluster is
@@ -36,8 +40,11 @@ pub mod table;
 mod container;
 mod document;
 mod entries;
+mod env;
+mod files;
 mod metadata;
 mod node;
+mod objects;
 mod pod_spec;
 mod ports;
 mod probes;
@@ -48,6 +55,7 @@ mod volumes;
 
 pub use document::read_nodes;
 pub use expand::{escape, expand, expand_within};
+pub use files::FILES_LABEL;
 
 /// The image of the infra containers: a pause process (`catatonit -P`),
 /// built locally by [`pause_image_tar`]'s caller, never pulled.

@@ -40,6 +40,9 @@ pub(super) enum Volume {
         name: String,
         read_only: bool,
     },
+    /// A `configMap` or `secret` volume: files its files container
+    /// writes (see [`super::files`]).
+    Files(super::files::Files),
 }
 
 impl Cx<'_> {
@@ -66,6 +69,13 @@ impl Cx<'_> {
                     sources += 1;
                     self.fields("EmptyDirVolumeSource", &format!("{path}.emptyDir"), v);
                     source = Some(Volume::EmptyDir);
+                }
+                "configMap" | "secret" => {
+                    sources += 1;
+                    let p = format!("{path}.{}", f.name);
+                    if let Some(files) = self.files_source(v, &p, f.name == "secret") {
+                        source = Some(Volume::Files(files));
+                    }
                 }
                 _ => {
                     sources += 1;
@@ -185,7 +195,7 @@ impl Cx<'_> {
             None if sources == 0 && !refused => self.error(
                 at,
                 format!("volume \"{name}\" has no source"),
-                Some("paunch reads hostPath, emptyDir and persistentVolumeClaim volumes".into()),
+                Some("paunch reads hostPath, emptyDir, persistentVolumeClaim, configMap and secret volumes".into()),
             ),
             None => {}
         }
@@ -437,6 +447,7 @@ impl Cx<'_> {
         let at = c.pos;
         let mut volumes = Vec::new();
         let mut empty_ro: Option<bool> = None;
+        let mut files_from: Vec<String> = Vec::new();
         for m in &c.mounts {
             let mut opts: Vec<&str> = Vec::new();
             if m.read_only {
@@ -475,19 +486,30 @@ impl Cx<'_> {
                     }
                     empty_ro = Some(m.read_only);
                 }
+                Some(Volume::Files(_)) => {
+                    let from = format!("{}:ro", super::files::holder(&pod.name, &m.name));
+                    if !files_from.contains(&from) {
+                        files_from.push(from);
+                    }
+                }
                 Some(Volume::Invalid) | None => {}
             }
         }
         if !volumes.is_empty() {
             keys.push(("volumes", seq(volumes, at)));
         }
+        let mut from: Vec<Node> = Vec::new();
         if let Some(ro) = empty_ro {
-            let from = if ro {
+            let f = if ro {
                 format!("{infra}:ro")
             } else {
                 infra.to_string()
             };
-            keys.push(("volumes_from", seq(vec![s(&from, at)], at)));
+            from.push(s(&f, at));
+        }
+        from.extend(files_from.iter().map(|f| s(f, at)));
+        if !from.is_empty() {
+            keys.push(("volumes_from", seq(from, at)));
         }
     }
 }

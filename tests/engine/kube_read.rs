@@ -1,0 +1,131 @@
+//! Kubernetes manifests as people write them (SPEC §18), on a real
+//! engine: ConfigMaps and Secrets of the same file as env and as
+//! read-only files (a Secret masked in the plan, its files not readable
+//! by others), applied directly and from a saved plan, a changed value
+//! replacing its container.
+
+use crate::support::*;
+
+const PASSWORD: &str = "hunter2-kube-4711";
+
+fn objects(site: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: {{p}}web
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {{image}}
+    command: [sleep, "100000"]
+    env:
+    - name: DB_HOST
+      valueFrom:
+        secretKeyRef: {{name: db, key: host}}
+    - name: MODE
+      valueFrom:
+        configMapKeyRef: {{name: web-env, key: mode}}
+    envFrom:
+    - secretRef: {{name: db}}
+      prefix: S_
+    volumeMounts:
+    - {{name: conf, mountPath: /etc/web}}
+    - {{name: creds, mountPath: /etc/creds}}
+  volumes:
+  - name: conf
+    configMap:
+      name: web-env
+      items: [{{key: site, path: conf/site.txt}}]
+  - name: creds
+    secret: {{secretName: db}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: web-env}}
+data:
+  mode: prod
+  site: |
+    {site}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: db}}
+data:
+  host: ZGIuaW50ZXJuYWw=
+stringData:
+  password: {PASSWORD}
+"#
+    )
+}
+
+fn exec_out(name: &str, args: &[&str]) -> String {
+    let out = engine_command()
+        .arg("exec")
+        .arg(name)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn configmaps_and_secrets_are_env_and_read_only_files() {
+    let s = Scope::new("kube-objects");
+    let file = s.config("o.yaml", &objects("hello"));
+    let app = s.name("web-app");
+    // The plan masks what a Secret sets, whatever the variable's name.
+    let plan = s.plan(&file, "o1").ok();
+    let saved = s.dir.path().join("o1.plan");
+    let shown = s
+        .paunch(&[
+            "plan",
+            "--file",
+            file.to_str().unwrap(),
+            "--config-id",
+            "o1",
+            "--out",
+            saved.to_str().unwrap(),
+        ])
+        .ok();
+    let show = s.paunch(&["show", "-v", saved.to_str().unwrap()]).ok();
+    for text in [&plan.stdout, &shown.stdout, &show.stdout] {
+        assert!(!text.contains(PASSWORD), "{text}");
+        assert!(!text.contains("db.internal"), "{text}");
+    }
+    assert!(
+        show.stdout.contains("DB_HOST=(sensitive)"),
+        "{}",
+        show.stdout
+    );
+    // Applied from the saved plan: the files are written as by apply.
+    s.paunch(&["apply", "--plan", saved.to_str().unwrap()]).ok();
+    let env = exec_out(&app, &["env"]);
+    assert!(env.contains("DB_HOST=db.internal"), "{env}");
+    assert!(env.contains("MODE=prod"), "{env}");
+    assert!(env.contains(&format!("S_password={PASSWORD}")), "{env}");
+    assert_eq!(
+        exec_out(&app, &["cat", "/etc/web/conf/site.txt"]),
+        "hello\n"
+    );
+    assert_eq!(exec_out(&app, &["cat", "/etc/creds/password"]), PASSWORD);
+    // Read-only; the Secret's files not readable by others.
+    assert!(exec_out(&app, &["sh", "-c", "touch /etc/web/x || echo refused"]).contains("refused"));
+    let mode = exec_out(&app, &["ls", "-l", "/etc/creds/password"]);
+    assert!(mode.starts_with("-rw-r----- "), "{mode}");
+    let mode = exec_out(&app, &["ls", "-l", "/etc/web/conf/site.txt"]);
+    assert!(mode.starts_with("-rw-r--r-- "), "{mode}");
+    // Again: nothing to do.
+    let again = s.apply(&file, "o1").ok();
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+    // A changed ConfigMap value replaces the container mounting it.
+    let before = id_of(&app);
+    let file = s.config("o.yaml", &objects("changed"));
+    s.apply(&file, "o1").ok();
+    assert_ne!(id_of(&app), before);
+    assert_eq!(
+        exec_out(&app, &["cat", "/etc/web/conf/site.txt"]),
+        "changed\n"
+    );
+}
