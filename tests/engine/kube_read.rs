@@ -129,3 +129,46 @@ fn configmaps_and_secrets_are_env_and_read_only_files() {
         "changed\n"
     );
 }
+
+fn deployment(replicas: u32) -> String {
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{p}}api
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: api}}}}
+  template:
+    metadata: {{labels: {{app: api}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: app
+        image: {{image}}
+        command: [sleep, "100000"]
+"#
+    )
+}
+
+/// Three copies; a scale down to two removes the highest, the others
+/// untouched; applied again, nothing changes.
+#[test]
+fn a_deployment_of_three_replicas_scales_down_by_its_highest() {
+    let s = Scope::new("kube-replicas");
+    let file = s.config("d.yaml", &deployment(3));
+    s.apply(&file, "r1").ok();
+    let copies = ["api-pod-app", "api-pod-1-app", "api-pod-2-app"].map(|c| s.name(c));
+    for c in &copies {
+        assert!(running(c), "{c} is not running");
+    }
+    let ids: Vec<String> = copies[..2].iter().map(|c| id_of(c)).collect();
+    let file = s.config("d.yaml", &deployment(2));
+    s.apply(&file, "r1").ok();
+    assert!(!exists(&copies[2]), "the highest copy is removed");
+    assert!(!exists(&s.name("api-pod-2-infra")));
+    let after: Vec<String> = copies[..2].iter().map(|c| id_of(c)).collect();
+    assert_eq!(ids, after, "the other copies stay as they are");
+    let again = s.apply(&file, "r1").ok();
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}

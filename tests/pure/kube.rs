@@ -536,3 +536,36 @@ fn a_changed_configmap_value_replaces_its_containers() {
         b.entry("web-creds-files").unwrap().config_data()
     );
 }
+
+/// `replicas: N` runs N copies, the first named as podman names a
+/// Deployment's Pod, each knowing its own name.
+#[test]
+fn a_deployment_of_three_replicas_is_three_pods() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n      - name: app\n        image: api:2\n        env:\n        - name: ME\n          valueFrom: {fieldRef: {fieldPath: metadata.name}}\n";
+    let config = Config::parse(text, "d.yaml").unwrap();
+    let names: Vec<_> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "api-pod-infra",
+            "api-pod-app",
+            "api-pod-1-infra",
+            "api-pod-1-app",
+            "api-pod-2-infra",
+            "api-pod-2-app"
+        ]
+    );
+    let me: serde_json::Value =
+        serde_json::from_str(config.entry("api-pod-2-app").unwrap().config_data()).unwrap();
+    assert_eq!(me["environment"]["ME"], "api-pod-2");
+    // The notes of the template are given once, not once per copy.
+    let selector = config
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("selector"))
+        .count();
+    assert_eq!(selector, 1);
+    // Scaled to zero: no container.
+    let none = Config::parse(&text.replace("replicas: 3", "replicas: 0"), "d.yaml").unwrap();
+    assert!(none.entries.is_empty());
+}

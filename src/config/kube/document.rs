@@ -50,7 +50,7 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
         }
     }
     for doc in docs.iter().filter(|d| other_kind(d).is_none()) {
-        if let Some(pod) = cx.document(doc) {
+        for pod in cx.document(doc) {
             if let Some(first) = names.get(&pod.name) {
                 cx.error(
                     pod.name_pos,
@@ -87,6 +87,21 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
     }
 }
 
+/// The most copies of a Deployment's Pod.
+const MAX_REPLICAS: i64 = 100;
+
+/// The name of copy `i` of the Pod of Deployment `name`: `name-pod`
+/// (podman's name for its one copy) for the first, `name-pod-I` for the
+/// others, so that a scale up adds copies and a scale down removes the
+/// highest, the others staying as they are.
+pub(super) fn replica_name(name: &str, i: i64) -> String {
+    if i == 0 {
+        format!("{name}-pod")
+    } else {
+        format!("{name}-pod-{i}")
+    }
+}
+
 /// The kind of a document read by [`Cx::object`] (a `v1` ConfigMap,
 /// Secret, PersistentVolumeClaim or Service), if it is one.
 fn other_kind(doc: &Node) -> Option<&'static str> {
@@ -105,8 +120,9 @@ fn other_kind(doc: &Node) -> Option<&'static str> {
 }
 
 impl Cx<'_> {
-    /// One document: a Pod, or a Deployment's Pod template.
-    fn document(&mut self, doc: &Node) -> Option<Pod> {
+    /// One document: a Pod, or the copies of a Deployment's Pod
+    /// template.
+    fn document(&mut self, doc: &Node) -> Vec<Pod> {
         self.pod.clear();
         let Some(m) = doc.as_map() else {
             self.error(
@@ -117,7 +133,7 @@ impl Cx<'_> {
                 ),
                 None,
             );
-            return None;
+            return Vec::new();
         };
         let get = |k: &str| m.iter().find(|e| e.key == k);
         let kind = get("kind")
@@ -128,7 +144,7 @@ impl Cx<'_> {
             .map(|s| s.text.clone());
         let at = get("kind").map_or(pos_of(doc), |e| pos_of(&e.value));
         match (kind.as_deref(), api.as_deref()) {
-            (Some("Pod"), Some("v1")) => self.pod_doc(doc, "Pod"),
+            (Some("Pod"), Some("v1")) => self.pod_doc(doc, "Pod").into_iter().collect(),
             (Some("Deployment"), Some("apps/v1")) => self.deployment(doc),
             (Some(k @ ("Pod" | "Deployment")), a) => {
                 let want = if k == "Pod" { "v1" } else { "apps/v1" };
@@ -138,7 +154,7 @@ impl Cx<'_> {
                     format!("a {k} has apiVersion {want}, not {}", a.unwrap_or("(none)")),
                     None,
                 );
-                None
+                Vec::new()
             }
             (Some(k), _) => {
                 let hint = did_you_mean(k, ["Pod", "Deployment"].into_iter())
@@ -148,12 +164,10 @@ impl Cx<'_> {
                     });
                 self.error(
                     at,
-                    format!(
-                        "kind \"{k}\" is not read: paunch reads Pods and one-replica Deployments"
-                    ),
+                    format!("kind \"{k}\" is not read: paunch reads Pods and Deployments"),
                     Some(hint),
                 );
-                None
+                Vec::new()
             }
             (None, _) => {
                 self.error(
@@ -161,15 +175,17 @@ impl Cx<'_> {
                     "the document has no kind".into(),
                     Some("a Pod starts with `apiVersion: v1` and `kind: Pod`".into()),
                 );
-                None
+                Vec::new()
             }
         }
     }
 
-    fn deployment(&mut self, doc: &Node) -> Option<Pod> {
+    /// A Deployment: `spec.replicas` copies of its Pod template (see
+    /// [`replica_name`]).
+    fn deployment(&mut self, doc: &Node) -> Vec<Pod> {
         let mut name = None;
         let mut template = None;
-        let mut ok = true;
+        let mut replicas = (1, pos_of(doc));
         for (f, e) in self.fields("Deployment", "Deployment", doc) {
             match f.name {
                 "metadata" => name = self.metadata(&e.value, "metadata", &mut Vec::new()),
@@ -177,15 +193,8 @@ impl Cx<'_> {
                     for (f, e) in self.fields("DeploymentSpec", "spec", &e.value) {
                         match f.name {
                             "replicas" => {
-                                if let Some(n) = self.integer("spec.replicas", &e.value)
-                                    && n != 1
-                                {
-                                    ok = false;
-                                    self.error(
-                                        pos_of(&e.value),
-                                        format!("spec.replicas is {n}: one host runs one copy of a Pod (its container names are unique)"),
-                                        Some("set replicas: 1, or write one Pod per copy with its own name".into()),
-                                    );
+                                if let Some(n) = self.integer("spec.replicas", &e.value) {
+                                    replicas = (n, pos_of(&e.value));
                                 }
                             }
                             "template" => template = Some(&e.value),
@@ -196,16 +205,53 @@ impl Cx<'_> {
                 _ => {}
             }
         }
-        let (name, name_pos) = name?;
+        let Some((name, name_pos)) = name else {
+            return Vec::new();
+        };
         let Some(template) = template else {
             self.error(name_pos, "the Deployment has no spec.template".into(), None);
-            return None;
+            return Vec::new();
         };
-        // podman's name for a Deployment's Pod.
-        let pod_name = format!("{name}-pod");
-        self.pod = pod_name.clone();
+        let (n, at) = replicas;
+        if !(0..=MAX_REPLICAS).contains(&n) {
+            self.error(
+                at,
+                format!("spec.replicas is {n}: one host runs 0 to {MAX_REPLICAS} copies"),
+                None,
+            );
+            return Vec::new();
+        }
+        let mut pods = Vec::new();
+        for i in 0..n {
+            // Each copy is read on its own (`fieldRef: metadata.name` is
+            // its name); the problems of its template are reported once.
+            let (errors, warnings) = (self.errors.len(), self.warnings.len());
+            let pod = self.template(&replica_name(&name, i), name_pos, template);
+            if i > 0 {
+                self.errors.truncate(errors);
+                self.warnings.truncate(warnings);
+            }
+            if i == 1
+                && let Some(port) = super::ports::published(&pod).first()
+            {
+                self.pod = format!("{name}-pod");
+                self.error(
+                    pos_of(port),
+                    format!("a hostPort on {n} copies: only one copy can publish host port {}", port.as_scalar().map_or("", |s| s.text.as_str())),
+                    Some("set replicas: 1, or drop hostPort (the copies reach each other by their Pods' names on a network)".into()),
+                );
+                return Vec::new();
+            }
+            pods.push(pod);
+        }
+        pods
+    }
+
+    /// One copy of a Deployment's Pod template, named `pod_name`.
+    fn template(&mut self, pod_name: &str, name_pos: Pos, template: &Node) -> Pod {
+        self.pod = pod_name.to_string();
         let mut pod = Pod {
-            name: pod_name,
+            name: pod_name.to_string(),
             name_pos,
             ..Pod::default()
         };
@@ -229,7 +275,7 @@ impl Cx<'_> {
                 None,
             ),
         }
-        ok.then_some(pod)
+        pod
     }
 
     fn pod_doc(&mut self, doc: &Node, object: &str) -> Option<Pod> {

@@ -82,7 +82,7 @@ pub static FIELDS: &[Field] = &[
         "DeploymentSpec",
         "replicas",
         Read("—"),
-        "Must be 1 (one host runs one copy: container names are unique).",
+        "N copies (0 to 100): the first Pod `D-pod` (podman's name), the others `D-pod-1` ... `D-pod-(N-1)`; a scale down removes the highest. A `hostPort` on more than one copy is an error.",
     ),
     f(
         "DeploymentSpec",
