@@ -172,3 +172,47 @@ fn a_deployment_of_three_replicas_scales_down_by_its_highest() {
     let again = s.apply(&file, "r1").ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 }
+
+/// A sidecar (an init container of `restartPolicy: Always`) starts before
+/// the init containers after it and keeps running beside the app: the
+/// ordinary init container after it reaches it, then exits.
+#[test]
+fn a_sidecar_runs_while_the_app_starts() {
+    let s = Scope::new("kube-sidecar");
+    let file = s.config(
+        "s.yaml",
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: {p}side
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - name: proxy
+    image: {image}
+    restartPolicy: Always
+    command: [sh, -c, "mkdir -p /www && echo from-sidecar > /www/index.html && exec busybox httpd -f -p 8081 -h /www"]
+  - name: wait
+    image: {image}
+    command: [sh, -c, "for i in $(seq 50); do busybox wget -qO- http://localhost:8081/ && exit 0; sleep 0.1; done; exit 1"]
+  containers:
+  - name: app
+    image: {image}
+    command: [sleep, "100000"]
+"#,
+    );
+    s.apply(&file, "s1").ok();
+    let proxy = s.name("side-proxy");
+    assert!(running(&proxy), "the sidecar keeps running");
+    assert_eq!(inspect(&s.name("side-wait"))["State"]["ExitCode"], 0);
+    assert!(running(&s.name("side-app")));
+    let started = |n: &str| {
+        inspect(&s.name(n))["State"]["StartedAt"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(started("side-proxy") <= started("side-app"));
+    let again = s.apply(&file, "s1").ok();
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}

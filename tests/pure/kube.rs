@@ -569,3 +569,34 @@ fn a_deployment_of_three_replicas_is_three_pods() {
     let none = Config::parse(&text.replace("replicas: 3", "replicas: 0"), "d.yaml").unwrap();
     assert!(none.entries.is_empty());
 }
+
+/// An init container of `restartPolicy: Always` is a sidecar: started at
+/// its turn, detached, always restarted; the others still run to
+/// completion.
+#[test]
+fn sidecars_start_in_order_and_keep_running() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  restartPolicy: Never\n  initContainers:\n  - {name: proxy, image: x:1, restartPolicy: Always}\n  - {name: migrate, image: x:1}\n  containers:\n  - {name: app, image: x:1}\n";
+    let config = Config::parse(text, "s.yaml").unwrap();
+    let proxy = config.entry("p-proxy").unwrap();
+    assert!(proxy.detach());
+    assert_eq!(proxy.string("restart"), Some("always"));
+    assert_eq!(proxy.start_order(), 1);
+    let migrate = config.entry("p-migrate").unwrap();
+    assert!(!migrate.detach());
+    assert_eq!(migrate.start_order(), 2);
+    let app = config.entry("p-app").unwrap();
+    assert_eq!(app.start_order(), 3);
+    assert_eq!(app.string("restart"), Some("no"));
+    let bad = text.replace(
+        "- {name: app, image: x:1}",
+        "- {name: app, image: x:1, restartPolicy: Always}",
+    );
+    let err = Config::parse(&bad, "s.yaml").unwrap_err().to_string();
+    assert!(
+        err.contains("restartPolicy is for init containers"),
+        "{err}"
+    );
+    let bad = text.replace("restartPolicy: Always}", "restartPolicy: OnFailure}");
+    let err = Config::parse(&bad, "s.yaml").unwrap_err().to_string();
+    assert!(err.contains("is not Always"), "{err}");
+}

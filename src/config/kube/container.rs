@@ -29,6 +29,9 @@ pub(super) struct Container {
     pub(super) cpu_limit: Option<(u64, Pos)>,
     pub(super) cpu_request: Option<(u64, Pos)>,
     pub(super) health: Option<(Node, bool)>,
+    /// `restartPolicy: Always` (at its position): a sidecar, when an
+    /// init container.
+    pub(super) sidecar: Option<Pos>,
     /// Bytes its `$(NAME)` expansions wrote (see [`Cx::expand`]).
     pub(super) expanded: usize,
 }
@@ -161,6 +164,19 @@ impl Cx<'_> {
                         && let Some(sig) = self.string(&format!("{p}.stopSignal"), &e.value)
                     {
                         c.keys.push(("stop_signal", s(&sig, pos_of(&e.value))));
+                    }
+                }
+            }
+            "restartPolicy" => {
+                if let Some(r) = self.string(p, v) {
+                    if r == "Always" {
+                        c.sidecar = Some(pos_of(v));
+                    } else {
+                        self.error(
+                            pos_of(v),
+                            format!("{p}: \"{r}\" is not Always (the only restartPolicy of a container: a sidecar)"),
+                            None,
+                        );
                     }
                 }
             }

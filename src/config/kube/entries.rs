@@ -52,6 +52,7 @@ impl Cx<'_> {
         out.extend(files);
         let n_init = pod.init.len() as i64;
         for (i, c) in pod.init.iter().enumerate() {
+            // A sidecar is an init container, as Kubernetes has it.
             let labels = labels_with("init", Some(c));
             let keys = self.container_keys(pod, c, &infra, labels, i as i64 + first, false);
             out.push((format!("{p}-{}", c.name), c.pos, map(own(keys), c.pos)));
@@ -86,11 +87,15 @@ impl Cx<'_> {
         }
         self.mount_keys(pod, c, infra, &mut keys);
         namespace_keys(pod, infra, at, &mut keys);
+        // A sidecar keeps running whatever the Pod's restart policy.
+        let sidecar = c.sidecar.is_some() && !app;
         if app {
             keys.push((
                 "restart",
                 pod.restart.clone().unwrap_or_else(|| s("always", at)),
             ));
+        } else if sidecar {
+            keys.push(("restart", s("always", at)));
         }
         self.security_keys(pod, c, &mut keys);
         resource_keys(c, &mut keys);
@@ -103,7 +108,7 @@ impl Cx<'_> {
         }
         keys.push(labels);
         keys.push(("start_order", int(order, at)));
-        if !app {
+        if !app && !sidecar {
             keys.push(("detach", boolean(false, at)));
         }
         keys

@@ -148,6 +148,13 @@ impl Cx<'_> {
                 }
                 for c in list {
                     if let Some(c) = self.container(c, &format!("{path}.containers"), pod) {
+                        if let Some(at) = c.sidecar {
+                            self.error(
+                                at,
+                                format!("container \"{}\": restartPolicy is for init containers (sidecars)", c.name),
+                                Some("an app container restarts as the Pod's restartPolicy says: remove it".into()),
+                            );
+                        }
                         pod.containers.push(c);
                     }
                 }

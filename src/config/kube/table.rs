@@ -634,8 +634,8 @@ pub static FIELDS: &[Field] = &[
     f(
         "Container",
         "restartPolicy",
-        Refused("sidecar init containers are not supported; make it an app container"),
-        "Refused.",
+        Read("`restart`, `detach`"),
+        "`Always`, on an init container only: a sidecar, started at its turn among the init containers (detached, `restart: always`) and kept running beside the app containers.",
     ),
     f("EnvVar", "name", Read("`environment`"), "The variable."),
     f(
