@@ -216,3 +216,18 @@ spec:
     let again = s.apply(&file, "s1").ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 }
+
+/// Pod `x-y`'s container `z` and Pod `x`'s container `y-z` would both be
+/// `x-y-z`: refused, with both places, and nothing is created.
+#[test]
+fn colliding_container_names_are_refused() {
+    let s = Scope::new("kube-collide");
+    let file = s.config(
+        "c.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: '{p}x-y'}\nspec:\n  containers:\n  - {name: z, image: '{image}'}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: '{p}x'}\nspec:\n  containers:\n  - {name: y-z, image: '{image}'}\n",
+    );
+    let run = s.apply(&file, "c1").code(3);
+    assert!(run.stderr.contains("line 6, column"), "{}", run.stderr);
+    assert!(run.stderr.contains("c.yaml:13:"), "{}", run.stderr);
+    assert!(s.managed().is_empty());
+}

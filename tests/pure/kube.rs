@@ -600,3 +600,19 @@ fn sidecars_start_in_order_and_keep_running() {
     let err = Config::parse(&bad, "s.yaml").unwrap_err().to_string();
     assert!(err.contains("is not Always"), "{err}");
 }
+
+/// Quantities in Kubernetes' grammar (`1e3`), a CPU limit without a
+/// request weighted as its request (Kubernetes defaults the one to the
+/// other), probes of no timings given Kubernetes' defaults.
+#[test]
+fn quantities_cpu_weights_and_probe_defaults_are_kubernetes() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec:\n  containers:\n  - name: app\n    image: x:1\n    resources: {limits: {memory: \"1e3\", cpu: \"1\"}}\n    livenessProbe: {exec: {command: [\"true\"]}}\n";
+    let config = Config::parse(text, "q.yaml").unwrap();
+    let app = config.entry("q-app").unwrap();
+    let data: serde_json::Value = serde_json::from_str(app.config_data()).unwrap();
+    assert_eq!(data["mem_limit"], "1000");
+    assert_eq!(data["cpu_shares"], 1024);
+    assert_eq!(data["cpu_quota"], 100_000);
+    assert_eq!(data["healthcheck"]["interval"], "10s");
+    assert_eq!(data["healthcheck"]["timeout"], "1s");
+}

@@ -37,6 +37,8 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
     let mut cx = Cx::new(file, host);
     let mut entries = Vec::new();
     let mut names: BTreeMap<String, Pos> = BTreeMap::new();
+    // Every container name of the manifest, with where it was read.
+    let mut containers: BTreeMap<String, (Pos, String)> = BTreeMap::new();
     // A trailing `---`, or a document all commented out, is no object
     // (kubectl skips it).
     let docs: Vec<&Node> = docs.iter().filter(|d| !is_null(d)).collect();
@@ -64,7 +66,26 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
             }
             names.insert(pod.name.clone(), pod.name_pos);
             cx.pod = pod.name.clone();
-            entries.extend(cx.entries(&pod));
+            for (name, at, node) in cx.entries(&pod) {
+                let what = (at, pod.name.clone());
+                if let Some((first, other)) = containers.get(&name) {
+                    cx.error(
+                        at,
+                        format!(
+                            "container \"{name}\" (container \"{}\" of Pod \"{}\") is also container \"{}\" of Pod \"{other}\" at line {}, column {}: P-C names collide",
+                            short(&name, &pod.name),
+                            pod.name,
+                            short(&name, other),
+                            first.0,
+                            first.1
+                        ),
+                        Some("rename one of the Pods or containers".into()),
+                    );
+                    continue;
+                }
+                containers.insert(name.clone(), what);
+                entries.push((name, at, node));
+            }
         }
     }
     if docs.is_empty() {
@@ -85,6 +106,21 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
         create: cx.create,
         sensitive: cx.sensitive,
     }
+}
+
+/// What the container `name` of Pod `pod` is called in it.
+fn short<'a>(name: &'a str, pod: &str) -> &'a str {
+    name.strip_prefix(pod)
+        .and_then(|r| r.strip_prefix('-'))
+        .unwrap_or(name)
+}
+
+/// Whether a document has a `metadata.name` (valid or not).
+pub(super) fn names_itself(doc: &Node) -> bool {
+    doc.as_map()
+        .and_then(|m| m.iter().find(|e| e.key == "metadata"))
+        .and_then(|e| e.value.as_map())
+        .is_some_and(|m| m.iter().any(|e| e.key == "name"))
 }
 
 /// The most copies of a Deployment's Pod.
@@ -206,6 +242,13 @@ impl Cx<'_> {
             }
         }
         let Some((name, name_pos)) = name else {
+            if !names_itself(doc) {
+                self.error(
+                    pos_of(doc),
+                    "the Deployment has no metadata.name".into(),
+                    Some("its Pods are named after it: D-pod".into()),
+                );
+            }
             return Vec::new();
         };
         let Some(template) = template else {
@@ -298,11 +341,14 @@ impl Cx<'_> {
             }
         }
         if !named {
-            self.error(
-                pos_of(doc),
-                "the Pod has no metadata.name".into(),
-                Some("its containers are named after it: P-C".into()),
-            );
+            // An invalid name was reported as such.
+            if !names_itself(doc) {
+                self.error(
+                    pos_of(doc),
+                    "the Pod has no metadata.name".into(),
+                    Some("its containers are named after it: P-C".into()),
+                );
+            }
             return None;
         }
         self.pod = pod.name.clone();

@@ -98,6 +98,9 @@ impl Cx<'_> {
             }
         }
         let Some((name, at)) = name else {
+            if super::document::names_itself(doc) {
+                return;
+            }
             self.error(
                 pos_of(doc),
                 format!("the {kind} has no metadata.name"),
