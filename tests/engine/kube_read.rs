@@ -231,3 +231,53 @@ fn colliding_container_names_are_refused() {
     assert!(run.stderr.contains("c.yaml:13:"), "{}", run.stderr);
     assert!(s.managed().is_empty());
 }
+
+/// The Pod's containers share its hostname (the infra container's UTS
+/// namespace) on podman as on docker.
+#[test]
+fn a_pods_containers_share_its_hostname() {
+    let s = Scope::new("kube-uts");
+    let file = s.config(
+        "h.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: '{p}host'}\nspec:\n  terminationGracePeriodSeconds: 1\n  hostname: pod-host\n  containers:\n  - {name: app, image: '{image}', command: [sleep, '100000']}\n",
+    );
+    s.apply(&file, "h1").ok();
+    assert_eq!(
+        exec_out(&s.name("host-app"), &["hostname"]).trim(),
+        "pod-host"
+    );
+}
+
+/// An exec probe is run without a shell where the engine's CLI allows it
+/// (podman: the exec form `CMD`; docker's CLI has only the shell form, so
+/// there its words are quoted for the shell), with Kubernetes' timings.
+#[test]
+fn an_exec_probe_runs_in_exec_form() {
+    let s = Scope::new("kube-probe");
+    let file = s.config(
+        "p.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: '{p}probe'}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n    image: '{image}'\n    command: [sh, -c, 'echo ok > \"/tmp/a b\"; exec sleep 100000']\n    livenessProbe:\n      exec: {command: [cat, '/tmp/a b']}\n",
+    );
+    s.apply(&file, "p1").ok();
+    let app = s.name("probe-app");
+    let h = &inspect(&app)["Config"]["Healthcheck"];
+    let test: Vec<String> = h["Test"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    if is_podman() {
+        assert_eq!(test, ["CMD", "cat", "/tmp/a b"]);
+    } else {
+        eprintln!("docker: its CLI's --health-cmd is always CMD-SHELL; the words are shell-quoted");
+        assert_eq!(test, ["CMD-SHELL", "cat '/tmp/a b'"]);
+    }
+    // Kubernetes' default period and timeout, in nanoseconds.
+    assert_eq!(h["Interval"], 10_000_000_000_u64);
+    assert_eq!(h["Timeout"], 1_000_000_000_u64);
+    run_health_checks(&[&app]);
+    wait_until(20, "the probe to pass", || {
+        inspect(&app)["State"]["Health"]["Status"] == "healthy"
+    });
+}
