@@ -281,3 +281,24 @@ fn an_exec_probe_runs_in_exec_form() {
         inspect(&app)["State"]["Health"]["Status"] == "healthy"
     });
 }
+
+/// An emptyDir of `medium: Memory` is a tmpfs of its `sizeLimit`.
+#[test]
+fn a_memory_emptydir_is_a_tmpfs() {
+    let s = Scope::new("kube-tmpfs");
+    let file = s.config(
+        "t.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: '{p}mem'}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n    image: '{image}'\n    command: [sleep, '100000']\n    volumeMounts: [{name: scratch, mountPath: /scratch}]\n  volumes:\n  - {name: scratch, emptyDir: {medium: Memory, sizeLimit: 8Mi}}\n",
+    );
+    s.apply(&file, "t1").ok();
+    let all = exec_out(&s.name("mem-app"), &["cat", "/proc/mounts"]);
+    let mounts = all
+        .lines()
+        .find(|l| l.contains(" /scratch "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(mounts.starts_with("tmpfs /scratch tmpfs"), "{mounts}");
+    assert!(mounts.contains("size=8192k"), "{mounts}");
+    let again = s.apply(&file, "t1").ok();
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}

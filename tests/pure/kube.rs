@@ -616,3 +616,34 @@ fn quantities_cpu_weights_and_probe_defaults_are_kubernetes() {
     assert_eq!(data["healthcheck"]["interval"], "10s");
     assert_eq!(data["healthcheck"]["timeout"], "1s");
 }
+
+/// A memory emptyDir is its one container's tmpfs; a downwardAPI volume
+/// is files of what one host knows; the Pod's resources are those of a
+/// container giving none.
+#[test]
+fn memory_emptydirs_downward_files_and_pod_resources() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: m, labels: {app: m, tier: db}}\nspec:\n  resources: {limits: {memory: 64Mi}}\n  containers:\n  - name: app\n    image: x:1\n    volumeMounts:\n    - {name: cache, mountPath: /cache}\n    - {name: info, mountPath: /info}\n  - name: own\n    image: x:1\n    resources: {limits: {memory: 32Mi}}\n  volumes:\n  - {name: cache, emptyDir: {medium: Memory, sizeLimit: 16Mi}}\n  - name: info\n    downwardAPI:\n      items:\n      - {path: name, fieldRef: {fieldPath: metadata.name}}\n      - {path: labels, fieldRef: {fieldPath: metadata.labels}}\n";
+    let config = Config::parse(text, "m.yaml").unwrap();
+    let app = config.entry("m-app").unwrap();
+    assert_eq!(app.strings("tmpfs"), ["/cache:size=16777216"]);
+    assert_eq!(app.strings("volumes_from"), ["m-info-files:ro"]);
+    let data: serde_json::Value = serde_json::from_str(app.config_data()).unwrap();
+    assert_eq!(data["mem_limit"], "67108864");
+    let own: serde_json::Value =
+        serde_json::from_str(config.entry("m-own").unwrap().config_data()).unwrap();
+    assert_eq!(own["mem_limit"], "33554432");
+    let files: serde_json::Value =
+        serde_json::from_str(config.entry("m-info-files").unwrap().config_data()).unwrap();
+    assert_eq!(files["environment"]["PAUNCH_CONFIG_0"], "m");
+    assert_eq!(
+        files["environment"]["PAUNCH_CONFIG_1"],
+        "app=\"m\"\\0012tier=\"db\"\\0012"
+    );
+    // Shared by two containers, a tmpfs cannot be.
+    let shared = text.replace(
+        "  - name: own\n    image: x:1\n",
+        "  - name: own\n    image: x:1\n    volumeMounts: [{name: cache, mountPath: /cache}]\n",
+    );
+    let err = Config::parse(&shared, "m.yaml").unwrap_err().to_string();
+    assert!(err.contains("a tmpfs is one container's own"), "{err}");
+}

@@ -48,16 +48,6 @@ impl Container {
 
 impl Cx<'_> {
     pub(super) fn container(&mut self, node: &Node, path: &str, pod: &Pod) -> Option<Container> {
-        self.pod_labels = pod
-            .labels
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    super::node::scalar_text(v).unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
         let mut fields = self.fields("Container", path, node);
         // `envFrom` first: `env` overrides it, wherever it is written.
         fields.sort_by_key(|(f, _)| f.name != "envFrom");

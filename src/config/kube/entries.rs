@@ -98,7 +98,7 @@ impl Cx<'_> {
             keys.push(("restart", s("always", at)));
         }
         self.security_keys(pod, c, &mut keys);
-        resource_keys(c, &mut keys);
+        resource_keys(c, pod.resources.as_deref(), &mut keys);
         if let Some((h, _)) = &c.health {
             keys.push(("healthcheck", h.clone()));
         }

@@ -81,7 +81,7 @@ impl Cx<'_> {
                     }
                     Some(value)
                 }
-                _ => self.field_ref(&fp, &e.value),
+                _ => self.field_ref(&fp, &e.value, false),
             };
         }
         out
@@ -152,8 +152,9 @@ impl Cx<'_> {
         }
     }
 
-    /// A `fieldRef`: what one host knows of the Pod.
-    fn field_ref(&mut self, p: &str, v: &Node) -> Option<String> {
+    /// A `fieldRef`: what one host knows of the Pod (`all` for a
+    /// downwardAPI file: `metadata.labels` whole, `K="V"` lines).
+    pub(super) fn field_ref(&mut self, p: &str, v: &Node, all: bool) -> Option<String> {
         let mut path = None;
         for (f, e) in self.fields("ObjectFieldSelector", p, v) {
             if f.name == "fieldPath" {
@@ -172,6 +173,11 @@ impl Cx<'_> {
         match (path.as_str(), label) {
             ("metadata.name", _) => Some(self.pod.clone()),
             ("metadata.namespace", _) => Some("default".into()),
+            ("metadata.labels", _) if all => {
+                let mut labels = self.pod_labels.clone();
+                labels.sort();
+                Some(labels.iter().map(|(k, v)| format!("{k}={v:?}\n")).collect())
+            }
             (_, Some(k)) => Some(
                 self.pod_labels
                     .iter()

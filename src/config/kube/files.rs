@@ -146,6 +146,54 @@ impl Cx<'_> {
         Some(Files { secret, files })
     }
 
+    /// A `downwardAPI` volume's files.
+    pub(super) fn downward_source(&mut self, v: &Node, p: &str) -> Files {
+        let mut mode = 0o644;
+        let mut items = None;
+        for (f, e) in self.fields("DownwardAPIVolumeSource", p, v) {
+            if f.name == "items" {
+                items = Some(&e.value);
+            } else {
+                mode = self
+                    .mode(&format!("{p}.defaultMode"), &e.value)
+                    .unwrap_or(mode);
+            }
+        }
+        let mut files = Vec::new();
+        let ip = format!("{p}.items");
+        for item in items.map_or(&[][..], |i| self.list(&ip, i)) {
+            let mut path = None;
+            let mut data = None;
+            let mut m = mode;
+            for (f, e) in self.fields("DownwardAPIVolumeFile", &ip, item) {
+                let fp = format!("{ip}.{}", f.name);
+                match f.name {
+                    "path" => path = self.string(&fp, &e.value).map(|x| (x, pos_of(&e.value))),
+                    "mode" => m = self.mode(&fp, &e.value).unwrap_or(m),
+                    _ => data = self.field_ref(&fp, &e.value, true),
+                }
+            }
+            match (path, data) {
+                (Some((path, _)), Some(data)) if valid_path(&path) => files.push(File {
+                    path,
+                    data: data.into_bytes(),
+                    mode: m,
+                }),
+                (Some((path, at)), _) if !valid_path(&path) => self.error(
+                    at,
+                    format!("{ip}: path \"{path}\" must be relative, without .., in letters, digits, -, _, . and /"),
+                    None,
+                ),
+                (None, _) => self.error(pos_of(item), format!("{ip}: an item needs a path"), None),
+                _ => {}
+            }
+        }
+        Files {
+            secret: false,
+            files,
+        }
+    }
+
     /// One item of `items`.
     fn key_to_path(
         &mut self,

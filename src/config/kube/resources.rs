@@ -52,8 +52,21 @@ impl Cx<'_> {
     }
 }
 
-/// The entry keys of a container's resources.
-pub(super) fn resource_keys(c: &Container, keys: &mut Vec<(&'static str, Node)>) {
+/// The entry keys of a container's resources: its own, else the Pod's
+/// (`pod`).
+pub(super) fn resource_keys(
+    c: &Container,
+    pod: Option<&Container>,
+    keys: &mut Vec<(&'static str, Node)>,
+) {
+    let own = c.mem_limit.is_some()
+        || c.mem_request.is_some()
+        || c.cpu_limit.is_some()
+        || c.cpu_request.is_some();
+    let c = match pod {
+        Some(p) if !own => p,
+        _ => c,
+    };
     if let Some(m) = &c.mem_limit {
         keys.push(("mem_limit", m.clone()));
     }

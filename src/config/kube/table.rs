@@ -268,6 +268,12 @@ pub static FIELDS: &[Field] = &[
     ),
     f(
         "PodSpec",
+        "resources",
+        Object("Resources"),
+        "The Pod's limits and requests: those of each container that gives none of its own (one host has no Pod cgroup: each container may use them all).",
+    ),
+    f(
+        "PodSpec",
         "initContainers",
         List("Container"),
         "`detach: false`, one `start_order` each, in order, before the app containers; each must exit 0.",
@@ -991,9 +997,40 @@ pub static FIELDS: &[Field] = &[
     f(
         "Volume",
         "downwardAPI",
-        Cluster,
-        "The downward API needs a cluster; an error.",
+        Object("DownwardAPIVolumeSource"),
+        "Read-only files of what one host knows of the Pod, written as a `configMap` volume's are.",
     ),
+    f(
+        "DownwardAPIVolumeSource",
+        "items",
+        List("DownwardAPIVolumeFile"),
+        "The files.",
+    ),
+    f(
+        "DownwardAPIVolumeSource",
+        "defaultMode",
+        Read("—"),
+        "The files' mode (default 0644).",
+    ),
+    f(
+        "DownwardAPIVolumeFile",
+        "path",
+        Read("—"),
+        "Its relative path in the volume.",
+    ),
+    f(
+        "DownwardAPIVolumeFile",
+        "fieldRef",
+        Object("ObjectFieldSelector"),
+        "`metadata.name`, `metadata.namespace`, `metadata.labels` (`K=\"V\"` lines) or `metadata.labels['K']`.",
+    ),
+    f(
+        "DownwardAPIVolumeFile",
+        "resourceFieldRef",
+        Cluster,
+        "Resource values come from a kubelet; an error.",
+    ),
+    f("DownwardAPIVolumeFile", "mode", Read("—"), "Its mode."),
     f(
         "Volume",
         "csi",
@@ -1039,10 +1076,15 @@ pub static FIELDS: &[Field] = &[
     f(
         "EmptyDirVolumeSource",
         "medium",
-        Refused("medium: Memory is not supported; use the default medium"),
-        "Refused.",
+        Read("`tmpfs`"),
+        "`Memory`: a tmpfs of the one container mounting it (`tmpfs: [PATH:size=N]`); shared by several containers it is an error.",
     ),
-    f("EmptyDirVolumeSource", "sizeLimit", Note, "Not enforced."),
+    f(
+        "EmptyDirVolumeSource",
+        "sizeLimit",
+        Read("`tmpfs`"),
+        "The size of a `Memory` emptyDir; not enforced on disk (a note).",
+    ),
     f(
         "ConfigMapVolumeSource",
         "name",
