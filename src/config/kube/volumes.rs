@@ -393,7 +393,13 @@ impl Cx<'_> {
                     m.path_pos = pos_of(v);
                 }
                 "readOnly" => m.read_only = self.flag(&p, v).unwrap_or(false),
-                "subPath" => m.sub_path = self.string(&p, v).map(|x| (x, pos_of(v))),
+                // An empty subPath is the volume's root, as in Kubernetes.
+                "subPath" => {
+                    m.sub_path = self
+                        .string(&p, v)
+                        .filter(|x| !x.is_empty())
+                        .map(|x| (x, pos_of(v)))
+                }
                 _ => {
                     if let Some(x) = self.string(&p, v) {
                         match x.as_str() {
