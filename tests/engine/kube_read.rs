@@ -302,3 +302,31 @@ fn a_memory_emptydir_is_a_tmpfs() {
     let again = s.apply(&file, "t1").ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 }
+
+/// A PersistentVolumeClaim of the file is the named volume of the Pod's
+/// `persistentVolumeClaim` volume: what is written in it survives its
+/// container's replacement (the volume is kept, never removed by apply).
+#[test]
+fn a_claim_is_a_named_volume_that_survives_a_reapply() {
+    let s = Scope::new("kube-pvc");
+    let claim = s.name("data");
+    let manifest = |tag: &str| {
+        format!(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: '{claim}'}}\nspec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: '{{p}}db', labels: {{tag: {tag}}}}}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n    image: '{{image}}'\n    command: [sleep, '100000']\n    volumeMounts: [{{name: data, mountPath: /data}}]\n  volumes:\n  - {{name: data, persistentVolumeClaim: {{claimName: '{claim}'}}}}\n"
+        )
+    };
+    let file = s.config("v.yaml", &manifest("a"));
+    s.apply(&file, "v1").ok();
+    let app = s.name("db-app");
+    engine_ok(&["exec", &app, "sh", "-c", "echo kept > /data/f"]);
+    let before = id_of(&app);
+    // A changed label replaces the container; the volume stays.
+    let file = s.config("v.yaml", &manifest("b"));
+    s.apply(&file, "v1").ok();
+    assert_ne!(id_of(&app), before);
+    assert_eq!(exec_out(&app, &["cat", "/data/f"]), "kept\n");
+    let again = s.apply(&file, "v1").ok();
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+    s.cleanup();
+    let _ = engine(&["volume", "rm", "-f", &claim]);
+}
