@@ -698,3 +698,26 @@ fn the_manifest_corpus_runs_or_is_refused_with_a_location() {
         );
     }
 }
+
+/// A StatefulSet's copies are `N-0`, `N-1`, ... each with its own claim
+/// `T-N-I` of each claim template T.
+#[test]
+fn a_statefulset_has_numbered_copies_with_their_own_claims() {
+    let config = Config::load(Path::new("tests/kube/corpus/runnable/statefulset.yaml")).unwrap();
+    let names: Vec<_> = config.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "web-0-infra",
+            "web-0-nginx",
+            "web-1-infra",
+            "web-1-nginx",
+            "web-2-infra",
+            "web-2-nginx"
+        ]
+    );
+    assert_eq!(
+        config.entry("web-2-nginx").unwrap().strings("volumes"),
+        ["www-web-2:/usr/share/nginx/html"]
+    );
+}

@@ -126,12 +126,23 @@ pub(super) fn names_itself(doc: &Node) -> bool {
 /// The most copies of a Deployment's Pod.
 const MAX_REPLICAS: i64 = 100;
 
-/// The name of copy `i` of the Pod of Deployment `name`: `name-pod`
-/// (podman's name for its one copy) for the first, `name-pod-I` for the
-/// others, so that a scale up adds copies and a scale down removes the
-/// highest, the others staying as they are.
-pub(super) fn replica_name(name: &str, i: i64) -> String {
-    if i == 0 {
+/// A workload's spec as read.
+struct Workload<'n> {
+    replicas: (i64, Pos),
+    template: Option<&'n Node>,
+    /// The names of a StatefulSet's claim templates.
+    claims: Vec<String>,
+}
+
+/// The name of copy `i` of the Pod of workload `name`: for a StatefulSet
+/// `name-I`, as Kubernetes names them; else `name-pod` (podman's name for
+/// a Deployment's one Pod) for the first, `name-pod-I` for the others. So
+/// a scale up adds copies and a scale down removes the highest, the
+/// others staying as they are.
+pub(super) fn replica_name(kind: &str, name: &str, i: i64) -> String {
+    if kind == "StatefulSet" {
+        format!("{name}-{i}")
+    } else if i == 0 {
         format!("{name}-pod")
     } else {
         format!("{name}-pod-{i}")
@@ -181,8 +192,10 @@ impl Cx<'_> {
         let at = get("kind").map_or(pos_of(doc), |e| pos_of(&e.value));
         match (kind.as_deref(), api.as_deref()) {
             (Some("Pod"), Some("v1")) => self.pod_doc(doc, "Pod").into_iter().collect(),
-            (Some("Deployment"), Some("apps/v1")) => self.deployment(doc),
-            (Some(k @ ("Pod" | "Deployment")), a) => {
+            (Some(k @ ("Deployment" | "ReplicaSet" | "StatefulSet")), Some("apps/v1")) => {
+                self.workload(doc, k)
+            }
+            (Some(k @ ("Pod" | "Deployment" | "ReplicaSet" | "StatefulSet")), a) => {
                 let want = if k == "Pod" { "v1" } else { "apps/v1" };
                 let at = get("apiVersion").map_or(at, |e| pos_of(&e.value));
                 self.error(
@@ -193,14 +206,14 @@ impl Cx<'_> {
                 Vec::new()
             }
             (Some(k), _) => {
-                let hint = did_you_mean(k, ["Pod", "Deployment"].into_iter())
+                let hint = did_you_mean(k, ["Pod", "Deployment", "ReplicaSet", "StatefulSet"].into_iter())
                     .map(|s| format!("did you mean \"{s}\"?"))
                     .unwrap_or_else(|| {
                         "paunch reads Pods, Deployments, and the ConfigMaps, Secrets, PersistentVolumeClaims and Services beside them".into()
                     });
                 self.error(
                     at,
-                    format!("kind \"{k}\" is not read: paunch reads Pods and Deployments"),
+                    format!("kind \"{k}\" is not read: paunch reads Pods, Deployments, ReplicaSets and StatefulSets"),
                     Some(hint),
                 );
                 Vec::new()
@@ -216,28 +229,19 @@ impl Cx<'_> {
         }
     }
 
-    /// A Deployment: `spec.replicas` copies of its Pod template (see
-    /// [`replica_name`]).
-    fn deployment(&mut self, doc: &Node) -> Vec<Pod> {
+    /// A Deployment, ReplicaSet or StatefulSet (`kind`): `spec.replicas`
+    /// copies of its Pod template (see [`replica_name`]).
+    fn workload(&mut self, doc: &Node, kind: &str) -> Vec<Pod> {
         let mut name = None;
-        let mut template = None;
-        let mut replicas = (1, pos_of(doc));
-        for (f, e) in self.fields("Deployment", "Deployment", doc) {
+        let mut spec = Workload {
+            replicas: (1, pos_of(doc)),
+            template: None,
+            claims: Vec::new(),
+        };
+        for (f, e) in self.fields(kind, kind, doc) {
             match f.name {
                 "metadata" => name = self.metadata(&e.value, "metadata", &mut Vec::new()),
-                "spec" => {
-                    for (f, e) in self.fields("DeploymentSpec", "spec", &e.value) {
-                        match f.name {
-                            "replicas" => {
-                                if let Some(n) = self.integer("spec.replicas", &e.value) {
-                                    replicas = (n, pos_of(&e.value));
-                                }
-                            }
-                            "template" => template = Some(&e.value),
-                            _ => {}
-                        }
-                    }
-                }
+                "spec" => self.workload_spec(kind, &e.value, &mut spec),
                 _ => {}
             }
         }
@@ -245,17 +249,17 @@ impl Cx<'_> {
             if !names_itself(doc) {
                 self.error(
                     pos_of(doc),
-                    "the Deployment has no metadata.name".into(),
-                    Some("its Pods are named after it: D-pod".into()),
+                    format!("the {kind} has no metadata.name"),
+                    Some("its Pods are named after it".into()),
                 );
             }
             return Vec::new();
         };
-        let Some(template) = template else {
-            self.error(name_pos, "the Deployment has no spec.template".into(), None);
+        let Some(template) = spec.template else {
+            self.error(name_pos, format!("the {kind} has no spec.template"), None);
             return Vec::new();
         };
-        let (n, at) = replicas;
+        let (n, at) = spec.replicas;
         if !(0..=MAX_REPLICAS).contains(&n) {
             self.error(
                 at,
@@ -269,7 +273,14 @@ impl Cx<'_> {
             // Each copy is read on its own (`fieldRef: metadata.name` is
             // its name); the problems of its template are reported once.
             let (errors, warnings) = (self.errors.len(), self.warnings.len());
-            let pod = self.template(&replica_name(&name, i), name_pos, template);
+            let pod_name = replica_name(kind, &name, i);
+            // A StatefulSet's copy i has its own claims: TEMPLATE-NAME-i.
+            let claims: Vec<(String, String)> = spec
+                .claims
+                .iter()
+                .map(|c| (c.clone(), format!("{c}-{name}-{i}")))
+                .collect();
+            let pod = self.template(&pod_name, name_pos, template, &claims);
             if i > 0 {
                 self.errors.truncate(errors);
                 self.warnings.truncate(warnings);
@@ -277,7 +288,7 @@ impl Cx<'_> {
             if i == 1
                 && let Some(port) = super::ports::published(&pod).first()
             {
-                self.pod = format!("{name}-pod");
+                self.pod = replica_name(kind, &name, 0);
                 self.error(
                     pos_of(port),
                     format!("a hostPort on {n} copies: only one copy can publish host port {}", port.as_scalar().map_or("", |s| s.text.as_str())),
@@ -290,14 +301,62 @@ impl Cx<'_> {
         pods
     }
 
-    /// One copy of a Deployment's Pod template, named `pod_name`.
-    fn template(&mut self, pod_name: &str, name_pos: Pos, template: &Node) -> Pod {
+    /// The `spec` of a workload: its replicas, template and (a
+    /// StatefulSet's) claim templates.
+    fn workload_spec<'n>(&mut self, kind: &str, node: &'n Node, spec: &mut Workload<'n>) {
+        for (f, e) in self.fields(&format!("{kind}Spec"), "spec", node) {
+            match f.name {
+                "replicas" => {
+                    if let Some(n) = self.integer("spec.replicas", &e.value) {
+                        spec.replicas = (n, pos_of(&e.value));
+                    }
+                }
+                "template" => spec.template = Some(&e.value),
+                "volumeClaimTemplates" => {
+                    for item in self.list("spec.volumeClaimTemplates", &e.value) {
+                        let p = "spec.volumeClaimTemplates";
+                        for (g, x) in self.fields("PersistentVolumeClaim", p, item) {
+                            if g.name == "metadata"
+                                && let Some((n, _)) = self.metadata(
+                                    &x.value,
+                                    &format!("{p}.metadata"),
+                                    &mut Vec::new(),
+                                )
+                            {
+                                spec.claims.push(n);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// One copy of a workload's Pod template, named `pod_name`, with the
+    /// claims of its claim templates (`(volume, claim)`).
+    fn template(
+        &mut self,
+        pod_name: &str,
+        name_pos: Pos,
+        template: &Node,
+        claims: &[(String, String)],
+    ) -> Pod {
         self.pod = pod_name.to_string();
         let mut pod = Pod {
             name: pod_name.to_string(),
             name_pos,
             ..Pod::default()
         };
+        for (volume, claim) in claims {
+            pod.volumes.insert(
+                volume.clone(),
+                super::volumes::Volume::Claim {
+                    name: claim.clone(),
+                    read_only: false,
+                },
+            );
+        }
         let mut spec = None;
         for (f, e) in self.fields("PodTemplateSpec", "spec.template", template) {
             match f.name {
