@@ -1,8 +1,13 @@
 //! The walk over a manifest's documents, where reading starts
-//! ([`read_nodes`]): each document's `apiVersion` and `kind` (a `v1 Pod`,
-//! or an `apps/v1 Deployment` of one replica read as its Pod template,
-//! named as podman names it), the Pod's `metadata` and `spec` handed on,
-//! two Pods of one name refused, and each Pod's entries collected.
+//! ([`read_nodes`]): empty documents (a trailing `---`) skipped, the
+//! ConfigMaps, Secrets, claims and Services read first (see
+//! [`super::objects`]), then each other document's `apiVersion` and
+//! `kind`: a `v1 Pod`, or an `apps/v1 Deployment`, `ReplicaSet` or
+//! `StatefulSet` read as `spec.replicas` copies of its Pod template (named
+//! by [`replica_name`]: stable, so a scale down removes the highest). The
+//! Pod's `metadata` and `spec` are handed on, two Pods of one name
+//! refused, each Pod's entries collected, and a container name two Pods
+//! would share (`x-y` + `z`, `x` + `y-z`) refused with both places.
 
 use super::node::{Pos, is_null, pos_of};
 use super::pod_spec::Pod;

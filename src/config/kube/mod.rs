@@ -1,7 +1,8 @@
-//! The Kubernetes Pod format as a configuration (SPEC §11): a file of
-//! `v1 Pod` documents (and `apps/v1 Deployment`s of one replica) is read,
-//! as `podman kube play` reads it, into ordinary paunch entries, so that
-//! the planner, the labels, plans and saved plans work unchanged.
+//! The Kubernetes Pod format as a configuration (SPEC §11, §18): a file of
+//! `v1 Pod` documents (and `apps/v1` Deployments, ReplicaSets and
+//! StatefulSets, N copies of their Pod template) is read, as `podman kube
+//! play` reads it, into ordinary paunch entries, so that the planner, the
+//! labels, plans and saved plans work unchanged.
 //!
 //! - Container `C` of Pod `P` is the entry `P-C`; its `config_data` is the
 //!   paunch entry it was read as.
