@@ -721,3 +721,17 @@ fn a_statefulset_has_numbered_copies_with_their_own_claims() {
         ["www-web-2:/usr/share/nginx/html"]
     );
 }
+
+/// One volume mounted at several paths of one container: a claim twice,
+/// a ConfigMap's files written at each of its paths.
+#[test]
+fn one_volume_at_several_paths_of_a_container() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: mp}\nspec:\n  containers:\n  - name: app\n    image: x:1\n    volumeMounts:\n    - {name: d, mountPath: /a}\n    - {name: d, mountPath: /b, readOnly: true}\n    - {name: c, mountPath: /c1}\n    - {name: c, mountPath: /c2}\n  volumes:\n  - {name: d, persistentVolumeClaim: {claimName: d}}\n  - {name: c, configMap: {name: c}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n";
+    let config = Config::parse(text, "mp.yaml").unwrap();
+    let app = config.entry("mp-app").unwrap();
+    assert_eq!(app.strings("volumes"), ["d:/a", "d:/b:ro"]);
+    assert_eq!(app.strings("volumes_from"), ["mp-c-files:ro"]);
+    let files = config.entry("mp-c-files").unwrap();
+    assert_eq!(files.strings("volumes"), ["/c1", "/c2"]);
+    assert!(files.strings("command")[0].contains("for d in '/c1' '/c2'; do"));
+}

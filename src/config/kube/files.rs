@@ -7,10 +7,11 @@
 //! Pod's init containers (`detach: false`). It runs the image of the
 //! first container mounting the volume, as root, with no network, and
 //! writes the files with the shell's `printf` into an anonymous volume of
-//! its own at the mount path (emptied first: an image's own files there
-//! are not the ConfigMap's); the containers mounting it reach that volume
-//! through `volumes_from: [P-V-files:ro]`, read-only, so every container
-//! mounts it at the same path, whole (no `subPath`). The values travel in
+//! its own at each mount path (emptied first: an image's own files there
+//! are not the ConfigMap's); the containers mounting it reach those
+//! volumes through `volumes_from: [P-V-files:ro]`, read-only, so every
+//! container mounts it at the same paths (one container may mount it at
+//! several), whole (no `subPath`). The values travel in
 //! the files container's environment (`PAUNCH_CONFIG_N`,
 //! `PAUNCH_SECRET_N`: a Secret's are sensitive by name, so masked in
 //! plans and kept out of every argv), escaped for `printf %b` so that any
@@ -292,12 +293,12 @@ impl Cx<'_> {
             let Some((first, fm)) = mounts.first().copied() else {
                 continue;
             };
-            if !self.one_path(vol, &mounts) {
+            let Some(paths) = self.paths(vol, &mounts) else {
                 continue;
-            }
+            };
             let uid = first.user.or(pod.run_as_user).map(|(u, _)| u);
             let gid = first.group.or(pod.run_as_group).map(|(g, _)| g);
-            let (script, env) = script(&fm.path, files, uid.map(|u| (u, gid)));
+            let (script, env) = script(&paths, files, uid.map(|u| (u, gid)));
             let at = fm.path_pos;
             let mut keys: Vec<(&str, Node)> = Vec::new();
             if let Some(image) = first.key("image") {
@@ -312,7 +313,7 @@ impl Cx<'_> {
                     map(env.into_iter().map(|(k, v)| (k, s(&v, at))).collect(), at),
                 ));
             }
-            keys.push(("volumes", seq(vec![s(&fm.path, at)], at)));
+            keys.push(("volumes", seq(paths.iter().map(|p| s(p, at)).collect(), at)));
             keys.push(("net", s("none", at)));
             keys.push(labels.clone());
             keys.push(("start_order", int(1, at)));
@@ -322,17 +323,16 @@ impl Cx<'_> {
         out
     }
 
-    /// Every mount of a files volume at one path, whole and quotable.
-    fn one_path(&mut self, vol: &str, mounts: &[(&Container, &Mount)]) -> bool {
-        let (_, first) = mounts[0];
+    /// The paths a files volume is mounted at (each one of its files
+    /// container's volumes, written alike), when every container mounting
+    /// it mounts it at the same paths (through `volumes_from` a container
+    /// gets them all), whole and quotable.
+    fn paths(&mut self, vol: &str, mounts: &[(&Container, &Mount)]) -> Option<Vec<String>> {
         let mut ok = true;
+        let mut paths: Vec<String> = Vec::new();
         for (c, m) in mounts {
             if let Some((sp, at)) = &m.sub_path {
                 self.error(*at, format!("container \"{}\": subPath \"{sp}\" of volume \"{vol}\" is not supported: paunch mounts a ConfigMap's or Secret's files whole", c.name), Some("mount the volume at a directory of its own (e.g. with items choosing the keys)".into()));
-                ok = false;
-            }
-            if m.path != first.path {
-                self.error(m.path_pos, format!("volume \"{vol}\" is mounted at {} here and at {} (line {}): paunch shares its files through one container, at one path", m.path, first.path, first.path_pos.0), Some("mount it at the same mountPath in every container".into()));
                 ok = false;
             }
             if m.path.contains('\'') {
@@ -343,14 +343,36 @@ impl Cx<'_> {
                 );
                 ok = false;
             }
+            if !paths.contains(&m.path) {
+                paths.push(m.path.clone());
+            }
         }
-        ok
+        let of = |name: &str| {
+            let mut p: Vec<&str> = mounts
+                .iter()
+                .filter(|(c, _)| c.name == name)
+                .map(|(_, m)| m.path.as_str())
+                .collect();
+            p.sort_unstable();
+            p.dedup();
+            p
+        };
+        let (first, fm) = mounts[0];
+        let want = of(&first.name);
+        for (c, m) in mounts {
+            if of(&c.name) != want {
+                self.error(m.path_pos, format!("volume \"{vol}\" is mounted at {} by container \"{}\" and at {} by container \"{}\" (line {}): paunch shares its files through one container, which gives every container mounting it all its paths", of(&c.name).join(", "), c.name, want.join(", "), first.name, fm.path_pos.0), Some("mount it at the same mountPaths in every container".into()));
+                ok = false;
+                break;
+            }
+        }
+        ok.then_some(paths)
     }
 }
 
 /// The script of a files container, and its environment (the values).
 fn script(
-    dir: &str,
+    dirs: &[String],
     files: &Files,
     owner: Option<(i64, Option<i64>)>,
 ) -> (String, Vec<(String, String)>) {
@@ -359,7 +381,11 @@ fn script(
     } else {
         "PAUNCH_CONFIG"
     };
-    let mut sh = format!("set -e\nd='{dir}'\nrm -rf \"$d\"/* \"$d\"/.[!.]* \"$d\"/..?*\n");
+    let quoted: Vec<String> = dirs.iter().map(|d| format!("'{d}'")).collect();
+    let mut sh = format!(
+        "set -e\nfor d in {}; do\nrm -rf \"$d\"/* \"$d\"/.[!.]* \"$d\"/..?*\n",
+        quoted.join(" ")
+    );
     let mut env = Vec::new();
     for (i, f) in files.files.iter().enumerate() {
         if let Some((parent, _)) = f.path.rsplit_once('/') {
@@ -376,6 +402,7 @@ fn script(
         }
         env.push((format!("{var}_{i}"), escape_bytes(&f.data)));
     }
+    sh.push_str("done\n");
     (sh, env)
 }
 
