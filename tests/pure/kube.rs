@@ -735,3 +735,21 @@ fn one_volume_at_several_paths_of_a_container() {
     assert_eq!(files.strings("volumes"), ["/c1", "/c2"]);
     assert!(files.strings("command")[0].contains("for d in '/c1' '/c2'; do"));
 }
+
+/// A Secret's files belong to the mounting container's user, never
+/// readable by others; a ConfigMap's `binaryData` is written byte for
+/// byte (escaped for `printf %b`).
+#[test]
+fn secret_files_belong_to_their_user_and_binary_data_survives() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: o}\nspec:\n  securityContext: {runAsUser: 1000, runAsGroup: 2000}\n  containers:\n  - name: app\n    image: x:1\n    volumeMounts:\n    - {name: s, mountPath: /s}\n    - {name: b, mountPath: /b}\n  volumes:\n  - {name: s, secret: {secretName: s, defaultMode: 0777}}\n  - {name: b, configMap: {name: b}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {token: t}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\nbinaryData: {blob: AAEC/w==}\n";
+    let config = Config::parse(text, "o.yaml").unwrap();
+    let s = config.entry("o-s-files").unwrap().strings("command")[0].clone();
+    assert!(s.contains("chmod 770 \"$d/token\""), "{s}");
+    assert!(s.contains("chown 1000:2000 \"$d/token\""), "{s}");
+    let b: serde_json::Value =
+        serde_json::from_str(config.entry("o-b-files").unwrap().config_data()).unwrap();
+    assert_eq!(
+        b["environment"]["PAUNCH_CONFIG_0"],
+        "\\0000\\0001\\0002\\0377"
+    );
+}
