@@ -169,7 +169,12 @@ pub(super) fn load(t: &Target, g: &Global) -> Result<(Config, PlanOptions)> {
         config_id,
         labels: t.labels.iter().cloned().collect(),
         systemd,
-        sensitive_env: g.sensitive_env.clone(),
+        sensitive_env: g
+            .sensitive_env
+            .iter()
+            .chain(&config.sensitive_env)
+            .cloned()
+            .collect(),
         remove_volumes: false,
     };
     Ok((config, opts))

@@ -139,6 +139,8 @@ pub fn load_config(
             _ => e,
         })?;
     print_warnings(&config);
+    // A Kubernetes Secret's variables are masked whatever their names.
+    paunch::mask::add_patterns(&config.sensitive_env);
     Ok(config)
 }
 

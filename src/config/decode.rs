@@ -260,6 +260,7 @@ impl Cx<'_> {
                 "test" => read_health_test(v).map(|(t, off)| {
                     h.test = t;
                     h.disable |= off;
+                    h.exec = exec_words(v);
                 }),
                 "interval" => read_engine_duration(v).map(|d| h.interval = d),
                 "timeout" => read_engine_duration(v).map(|d| h.timeout = d),
@@ -810,6 +811,15 @@ fn read_ints(n: &Node) -> Read<Vec<i64>> {
                 .map(|r| r.map_err(|m| format!("{m} at line {}, column {}", i.line, i.column)))
         })
         .collect()
+}
+
+/// The words of an exec-form healthcheck test (`["CMD", words...]`).
+fn exec_words(n: &Node) -> Option<Vec<String>> {
+    let words = read_command(n).ok()?;
+    match words.split_first() {
+        Some((first, rest)) if first == "CMD" && !rest.is_empty() => Some(rest.to_vec()),
+        _ => None,
+    }
 }
 
 /// The `test` of a healthcheck: `(command, disabled)`.

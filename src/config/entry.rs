@@ -51,6 +51,9 @@ pub struct Healthcheck {
     pub retries: Option<i64>,
     /// `disable: true` or `test: ["NONE"]`.
     pub disable: bool,
+    /// The words of an exec-form test (`["CMD", ...]`), which podman runs
+    /// without a shell (docker's CLI has only the shell form: `test`).
+    pub exec: Option<Vec<String>>,
 }
 
 /// A key's value after reading and normalising.

@@ -85,6 +85,9 @@ pub struct Config {
     /// The networks and volumes the entries use (a compose project's),
     /// created before them.
     pub resources: Vec<Resource>,
+    /// Environment variables sensitive whatever their names (those a
+    /// Kubernetes Secret sets): masked as `--sensitive-env` names are.
+    pub sensitive_env: Vec<String>,
 }
 
 /// A host path an apply creates before its containers: a Pod's missing
@@ -122,6 +125,7 @@ struct Read {
     warnings: Vec<Diagnostic>,
     create: Vec<HostPath>,
     resources: Vec<Resource>,
+    sensitive_env: Vec<String>,
 }
 
 impl Read {
@@ -287,6 +291,7 @@ impl Config {
             errors: pods.errors,
             warnings: pods.warnings,
             create: pods.create,
+            sensitive_env: pods.sensitive,
             ..Read::default()
         };
         let src = entry::Source { file: source, opts };
@@ -348,6 +353,7 @@ impl Config {
             options: opts.clone(),
             host_paths: read.create,
             resources: read.resources,
+            sensitive_env: read.sensitive_env,
         };
         if read.errors.is_empty() {
             Ok(config)

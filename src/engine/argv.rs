@@ -526,6 +526,8 @@ impl Runtime {
                 emit_joined(key.name, key.emit, setting, joins, &mut a);
             }
         }
+        self.pod_uts(entry, &mut a);
+        self.exec_health(entry, &mut a);
         self.image_and_command(entry, a, entry.image().unwrap_or_default())
     }
 
@@ -604,7 +606,53 @@ impl Runtime {
         for (key, setting) in &entry.settings {
             emit_joined(key.name, key.emit, setting, joins, &mut a);
         }
+        self.pod_uts(entry, &mut a);
+        self.exec_health(entry, &mut a);
         self.image_and_command(entry, a, image)
+    }
+
+    /// podman: an exec-form healthcheck as a JSON array, which podman runs
+    /// without a shell (as Kubernetes runs an exec probe). Without `CMD`:
+    /// podman splits a `CMD` array's words again at spaces; one word is
+    /// `["CMD", word]` (an array of one word would be run by a shell).
+    fn exec_health(self, entry: &Entry, a: &mut [String]) {
+        let Some(Setting::Healthcheck(h)) = entry.setting("healthcheck") else {
+            return;
+        };
+        let (Runtime::Podman, Some(words), false) = (self, &h.exec, h.disable) else {
+            return;
+        };
+        let array = if words.len() == 1 && !words[0].contains(char::is_whitespace) {
+            vec!["CMD".to_string(), words[0].clone()]
+        } else if words.len() == 1 {
+            return;
+        } else {
+            words.clone()
+        };
+        let json = serde_json::to_string(&array).unwrap_or_default();
+        if let Some(arg) = a.iter_mut().find(|x| x.starts_with("--health-cmd=")) {
+            *arg = format!("--health-cmd={json}");
+        }
+    }
+
+    /// podman: a container of a Kubernetes Pod joining its infra
+    /// container's network joins its UTS namespace too (its hostname), as
+    /// docker does by itself with `--net=container:X` (and refuses
+    /// `--uts=container:X`).
+    fn pod_uts(self, entry: &Entry, a: &mut Vec<String>) {
+        if self != Runtime::Podman
+            || entry.setting("uts").is_some()
+            || !entry
+                .strings("labels")
+                .iter()
+                .any(|l| l.starts_with(&format!("{}=", crate::config::kube::POD_LABEL)))
+        {
+            return;
+        }
+        if let Some(joined) = a.iter().find_map(|x| x.strip_prefix("--net=container:")) {
+            let uts = format!("--uts=container:{joined}");
+            a.push(uts);
+        }
     }
 
     /// `--entrypoint`, the image and the command, last.

@@ -22,6 +22,7 @@ mod health;
 mod kube;
 mod kube_export;
 mod kube_hour;
+mod kube_read;
 mod pipelines;
 mod real_hosts;
 mod registry;

@@ -29,6 +29,9 @@ pub(super) struct Container {
     pub(super) cpu_limit: Option<(u64, Pos)>,
     pub(super) cpu_request: Option<(u64, Pos)>,
     pub(super) health: Option<(Node, bool)>,
+    /// `restartPolicy: Always` (at its position): a sidecar, when an
+    /// init container.
+    pub(super) sidecar: Option<Pos>,
     /// Bytes its `$(NAME)` expansions wrote (see [`Cx::expand`]).
     pub(super) expanded: usize,
 }
@@ -45,7 +48,9 @@ impl Container {
 
 impl Cx<'_> {
     pub(super) fn container(&mut self, node: &Node, path: &str, pod: &Pod) -> Option<Container> {
-        let fields = self.fields("Container", path, node);
+        let mut fields = self.fields("Container", path, node);
+        // `envFrom` first: `env` overrides it, wherever it is written.
+        fields.sort_by_key(|(f, _)| f.name != "envFrom");
         let mut c = self.container_name(node, path, &fields)?;
         let path = format!("{path}[{}]", c.name);
         let mut probes: Vec<(&str, &Node)> = Vec::new();
@@ -126,6 +131,11 @@ impl Cx<'_> {
                 }
             }
             "env" => self.env(p, v, c),
+            "envFrom" => {
+                for item in self.list(p, v) {
+                    self.env_from(item, p, c);
+                }
+            }
             "ports" => {
                 for item in self.list(p, v) {
                     self.port(item, p, &mut c.ports);
@@ -147,6 +157,19 @@ impl Cx<'_> {
                     }
                 }
             }
+            "restartPolicy" => {
+                if let Some(r) = self.string(p, v) {
+                    if r == "Always" {
+                        c.sidecar = Some(pos_of(v));
+                    } else {
+                        self.error(
+                            pos_of(v),
+                            format!("{p}: \"{r}\" is not Always (the only restartPolicy of a container: a sidecar)"),
+                            None,
+                        );
+                    }
+                }
+            }
             "stdin" => {
                 if let Some(b) = self.flag(p, v) {
                     c.keys.push(("interactive", boolean(b, pos_of(v))));
@@ -158,37 +181,6 @@ impl Cx<'_> {
                 }
             }
             _ => {}
-        }
-    }
-
-    /// `env`: `name`/`value` items, a later one of a name replacing the
-    /// earlier.
-    fn env(&mut self, p: &str, v: &Node, c: &mut Container) {
-        for item in self.list(p, v) {
-            let mut name = None;
-            let mut value = String::new();
-            for (f, e) in self.fields("EnvVar", p, item) {
-                let x = self.string(&format!("{p}.{}", f.name), &e.value);
-                if f.name == "name" {
-                    name = x;
-                } else {
-                    value = x.unwrap_or_default();
-                }
-            }
-            match name {
-                Some(n) if !n.is_empty() && !n.contains('=') => {
-                    // Kubernetes expands an env value with the
-                    // items before it only.
-                    let value = self.expand(&value, &c.env, &mut c.expanded, pos_of(item));
-                    c.env.retain(|(k, _)| *k != n);
-                    c.env.push((n, s(&value, pos_of(item))));
-                }
-                _ => self.error(
-                    pos_of(item),
-                    format!("{p}: an env item needs a name without ="),
-                    None,
-                ),
-            }
         }
     }
 }

@@ -8,6 +8,7 @@
 //! role.
 
 use super::container::Container;
+use super::files::{FILES_LABEL, digest};
 use super::node::{Pos, boolean, int, map, own, s, seq};
 use super::pod_spec::Pod;
 use super::ports::published;
@@ -27,26 +28,38 @@ impl Cx<'_> {
         let p = &pod.name;
         let at = pod.name_pos;
         let infra = format!("{p}-infra");
-        let labels = |role: &str| {
+        let labels_with = |role: &str, c: Option<&Container>| {
             let mut l = pod.labels.clone();
-            l.retain(|(k, _)| k != POD_LABEL && k != ROLE_LABEL);
+            l.retain(|(k, _)| k != POD_LABEL && k != ROLE_LABEL && k != FILES_LABEL);
             l.push((POD_LABEL.into(), s(p, at)));
             l.push((ROLE_LABEL.into(), s(role, at)));
+            if let Some(d) = c.and_then(|c| digest(pod, c)) {
+                l.push((FILES_LABEL.into(), s(&d, at)));
+            }
             ("labels", map(l, at))
         };
+        let labels = |role: &str| labels_with(role, None);
         // emptyDir volumes: one path each, the same in every container.
         let empty = self.empty_dirs(pod);
         let mut out = Vec::new();
         let mut keys = infra_keys(pod, &empty);
         keys.push(labels("infra"));
         out.push((infra.clone(), at, map(own(keys), at)));
+        // The files containers first, when the Pod has any: the others'
+        // orders move one on.
+        let files = self.files_entries(pod, &labels("files"));
+        let first = 1 + i64::from(!files.is_empty());
+        out.extend(files);
         let n_init = pod.init.len() as i64;
         for (i, c) in pod.init.iter().enumerate() {
-            let keys = self.container_keys(pod, c, &infra, labels("init"), i as i64 + 1, false);
+            // A sidecar is an init container, as Kubernetes has it.
+            let labels = labels_with("init", Some(c));
+            let keys = self.container_keys(pod, c, &infra, labels, i as i64 + first, false);
             out.push((format!("{p}-{}", c.name), c.pos, map(own(keys), c.pos)));
         }
         for c in &pod.containers {
-            let keys = self.container_keys(pod, c, &infra, labels("app"), n_init + 1, true);
+            let labels = labels_with("app", Some(c));
+            let keys = self.container_keys(pod, c, &infra, labels, n_init + first, true);
             out.push((format!("{p}-{}", c.name), c.pos, map(own(keys), c.pos)));
         }
         out
@@ -74,14 +87,18 @@ impl Cx<'_> {
         }
         self.mount_keys(pod, c, infra, &mut keys);
         namespace_keys(pod, infra, at, &mut keys);
+        // A sidecar keeps running whatever the Pod's restart policy.
+        let sidecar = c.sidecar.is_some() && !app;
         if app {
             keys.push((
                 "restart",
                 pod.restart.clone().unwrap_or_else(|| s("always", at)),
             ));
+        } else if sidecar {
+            keys.push(("restart", s("always", at)));
         }
         self.security_keys(pod, c, &mut keys);
-        resource_keys(c, &mut keys);
+        resource_keys(c, pod.resources.as_deref(), &mut keys);
         if let Some((h, _)) = &c.health {
             keys.push(("healthcheck", h.clone()));
         }
@@ -91,7 +108,7 @@ impl Cx<'_> {
         }
         keys.push(labels);
         keys.push(("start_order", int(order, at)));
-        if !app {
+        if !app && !sidecar {
             keys.push(("detach", boolean(false, at)));
         }
         keys

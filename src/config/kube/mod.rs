@@ -1,7 +1,8 @@
-//! The Kubernetes Pod format as a configuration (SPEC §11): a file of
-//! `v1 Pod` documents (and `apps/v1 Deployment`s of one replica) is read,
-//! as `podman kube play` reads it, into ordinary paunch entries, so that
-//! the planner, the labels, plans and saved plans work unchanged.
+//! The Kubernetes Pod format as a configuration (SPEC §11, §18): a file of
+//! `v1 Pod` documents (and `apps/v1` Deployments, ReplicaSets and
+//! StatefulSets, N copies of their Pod template) is read, as `podman kube
+//! play` reads it, into ordinary paunch entries, so that the planner, the
+//! labels, plans and saved plans work unchanged.
 //!
 //! - Container `C` of Pod `P` is the entry `P-C`; its `config_data` is the
 //!   paunch entry it was read as.
@@ -13,6 +14,10 @@
 //! - `initContainers` are `detach: false` entries of their own
 //!   `start_order`, after the infra container's and before the app
 //!   containers'.
+//! - ConfigMaps, Secrets, PersistentVolumeClaims and Services of the same
+//!   file serve its Pods ([`objects`]): env from their keys ([`env`]), a
+//!   `configMap`/`secret` volume's files written by a files container
+//!   `P-V-files` ([`files`], which says why that way).
 //!
 //! Every field is checked against one table ([`table`]): an unknown field is
 //! an error at file:line:column with a did-you-mean, what needs a cluster is
@@ -37,8 +42,11 @@ pub mod table;
 mod container;
 mod document;
 mod entries;
+mod env;
+mod files;
 mod metadata;
 mod node;
+mod objects;
 mod pod_spec;
 mod ports;
 mod probes;
@@ -49,6 +57,7 @@ mod volumes;
 
 pub use document::read_nodes;
 pub use expand::{escape, expand, expand_within};
+pub use files::FILES_LABEL;
 pub use metadata::{EXPORT_ANNOTATIONS, export_annotations};
 
 /// The image of the infra containers: a pause process (`catatonit -P`),

@@ -1144,7 +1144,12 @@ pub static FIELDS: &[(&str, &[&str])] = &[
 ];
 
 /// The schema's name of an object the reader's table names otherwise.
-const ALIASES: &[(&str, &str)] = &[("Resources", "ResourceRequirements")];
+const ALIASES: &[(&str, &str)] = &[
+    ("Resources", "ResourceRequirements"),
+    // A ConfigMap's and a Secret's selectors have the same fields.
+    ("KeyRef", "ConfigMapKeySelector"),
+    ("ObjectRef", "ConfigMapEnvSource"),
+];
 
 /// The fields Kubernetes gives an object of the reader's table (none
 /// for one the schema has not, such as a map of quantities).

@@ -35,10 +35,24 @@ pub(super) struct Pod {
     pub(super) run_as_group: Option<(i64, Pos)>,
     pub(super) groups: Vec<Node>,
     pub(super) sysctls: Vec<Node>,
+    /// `spec.resources`: the limits and requests of each container that
+    /// gives none.
+    pub(super) resources: Option<Box<Container>>,
 }
 
 impl Cx<'_> {
     pub(super) fn pod_spec(&mut self, node: &Node, path: &str, pod: &mut Pod) {
+        // For the `fieldRef`s of its env and downwardAPI volumes.
+        self.pod_labels = pod
+            .labels
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    super::node::scalar_text(v).unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
         let mut containers = None;
         let mut init = None;
         for (f, e) in self.fields("PodSpec", path, node) {
@@ -78,6 +92,11 @@ impl Cx<'_> {
                 "hostIPC" => pod.host_ipc = self.flag(&p, v).unwrap_or(false),
                 "shareProcessNamespace" => pod.share_pid = self.flag(&p, v).unwrap_or(false),
                 "securityContext" => self.pod_security(v, &p, pod),
+                "resources" => {
+                    let mut r = Container::default();
+                    self.resources(&p, v, &mut r);
+                    pod.resources = Some(Box::new(r));
+                }
                 _ => {}
             }
         }
@@ -148,6 +167,13 @@ impl Cx<'_> {
                 }
                 for c in list {
                     if let Some(c) = self.container(c, &format!("{path}.containers"), pod) {
+                        if let Some(at) = c.sidecar {
+                            self.error(
+                                at,
+                                format!("container \"{}\": restartPolicy is for init containers (sidecars)", c.name),
+                                Some("an app container restarts as the Pod's restartPolicy says: remove it".into()),
+                            );
+                        }
                         pod.containers.push(c);
                     }
                 }

@@ -2,7 +2,8 @@
 //! one `healthcheck`: the liveness probe, else the readiness probe (the
 //! others are read and noted as not run); an `exec` probe's command
 //! becomes `test`, its periods `interval`, `timeout`, `start_period` and
-//! `retries`.
+//! `retries` (with Kubernetes' defaults, `periodSeconds` 10 and
+//! `timeoutSeconds` 1, not the engine's 30s).
 
 use super::container::Container;
 use super::node::{int, map, pos_of, s, seq};
@@ -87,6 +88,12 @@ impl Cx<'_> {
             );
             return None;
         };
+        // Kubernetes' defaults, not the engine's (30s and 30s).
+        for (key, default) in [("interval", "10s"), ("timeout", "1s")] {
+            if !pairs.iter().any(|(k, _)| k == key) {
+                pairs.push((key.into(), s(default, pos_of(node))));
+            }
+        }
         // One order whatever the probe's, so that config_data does not
         // change with it.
         let rank = ["interval", "timeout", "start_period", "retries"];

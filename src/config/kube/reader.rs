@@ -29,6 +29,12 @@ pub(super) struct Cx<'a> {
     /// What `$(NAME)` expansion may still write, in bytes, in the whole
     /// manifest (see [`Cx::expand`]).
     pub(super) expansion_left: usize,
+    /// The manifest's ConfigMaps, Secrets and claims.
+    pub(super) objects: super::objects::Objects,
+    /// The names of the environment variables a Secret sets.
+    pub(super) sensitive: Vec<String>,
+    /// The labels of the Pod being read, for `fieldRef`s.
+    pub(super) pod_labels: Vec<(String, String)>,
 }
 
 impl<'a> Cx<'a> {
@@ -41,6 +47,9 @@ impl<'a> Cx<'a> {
             warnings: Vec::new(),
             pod: String::new(),
             expansion_left: MAX_EXPANDED_BYTES,
+            objects: super::objects::Objects::default(),
+            sensitive: Vec::new(),
+            pod_labels: Vec::new(),
         }
     }
 }

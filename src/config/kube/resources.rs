@@ -52,8 +52,21 @@ impl Cx<'_> {
     }
 }
 
-/// The entry keys of a container's resources.
-pub(super) fn resource_keys(c: &Container, keys: &mut Vec<(&'static str, Node)>) {
+/// The entry keys of a container's resources: its own, else the Pod's
+/// (`pod`).
+pub(super) fn resource_keys(
+    c: &Container,
+    pod: Option<&Container>,
+    keys: &mut Vec<(&'static str, Node)>,
+) {
+    let own = c.mem_limit.is_some()
+        || c.mem_request.is_some()
+        || c.cpu_limit.is_some()
+        || c.cpu_request.is_some();
+    let c = match pod {
+        Some(p) if !own => p,
+        _ => c,
+    };
     if let Some(m) = &c.mem_limit {
         keys.push(("mem_limit", m.clone()));
     }
@@ -65,7 +78,8 @@ pub(super) fn resource_keys(c: &Container, keys: &mut Vec<(&'static str, Node)>)
         keys.push(("cpu_quota", int((m as i64 * 100).max(1000), at)));
         keys.push(("cpu_period", int(100_000, at)));
     }
-    if let Some((m, at)) = c.cpu_request {
+    // Kubernetes defaults a missing request to the limit.
+    if let Some((m, at)) = c.cpu_request.or(c.cpu_limit) {
         keys.push(("cpu_shares", int((m as i64 * 1024 / 1000).max(2), at)));
     }
 }
@@ -98,9 +112,27 @@ fn nano(text: &str) -> Option<u128> {
     i.checked_mul(1_000_000_000)?.checked_add(f)
 }
 
-/// A Kubernetes memory quantity in bytes (rounded up): `128Mi`, `1G`,
-/// `500M`, `1e6` is not accepted (write `1M`).
+/// A Kubernetes memory quantity in bytes (rounded up), in the quantity
+/// grammar: `128Mi`, `1G`, `500M`, `1e3`, `1.5E6`, `129000m`.
 pub fn memory_bytes(text: &str) -> Option<u64> {
+    // A decimal exponent (`e3`, `E-2`), but not the suffix `E` (exa).
+    if let Some(i) = text.rfind(['e', 'E'])
+        && i > 0
+        && let Ok(exp) = text[i + 1..].parse::<i32>()
+    {
+        let mantissa = nano(&text[..i])?;
+        let scaled = if exp >= 0 {
+            mantissa.checked_mul(10u128.checked_pow(u32::try_from(exp).ok()?)?)?
+        } else {
+            mantissa.div_ceil(10u128.checked_pow(exp.unsigned_abs())?)
+        };
+        let bytes = scaled.div_ceil(1_000_000_000);
+        return u64::try_from(bytes).ok().filter(|b| *b > 0);
+    }
+    if let Some(milli) = text.strip_suffix('m') {
+        let bytes = nano(milli)?.div_ceil(1_000_000_000_000);
+        return u64::try_from(bytes).ok().filter(|b| *b > 0);
+    }
     let units: &[(&str, u128)] = &[
         ("Ki", 1 << 10),
         ("Mi", 1 << 20),
@@ -144,6 +176,13 @@ mod tests {
         assert_eq!(memory_bytes("1000"), Some(1000));
         assert_eq!(memory_bytes("1x"), None);
         assert_eq!(memory_bytes("-1"), None);
+        assert_eq!(memory_bytes("1e3"), Some(1000));
+        assert_eq!(memory_bytes("1.5E6"), Some(1_500_000));
+        assert_eq!(memory_bytes("1E"), Some(1_000_000_000_000_000_000));
+        assert_eq!(memory_bytes("129000000m"), Some(129_000));
+        assert_eq!(memory_bytes("129e6m"), None);
+        assert_eq!(memory_bytes("1e"), None);
+        assert_eq!(memory_bytes("1Ei"), Some(1 << 60));
         assert_eq!(millicpus("500m"), Some(500));
         assert_eq!(millicpus("0.5"), Some(500));
         assert_eq!(millicpus("2"), Some(2000));

@@ -36,10 +36,17 @@ pub(super) enum Volume {
         path: String,
     },
     EmptyDir,
+    /// An emptyDir of `medium: Memory`: a tmpfs (of `sizeLimit` bytes).
+    Memory {
+        size: Option<u64>,
+    },
     Claim {
         name: String,
         read_only: bool,
     },
+    /// A `configMap` or `secret` volume: files its files container
+    /// writes (see [`super::files`]).
+    Files(super::files::Files),
 }
 
 impl Cx<'_> {
@@ -64,8 +71,19 @@ impl Cx<'_> {
                 }
                 "emptyDir" => {
                     sources += 1;
-                    self.fields("EmptyDirVolumeSource", &format!("{path}.emptyDir"), v);
-                    source = Some(Volume::EmptyDir);
+                    source = Some(self.empty_dir_source(v, &format!("{path}.emptyDir")));
+                }
+                "downwardAPI" => {
+                    sources += 1;
+                    let p = format!("{path}.downwardAPI");
+                    source = Some(Volume::Files(self.downward_source(v, &p)));
+                }
+                "configMap" | "secret" => {
+                    sources += 1;
+                    let p = format!("{path}.{}", f.name);
+                    if let Some(files) = self.files_source(v, &p, f.name == "secret") {
+                        source = Some(Volume::Files(files));
+                    }
                 }
                 _ => {
                     sources += 1;
@@ -80,6 +98,54 @@ impl Cx<'_> {
             return;
         };
         self.add_volume(node, (name, at), source, sources, pod);
+    }
+
+    /// An `emptyDir` source: on disk, or in memory (a tmpfs).
+    fn empty_dir_source(&mut self, v: &Node, p: &str) -> Volume {
+        let mut memory = false;
+        let mut size = None;
+        for (f, e) in self.fields("EmptyDirVolumeSource", p, v) {
+            let fp = format!("{p}.{}", f.name);
+            match f.name {
+                "medium" => match self.string(&fp, &e.value).as_deref() {
+                    Some("Memory") => memory = true,
+                    Some("") | None => {}
+                    Some(m) => self.error(
+                        pos_of(&e.value),
+                        format!("{fp}: \"{m}\" is not \"\" or Memory"),
+                        None,
+                    ),
+                },
+                _ => {
+                    let text = e
+                        .value
+                        .as_scalar()
+                        .map(|s| s.text.clone())
+                        .unwrap_or_default();
+                    match super::resources::memory_bytes(&text) {
+                        Some(b) => size = Some((b, pos_of(&e.value))),
+                        None => self.error(
+                            pos_of(&e.value),
+                            format!("{fp}: \"{text}\" is not a memory quantity"),
+                            Some("e.g. 64Mi, 1Gi".into()),
+                        ),
+                    }
+                }
+            }
+        }
+        if !memory && let Some((_, at)) = size {
+            self.note(
+                at,
+                format!("{p}.sizeLimit is not enforced on disk (it is a tmpfs's size with medium: Memory)"),
+            );
+        }
+        if memory {
+            Volume::Memory {
+                size: size.map(|(b, _)| b),
+            }
+        } else {
+            Volume::EmptyDir
+        }
     }
 
     /// A `hostPath` source, when it may be used.
@@ -185,7 +251,7 @@ impl Cx<'_> {
             None if sources == 0 && !refused => self.error(
                 at,
                 format!("volume \"{name}\" has no source"),
-                Some("paunch reads hostPath, emptyDir and persistentVolumeClaim volumes".into()),
+                Some("paunch reads hostPath, emptyDir, persistentVolumeClaim, configMap and secret volumes".into()),
             ),
             None => {}
         }
@@ -327,7 +393,13 @@ impl Cx<'_> {
                     m.path_pos = pos_of(v);
                 }
                 "readOnly" => m.read_only = self.flag(&p, v).unwrap_or(false),
-                "subPath" => m.sub_path = self.string(&p, v).map(|x| (x, pos_of(v))),
+                // An empty subPath is the volume's root, as in Kubernetes.
+                "subPath" => {
+                    m.sub_path = self
+                        .string(&p, v)
+                        .filter(|x| !x.is_empty())
+                        .map(|x| (x, pos_of(v)))
+                }
                 _ => {
                     if let Some(x) = self.string(&p, v) {
                         match x.as_str() {
@@ -425,6 +497,25 @@ impl Cx<'_> {
         empty
     }
 
+    /// Whether a memory emptyDir is mounted by one container only (a
+    /// tmpfs is that container's own); an error otherwise.
+    fn memory_shared(&mut self, pod: &Pod, name: &str, at: Pos) -> bool {
+        let users = pod
+            .init
+            .iter()
+            .chain(&pod.containers)
+            .filter(|c| c.mounts.iter().any(|m| m.name == name))
+            .count();
+        if users > 1 {
+            self.error(
+                at,
+                format!("emptyDir \"{name}\" of medium Memory is mounted by {users} containers: a tmpfs is one container's own"),
+                Some("use the default medium to share it".into()),
+            );
+        }
+        users <= 1
+    }
+
     /// The `volumes` and `volumes_from` keys of a container: host paths
     /// and claims directly, emptyDirs through the infra container.
     pub(super) fn mount_keys(
@@ -437,6 +528,8 @@ impl Cx<'_> {
         let at = c.pos;
         let mut volumes = Vec::new();
         let mut empty_ro: Option<bool> = None;
+        let mut files_from: Vec<String> = Vec::new();
+        let mut tmpfs: Vec<Node> = Vec::new();
         for m in &c.mounts {
             let mut opts: Vec<&str> = Vec::new();
             if m.read_only {
@@ -475,19 +568,47 @@ impl Cx<'_> {
                     }
                     empty_ro = Some(m.read_only);
                 }
+                Some(Volume::Memory { size }) => {
+                    let mut opts: Vec<String> = size.iter().map(|b| format!("size={b}")).collect();
+                    if m.read_only {
+                        opts.push("ro".into());
+                    }
+                    let o = if opts.is_empty() {
+                        String::new()
+                    } else {
+                        format!(":{}", opts.join(","))
+                    };
+                    if self.memory_shared(pod, &m.name, m.path_pos) {
+                        tmpfs.push(s(&format!("{}{o}", m.path), m.path_pos));
+                    }
+                }
+                Some(Volume::Files(_)) => {
+                    let from = format!("{}:ro", super::files::holder(&pod.name, &m.name));
+                    if !files_from.contains(&from) {
+                        files_from.push(from);
+                    }
+                }
                 Some(Volume::Invalid) | None => {}
             }
         }
         if !volumes.is_empty() {
             keys.push(("volumes", seq(volumes, at)));
         }
+        if !tmpfs.is_empty() {
+            keys.push(("tmpfs", seq(tmpfs, at)));
+        }
+        let mut from: Vec<Node> = Vec::new();
         if let Some(ro) = empty_ro {
-            let from = if ro {
+            let f = if ro {
                 format!("{infra}:ro")
             } else {
                 infra.to_string()
             };
-            keys.push(("volumes_from", seq(vec![s(&from, at)], at)));
+            from.push(s(&f, at));
+        }
+        from.extend(files_from.iter().map(|f| s(f, at)));
+        if !from.is_empty() {
+            keys.push(("volumes_from", seq(from, at)));
         }
     }
 }
