@@ -14,6 +14,24 @@ pub struct Source {
     pub readiness: BTreeSet<String>,
     /// `(Pod, host path)` → `hostPath.type`.
     pub host_path_types: BTreeMap<(String, String), String>,
+    /// The variables of each `env_file` (by the path as the entries name
+    /// it), in order: `(NAME, Some(VALUE))`, or `(NAME, None)` for one
+    /// passed through from the engine's environment.
+    pub env_files: BTreeMap<String, Vec<(String, Option<String>)>>,
+}
+
+/// The variables of an env file as docker and podman read one: a
+/// `NAME=VALUE` per line, the value as written; a `NAME` alone passed
+/// through; blank lines and `#` comments skipped.
+pub fn env_file_vars(text: &str) -> Vec<(String, Option<String>)> {
+    text.lines()
+        .map(|l| l.trim_start())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.trim().to_string(), Some(v.to_string())),
+            None => (l.trim().to_string(), None),
+        })
+        .collect()
 }
 
 fn get<'n>(n: &'n Node, key: &str) -> Option<&'n Node> {
@@ -39,7 +57,7 @@ impl Source {
             };
             let (pod, spec) = match text(doc, "kind") {
                 Some("Pod") => (name.to_string(), get(doc, "spec")),
-                Some("Deployment") => (
+                Some("Deployment" | "Job") => (
                     format!("{name}-pod"),
                     get(doc, "spec")
                         .and_then(|s| get(s, "template"))
