@@ -255,7 +255,11 @@ impl Cx<'_> {
             let mut env = e.get("environment")?.clone();
             for (var, r) in vars.as_map()?.iter() {
                 let Value::List(r) = r else { return None };
-                let [Value::String(secret), Value::String(key), Value::String(kind)] = r.as_slice()
+                let [
+                    Value::String(secret),
+                    Value::String(key),
+                    Value::String(kind),
+                ] = r.as_slice()
                 else {
                     return None;
                 };

@@ -173,7 +173,12 @@ pub static FIELDS: &[Field] = &[
         Object("ObjectMeta"),
         "Its name N names its Pod `N-pod`, as a Deployment's.",
     ),
-    f("Job", "spec", Object("JobSpec"), "The Job: its Pod, run once."),
+    f(
+        "Job",
+        "spec",
+        Object("JobSpec"),
+        "The Job: its Pod, run once.",
+    ),
     f("Job", "status", Note, "Written by a cluster."),
     f("JobSpec", "template", Object("PodTemplateSpec"), "The Pod."),
     f(
@@ -197,7 +202,12 @@ pub static FIELDS: &[Field] = &[
         "No controller on one host.",
     ),
     f("JobSpec", "selector", Note, "No controller on one host."),
-    f("JobSpec", "manualSelector", Note, "No controller on one host."),
+    f(
+        "JobSpec",
+        "manualSelector",
+        Note,
+        "No controller on one host.",
+    ),
     f("JobSpec", "suspend", Note, "No controller on one host."),
     f("StatefulSet", "apiVersion", Read("—"), "`apps/v1`."),
     f("StatefulSet", "kind", Read("—"), "`StatefulSet`."),
