@@ -144,16 +144,22 @@ fn claim(name: &str, owner: &Owner) -> Value {
 fn workload(mut p: Pod, owner: &Owner, claims: &mut BTreeSet<String>) -> Vec<Value> {
     let name = p.name.clone();
     let blocking = p.blocking;
+    let replicas = 1 + p.more_replicas;
     let refs = p.secret_refs.clone();
     let entries = scrubbed(&p.entries, &refs);
     p.labels.insert(NAME_LABEL.into(), s(&name));
-    let (mut meta, spec) = parts(p, owner);
+    let (mut meta, mut spec) = parts(p, owner);
     for v in list(spec.get("volumes")) {
         if let Some(c) = field(v, "persistentVolumeClaim").and_then(|c| field(c, "claimName")) {
             claims.insert(c.as_str().unwrap_or_default().to_string());
         }
     }
     let service = service(&name, &spec, owner);
+    if replicas > 1 {
+        // One host refuses a hostPort on more than one copy, and a
+        // cluster schedules no two on one node: the Service publishes.
+        without_host_ports(&mut spec);
+    }
     let policy = spec.get("restartPolicy").and_then(Value::as_str);
     let kind = match policy {
         _ if blocking => "Job",
@@ -186,7 +192,7 @@ fn workload(mut p: Pod, owner: &Owner, claims: &mut BTreeSet<String>) -> Vec<Val
                 ])
             } else {
                 obj(vec![
-                    ("replicas", Value::Int(1)),
+                    ("replicas", Value::Int(i128::from(replicas))),
                     ("selector", obj(vec![("matchLabels", selector.clone())])),
                     ("template", template),
                 ])
@@ -203,6 +209,35 @@ fn workload(mut p: Pod, owner: &Owner, claims: &mut BTreeSet<String>) -> Vec<Val
     let mut out: Vec<Value> = service.into_iter().collect();
     out.push(doc);
     out
+}
+
+/// `spec` with no container's `hostPort` (nor `hostIP`).
+fn without_host_ports(spec: &mut Map) {
+    let Some(Value::List(containers)) = spec.get("containers").cloned() else {
+        return;
+    };
+    let containers = containers
+        .into_iter()
+        .map(|c| {
+            let Value::Map(mut c) = c else { return c };
+            if let Some(Value::List(ports)) = c.get("ports").cloned() {
+                let ports = ports
+                    .into_iter()
+                    .map(|p| match p {
+                        Value::Map(mut p) => {
+                            p.remove("hostPort");
+                            p.remove("hostIP");
+                            Value::Map(p)
+                        }
+                        other => other,
+                    })
+                    .collect();
+                c.insert("ports".into(), Value::List(ports));
+            }
+            Value::Map(c)
+        })
+        .collect();
+    spec.insert("containers".into(), Value::List(containers));
 }
 
 /// A ConfigMap or Secret key as Kubernetes allows it.

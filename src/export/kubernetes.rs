@@ -42,6 +42,10 @@ pub(super) struct Pod {
     /// For a cluster: a ConfigMap per container with `env_file`s, `(name,
     /// keys and values)`.
     pub(super) config_maps: Vec<(String, Vec<(String, String)>)>,
+    /// For a cluster: the compose service whose replica this Pod is, and
+    /// how many more replicas it has (one Deployment's `replicas`).
+    pub(super) service: Option<String>,
+    pub(super) more_replicas: i64,
 }
 
 /// Writes every run entry of `config` as Pods; what cannot be said is a
@@ -120,6 +124,7 @@ pub(super) fn pods(
             Some((pod, r)) => {
                 into_its_pod(e, (pod, r), &mut pods, source, &cluster, &mut warnings);
             }
+            None if replica_of(e, &cluster, &mut pods) => {}
             None => {
                 let mut p = Pod {
                     cluster: cluster.clone(),
@@ -127,11 +132,44 @@ pub(super) fn pods(
                     ..Pod::default()
                 };
                 own_pod(e, runs, &mut p, &pods, source, &mut warnings);
+                if cluster.is_some() {
+                    p.service = service_of(e);
+                }
                 pods.push(p);
             }
         }
     }
     (pods, warnings)
+}
+
+/// The compose service an entry is a replica of.
+fn service_of(e: &Entry) -> Option<String> {
+    let prefix = format!("{}=", crate::config::compose::SERVICE_LABEL);
+    e.strings("labels")
+        .iter()
+        .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+}
+
+/// For a cluster: whether `e` is one more replica of a compose service
+/// a Pod of `pods` already is (counted there, as the Deployment's
+/// `replicas`).
+fn replica_of(e: &Entry, cluster: &Option<Vec<String>>, pods: &mut [Pod]) -> bool {
+    if cluster.is_none() || !e.detach() {
+        return false;
+    }
+    let Some(service) = service_of(e) else {
+        return false;
+    };
+    match pods
+        .iter_mut()
+        .find(|p| !p.blocking && p.service.as_deref() == Some(&service))
+    {
+        Some(p) => {
+            p.more_replicas += 1;
+            true
+        }
+        None => false,
+    }
 }
 
 /// An entry read from Pod `pod` in role `r`, back into that Pod.

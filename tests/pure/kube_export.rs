@@ -394,3 +394,44 @@ fn the_cli_writes_a_secret_only_to_a_file_others_cannot_read() {
         "{text}"
     );
 }
+
+/// A compose service's replicas are one Deployment's `replicas`, which
+/// reads back as that many copies.
+#[test]
+fn a_compose_service_with_replicas_is_one_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        "services:\n  web:\n    image: web:1\n    restart: always\n    deploy: {replicas: 3}\n  db:\n    image: db:1\n    restart: always\n",
+    )
+    .unwrap();
+    let opts = paunch::config::LoadOptions {
+        project: Some("proj".into()),
+        ..paunch::config::LoadOptions::default()
+    };
+    let config = Config::load_with(&file, &opts).unwrap();
+    assert_eq!(config.entries.len(), 4);
+    let out = cluster(&config, &owner());
+    let all = docs(&out.text);
+    let deployments: Vec<&Value> = all
+        .iter()
+        .filter(|d| at(d, "kind").and_then(Value::as_str) == Some("Deployment"))
+        .collect();
+    assert_eq!(deployments.len(), 2, "{}", out.text);
+    let replicas: Vec<Option<&Value>> =
+        deployments.iter().map(|d| at(d, "spec.replicas")).collect();
+    assert_eq!(
+        replicas,
+        [Some(&Value::Int(3)), Some(&Value::Int(1))],
+        "{}",
+        out.text
+    );
+    let back = Config::parse(&out.text, "back.yaml").unwrap();
+    let pods: std::collections::BTreeSet<String> = back
+        .entries
+        .iter()
+        .filter_map(|e| e.name.strip_suffix("-infra").map(str::to_string))
+        .collect();
+    assert_eq!(pods.len(), 4, "{pods:?}");
+}
