@@ -47,8 +47,9 @@ fn text<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
 
 impl Source {
     /// The facts of a manifest's documents (an empty `Source` for what is
-    /// not one): its Pods, and its Deployments' Pod templates under the
-    /// name the reader gives them (`NAME-pod`).
+    /// not one): its Pods, and its Deployments' and Jobs' Pod templates
+    /// under the name the reader gives them (`NAME-pod`) and their own
+    /// (a cluster export's, restored as the entries of Pod `NAME`).
     pub fn of_manifest(docs: &[Node]) -> Source {
         let mut out = Source::default();
         for doc in docs {
@@ -67,6 +68,11 @@ impl Source {
             };
             if let Some(spec) = spec {
                 out.pod(&pod, spec);
+                // A cluster export's workload is named after the Pod its
+                // entries were read from (their `paunch.pod`).
+                if pod != name {
+                    out.pod(name, spec);
+                }
             }
         }
         out

@@ -435,3 +435,24 @@ fn a_compose_service_with_replicas_is_one_deployment() {
         .collect();
     assert_eq!(pods.len(), 4, "{pods:?}");
 }
+
+/// A Pod exported for a cluster is a Deployment that reads back as its
+/// entries, and exports again as itself (its readiness probe and host
+/// path type kept).
+#[test]
+fn a_pod_exported_for_a_cluster_reads_back_and_exports_again_as_itself() {
+    let pod = POD.replace(
+        "spec:\n  securityContext",
+        "spec:\n  restartPolicy: Always\n  securityContext",
+    );
+    let config = Config::parse(&pod, "pod.yaml").unwrap();
+    let docs_in = paunch::config::kube::manifest(&pod).unwrap().unwrap();
+    let out = cluster_from(&config, &owner(), &Source::of_manifest(&docs_in));
+    assert!(out.text.contains("kind: Deployment"), "{}", out.text);
+    assert!(out.text.contains("readinessProbe:"), "{}", out.text);
+    let back = Config::parse(&out.text, "back.yaml").unwrap();
+    assert_eq!(entries(&back), entries(&config));
+    let again_in = paunch::config::kube::manifest(&out.text).unwrap().unwrap();
+    let again = cluster_from(&back, &owner(), &Source::of_manifest(&again_in));
+    assert_eq!(again.text, out.text);
+}
