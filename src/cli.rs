@@ -503,12 +503,18 @@ pub struct ExportArgs {
     /// What to write.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Write here instead of stdout.
+    /// Write here instead of stdout (created 0600). Required when the
+    /// export holds a Secret, which is never printed.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Refuse (exit 3, nothing written) when anything cannot be expressed.
     #[arg(long)]
     pub strict: bool,
+    /// With --format kubernetes: `v1 Pod`s for one more host (what
+    /// `podman kube play` runs), not what a cluster's operator applies
+    /// (Deployments, Jobs, Services, claims, a Secret, ConfigMaps).
+    #[arg(long)]
+    pub pods: bool,
     #[command(flatten)]
     pub reading: Reading,
 }

@@ -71,6 +71,7 @@ pub fn compose(config: &Config, owner: &Owner) -> Export {
     Export {
         text: crate::yaml::dump(&doc),
         warnings,
+        secrets: 0,
     }
 }
 

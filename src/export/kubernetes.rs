@@ -6,20 +6,20 @@ use super::{
     Export, KUBERNETES, Owner, Source, docker_bytes, exit_codes, health_argv, i, laid_out,
     left_out, obj, pairs, plain_fields, s, seconds, warn,
 };
-use crate::config::kube::{POD_LABEL, ROLE_LABEL, escape, export_annotations};
+use crate::config::kube::{POD_LABEL, ROLE_LABEL, escape, export_annotations_with_secrets};
 use crate::config::{Config, Entry, EntryAction, Setting};
 use crate::error::Diagnostic;
 use crate::value::{Map, Value};
 
 /// A Pod being written.
 #[derive(Default)]
-struct Pod {
-    name: String,
+pub(super) struct Pod {
+    pub(super) name: String,
     /// Read from a Pod (its entries carry `paunch.pod`).
     grouped: bool,
-    labels: Map,
+    pub(super) labels: Map,
     /// Its entries (name → entry), for the annotations that restore them.
-    entries: Map,
+    pub(super) entries: Map,
     init: Vec<Value>,
     containers: Vec<Value>,
     volumes: Vec<Value>,
@@ -29,6 +29,23 @@ struct Pod {
     ports: Vec<Value>,
     spec: Map,
     security: Map,
+    /// Written for a cluster ([`super::cluster`]): the names of the
+    /// variables sensitive whatever their names; `None` for one host.
+    pub(super) cluster: Option<Vec<String>>,
+    /// The Pod of one blocking entry (`detach: false`): a Job.
+    pub(super) blocking: bool,
+    /// For a cluster: its Secret's keys and values (raw).
+    pub(super) secret: Vec<(String, String)>,
+    /// For a cluster: entry → variable → `[SECRET, KEY, TYPE]` of each
+    /// `environment` value in the Secret.
+    pub(super) secret_refs: Map,
+    /// For a cluster: a ConfigMap per container with `env_file`s, `(name,
+    /// keys and values)`.
+    pub(super) config_maps: Vec<(String, Vec<(String, String)>)>,
+    /// For a cluster: the compose service whose replica this Pod is, and
+    /// how many more replicas it has (one Deployment's `replicas`).
+    pub(super) service: Option<String>,
+    pub(super) more_replicas: i64,
 }
 
 /// Writes every run entry of `config` as Pods; what cannot be said is a
@@ -50,17 +67,30 @@ pub fn kubernetes(config: &Config, owner: &Owner) -> Export {
 /// [`kubernetes`], with what the manifest the configuration was read from
 /// says that its entries cannot ([`Source`]).
 pub fn kubernetes_from(config: &Config, owner: &Owner, source: &Source) -> Export {
-    let (docs, warnings) = pod_documents(config, owner, source);
-    let text = docs
-        .iter()
-        .map(crate::yaml::dump)
-        .collect::<Vec<_>>()
-        .join("---\n");
-    Export { text, warnings }
+    let (pods, warnings) = pods(config, source, None);
+    let docs: Vec<Value> = pods.into_iter().map(|p| document(p, owner)).collect();
+    Export {
+        text: dump_all(&docs),
+        warnings,
+        secrets: 0,
+    }
 }
 
-/// The Pods of [`kubernetes_from`] as documents, and its warnings.
-fn pod_documents(config: &Config, owner: &Owner, source: &Source) -> (Vec<Value>, Vec<Diagnostic>) {
+/// Documents as one YAML stream.
+pub(super) fn dump_all(docs: &[Value]) -> String {
+    docs.iter()
+        .map(crate::yaml::dump)
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+/// The Pods of [`kubernetes_from`] (for a cluster when `cluster` says
+/// which variables are sensitive whatever their names), and the warnings.
+pub(super) fn pods(
+    config: &Config,
+    source: &Source,
+    cluster: Option<Vec<String>>,
+) -> (Vec<Pod>, Vec<Diagnostic>) {
     let mut warnings = Vec::new();
     let mut pods: Vec<Pod> = Vec::new();
     let runs = config
@@ -91,24 +121,64 @@ fn pod_documents(config: &Config, owner: &Owner, source: &Source) -> (Vec<Value>
             continue;
         }
         match role(e) {
-            Some((pod, r)) => into_its_pod(e, pod, r, &mut pods, source, &mut warnings),
+            Some((pod, r)) => {
+                into_its_pod(e, (pod, r), &mut pods, source, &cluster, &mut warnings);
+            }
+            None if replica_of(e, &cluster, &mut pods) => {}
             None => {
-                let p = own_pod(e, runs, &pods, source, &mut warnings);
+                let mut p = Pod {
+                    cluster: cluster.clone(),
+                    blocking: !e.detach(),
+                    ..Pod::default()
+                };
+                own_pod(e, runs, &mut p, &pods, source, &mut warnings);
+                if cluster.is_some() {
+                    p.service = service_of(e);
+                }
                 pods.push(p);
             }
         }
     }
-    let docs = pods.into_iter().map(|p| document(p, owner)).collect();
-    (docs, warnings)
+    (pods, warnings)
+}
+
+/// The compose service an entry is a replica of.
+fn service_of(e: &Entry) -> Option<String> {
+    let prefix = format!("{}=", crate::config::compose::SERVICE_LABEL);
+    e.strings("labels")
+        .iter()
+        .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+}
+
+/// For a cluster: whether `e` is one more replica of a compose service
+/// a Pod of `pods` already is (counted there, as the Deployment's
+/// `replicas`).
+fn replica_of(e: &Entry, cluster: &Option<Vec<String>>, pods: &mut [Pod]) -> bool {
+    if cluster.is_none() || !e.detach() {
+        return false;
+    }
+    let Some(service) = service_of(e) else {
+        return false;
+    };
+    match pods
+        .iter_mut()
+        .find(|p| !p.blocking && p.service.as_deref() == Some(&service))
+    {
+        Some(p) => {
+            p.more_replicas += 1;
+            true
+        }
+        None => false,
+    }
 }
 
 /// An entry read from Pod `pod` in role `r`, back into that Pod.
 fn into_its_pod(
     e: &Entry,
-    pod: &str,
-    r: &str,
+    (pod, r): (&str, &str),
     pods: &mut Vec<Pod>,
     source: &Source,
+    cluster: &Option<Vec<String>>,
     w: &mut Vec<Diagnostic>,
 ) {
     let at = match pods.iter().position(|p| p.grouped && p.name == pod) {
@@ -117,6 +187,7 @@ fn into_its_pod(
             pods.push(Pod {
                 name: pod.to_string(),
                 grouped: true,
+                cluster: cluster.clone(),
                 ..Pod::default()
             });
             pods.len() - 1
@@ -145,7 +216,14 @@ fn into_its_pod(
 /// `start_order` is then said only by the order of the documents. Its
 /// name is the entry's in Kubernetes' form, made distinct from the Pods
 /// before it (`a_b` after `a-b` is `a-b-2`).
-fn own_pod(e: &Entry, runs: usize, pods: &[Pod], source: &Source, w: &mut Vec<Diagnostic>) -> Pod {
+fn own_pod(
+    e: &Entry,
+    runs: usize,
+    p: &mut Pod,
+    pods: &[Pod],
+    source: &Source,
+    w: &mut Vec<Diagnostic>,
+) {
     let (name, clash) = distinct(&k8s_name(&e.name, true), pods);
     if let Some(other) = clash {
         warn(
@@ -172,10 +250,7 @@ fn own_pod(e: &Entry, runs: usize, pods: &[Pod], source: &Source, w: &mut Vec<Di
             ),
         );
     }
-    let mut p = Pod {
-        name: name.clone(),
-        ..Pod::default()
-    };
+    p.name = name.clone();
     if runs > 1 && e.setting("start_order").is_some() {
         warn(
             w,
@@ -186,11 +261,10 @@ fn own_pod(e: &Entry, runs: usize, pods: &[Pod], source: &Source, w: &mut Vec<Di
     }
     // The entry's name, even in a Pod renamed to be distinct.
     let cname = k8s_name(&e.name, false);
-    let c = container(e, &cname, &mut p, source, w, true);
+    let c = container(e, &cname, p, source, w, true);
     p.containers.push(c);
     p.labels.insert("container_name".into(), s(e.name.clone()));
     p.entries.insert(e.name.clone(), carried(e));
-    p
 }
 
 /// The entry a Pod's annotations carry for `e`: the entry itself, or
@@ -220,7 +294,43 @@ fn distinct(name: &str, pods: &[Pod]) -> (String, Option<String>) {
 }
 
 /// A Pod as its document, with paunch's labels.
-fn document(mut p: Pod, owner: &Owner) -> Value {
+fn document(p: Pod, owner: &Owner) -> Value {
+    let entries = p.entries.clone();
+    let (meta, spec) = parts(p, owner);
+    annotated(meta, &entries, &Map::new(), |meta| {
+        obj(vec![
+            ("apiVersion", s("v1")),
+            ("kind", s("Pod")),
+            ("metadata", Value::Map(meta.clone())),
+            ("spec", Value::Map(spec.clone())),
+        ])
+    })
+}
+
+/// `wrap(meta)` with the annotations carrying `entries` (and the
+/// references `secrets` of their values in a Secret) in `meta`, for
+/// reading the document back as them (and a digest of it, which must
+/// not have changed since); none when one cannot be.
+pub(super) fn annotated(
+    mut meta: Map,
+    entries: &Map,
+    secrets: &Map,
+    wrap: impl Fn(&Map) -> Value,
+) -> Value {
+    let whole = entries.iter().all(|(_, e)| e.as_map().is_some());
+    let annotations = export_annotations_with_secrets(entries, secrets, &wrap(&meta))
+        .into_iter()
+        .filter(|_| whole)
+        .map(|(k, v)| (k, s(v)))
+        .collect::<Map>();
+    if !annotations.is_empty() {
+        meta.insert("annotations".into(), Value::Map(annotations));
+    }
+    wrap(&meta)
+}
+
+/// A Pod's `metadata` (name and labels, paunch's among them) and `spec`.
+pub(super) fn parts(mut p: Pod, owner: &Owner) -> (Map, Map) {
     p.labels.insert("managed_by".into(), s(owner.managed_by));
     p.labels.insert("config_id".into(), s(owner.config_id));
     if let (false, Some(Value::Map(first))) = (p.ports.is_empty(), p.containers.first_mut()) {
@@ -248,26 +358,7 @@ fn document(mut p: Pod, owner: &Owner) -> Value {
     let mut meta = Map::new();
     meta.insert("name".into(), s(p.name));
     meta.insert("labels".into(), Value::Map(p.labels));
-    let doc = |meta: &Map| {
-        obj(vec![
-            ("apiVersion", s("v1")),
-            ("kind", s("Pod")),
-            ("metadata", Value::Map(meta.clone())),
-            ("spec", Value::Map(spec.clone())),
-        ])
-    };
-    // The entries, for reading the Pod back as them (and a digest of the
-    // Pod, which must not have changed since); none when one cannot be.
-    let whole = p.entries.iter().all(|(_, e)| e.as_map().is_some());
-    let annotations = export_annotations(&p.entries, &doc(&meta))
-        .into_iter()
-        .filter(|_| whole)
-        .map(|(k, v)| (k, s(v)))
-        .collect::<Map>();
-    if !annotations.is_empty() {
-        meta.insert("annotations".into(), Value::Map(annotations));
-    }
-    doc(&meta)
+    (meta, spec)
 }
 
 /// The Pod and role (`infra`, `init`, `app`) of an entry read from a Pod.
@@ -282,7 +373,7 @@ fn role(e: &Entry) -> Option<(&str, &str)> {
 
 /// A name Kubernetes accepts: lowercase, `-` for what it does not allow
 /// (and `.` too for a container name).
-fn k8s_name(name: &str, dots: bool) -> String {
+pub(super) fn k8s_name(name: &str, dots: bool) -> String {
     let n: String = name
         .to_ascii_lowercase()
         .chars()
@@ -453,7 +544,7 @@ fn ports(e: &Entry, w: &mut Vec<Diagnostic>) -> Vec<Value> {
 
 /// A command word or env value as Kubernetes must be told it to run it as
 /// written: it expands `$(NAME)` there, and paunch does not.
-fn literal(text: impl AsRef<str>) -> Value {
+pub(super) fn literal(text: impl AsRef<str>) -> Value {
     Value::String(escape(text.as_ref()))
 }
 
@@ -466,6 +557,7 @@ const CONTAINER: &[&str] = &[
     "args",
     "workingDir",
     "env",
+    "envFrom",
     "ports",
     "volumeMounts",
     "securityContext",
@@ -493,7 +585,7 @@ fn container(
     c.insert("name".into(), s(name));
     plain_fields(e, KUBERNETES, &mut c);
     entrypoint_and_command(e, &mut c);
-    environment(e, &mut c, w);
+    environment(e, name, &mut c, p, source, w);
     if !p.grouped {
         let own = ports(e, w);
         if !own.is_empty() {
@@ -534,7 +626,12 @@ fn container(
         KUBERNETES,
         "a Pod succeeds with exit code 0 only; other exit codes are left out",
     );
-    left_out(w, e, KUBERNETES);
+    if p.cluster.is_some() {
+        // A cluster's ConfigMap says it (see [`environment`]).
+        super::left_out_except(w, e, KUBERNETES, "env_file");
+    } else {
+        left_out(w, e, KUBERNETES);
+    }
     Value::Map(laid_out(c, CONTAINER))
 }
 
@@ -556,11 +653,35 @@ fn entrypoint_and_command(e: &Entry, c: &mut Map) {
 }
 
 /// `environment` as `env`; a variable passed through from the engine's
-/// environment cannot be.
-fn environment(e: &Entry, c: &mut Map, w: &mut Vec<Diagnostic>) {
+/// environment cannot be. For a cluster, a sensitive value (by its name,
+/// [`crate::mask`], or set by a Secret it was read from) is in the Pod's
+/// Secret (`valueFrom.secretKeyRef`), and the variables of the
+/// `env_file`s in a ConfigMap of the container's (`envFrom`) but for the
+/// sensitive ones, in the Secret too.
+fn environment(
+    e: &Entry,
+    cname: &str,
+    c: &mut Map,
+    p: &mut Pod,
+    source: &Source,
+    w: &mut Vec<Diagnostic>,
+) {
     let mut env = Vec::new();
-    for (k, v) in pairs(e.strings("environment")) {
+    let own = pairs(e.strings("environment"));
+    if p.cluster.is_some() {
+        let (from_files, env_from) = super::cluster::env_files(e, cname, &own, p, source, w);
+        env.extend(from_files);
+        if let Some(f) = env_from {
+            c.insert("envFrom".into(), f);
+        }
+    }
+    for (k, v) in own {
         match v {
+            Some(v) if super::cluster::is_sensitive(p, &k) => {
+                let r = super::cluster::secret_ref(p, cname, &k, v);
+                super::cluster::remember(p, &e.name, &k, &r, super::cluster::value_type(e, &k));
+                env.push(super::cluster::env_from_secret(&k, &r));
+            }
             Some(v) => env.push(obj(vec![("name", s(k)), ("value", literal(v))])),
             None => warn(
                 w,
@@ -602,7 +723,10 @@ fn volumes(e: &Entry, p: &mut Pod, source: &Source, w: &mut Vec<Diagnostic>) -> 
                 }
                 ("hostPath", obj(h))
             }
-            Some(claim) => ("persistentVolumeClaim", obj(vec![("claimName", s(claim))])),
+            Some(claim) => {
+                let claim = super::cluster::claim_name(e, claim, p, w);
+                ("persistentVolumeClaim", obj(vec![("claimName", s(claim))]))
+            }
         };
         p.volumes.push(obj(vec![("name", s(&vname)), source]));
         let mut m = vec![("name", s(&vname)), ("mountPath", s(dst))];

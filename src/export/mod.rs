@@ -2,7 +2,12 @@
 //! host's users move to, as pure functions from a [`Config`] to a document
 //! and the warnings for what the target cannot say.
 //!
-//! - [`kubernetes`]: `v1 Pod`s. Entries read from a Pod (label
+//! - [`cluster`] (`--format kubernetes`): what a cluster's operator
+//!   applies, as kompose writes it: a `Deployment` per long-running Pod,
+//!   a `Job` per blocking entry, a `Service` for published ports, a
+//!   `PersistentVolumeClaim` per named volume, a `Secret` for sensitive
+//!   values and a `ConfigMap` for `env_file`s.
+//! - [`kubernetes`] (`--pods`): `v1 Pod`s for one host. Entries read from a Pod (label
 //!   `paunch.pod`) go back into their Pod (the infra container's settings
 //!   become the Pod's, the init containers `initContainers`); any other
 //!   entry is a Pod of its own (`restartPolicy: Never` for `detach:
@@ -15,13 +20,15 @@
 //! warning of a `Lost` one ([`left_out`]), and leaving a `Custom` one to a
 //! function of their own named after the key.
 
+mod cluster;
 mod compose;
 mod kubernetes;
 mod source;
 
+pub use cluster::{cluster, cluster_from};
 pub use compose::compose;
 pub use kubernetes::{kubernetes, kubernetes_from};
-pub use source::Source;
+pub use source::{Source, env_file_vars};
 
 use crate::config::Entry;
 use crate::config::keys::{ExportAs, Key, Shape};
@@ -36,6 +43,9 @@ pub struct Export {
     /// One per entry and key the target cannot express (errors under
     /// `--strict`).
     pub warnings: Vec<Diagnostic>,
+    /// How many values the text holds in a `Secret`: it must then never
+    /// be shown (written only to a file others cannot read).
+    pub secrets: usize,
 }
 
 /// Whom the exported containers belong to: paunch's labels, carried.
@@ -93,6 +103,15 @@ fn lost(out: &mut Vec<Diagnostic>, e: &Entry, key: &str, target: Target) {
 fn left_out(out: &mut Vec<Diagnostic>, e: &Entry, target: Target) {
     for (k, _) in &e.settings {
         if (target.column)(k) == ExportAs::Lost {
+            lost(out, e, k.name, target);
+        }
+    }
+}
+
+/// [`left_out`], but for key `except` (which the caller writes).
+fn left_out_except(out: &mut Vec<Diagnostic>, e: &Entry, target: Target, except: &str) {
+    for (k, _) in &e.settings {
+        if (target.column)(k) == ExportAs::Lost && k.name != except {
             lost(out, e, k.name, target);
         }
     }

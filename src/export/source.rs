@@ -14,6 +14,24 @@ pub struct Source {
     pub readiness: BTreeSet<String>,
     /// `(Pod, host path)` → `hostPath.type`.
     pub host_path_types: BTreeMap<(String, String), String>,
+    /// The variables of each `env_file` (by the path as the entries name
+    /// it), in order: `(NAME, Some(VALUE))`, or `(NAME, None)` for one
+    /// passed through from the engine's environment.
+    pub env_files: BTreeMap<String, Vec<(String, Option<String>)>>,
+}
+
+/// The variables of an env file as docker and podman read one: a
+/// `NAME=VALUE` per line, the value as written; a `NAME` alone passed
+/// through; blank lines and `#` comments skipped.
+pub fn env_file_vars(text: &str) -> Vec<(String, Option<String>)> {
+    text.lines()
+        .map(|l| l.trim_start())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.trim().to_string(), Some(v.to_string())),
+            None => (l.trim().to_string(), None),
+        })
+        .collect()
 }
 
 fn get<'n>(n: &'n Node, key: &str) -> Option<&'n Node> {
@@ -29,8 +47,9 @@ fn text<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
 
 impl Source {
     /// The facts of a manifest's documents (an empty `Source` for what is
-    /// not one): its Pods, and its Deployments' Pod templates under the
-    /// name the reader gives them (`NAME-pod`).
+    /// not one): its Pods, and its Deployments' and Jobs' Pod templates
+    /// under the name the reader gives them (`NAME-pod`) and their own
+    /// (a cluster export's, restored as the entries of Pod `NAME`).
     pub fn of_manifest(docs: &[Node]) -> Source {
         let mut out = Source::default();
         for doc in docs {
@@ -39,7 +58,7 @@ impl Source {
             };
             let (pod, spec) = match text(doc, "kind") {
                 Some("Pod") => (name.to_string(), get(doc, "spec")),
-                Some("Deployment") => (
+                Some("Deployment" | "Job") => (
                     format!("{name}-pod"),
                     get(doc, "spec")
                         .and_then(|s| get(s, "template"))
@@ -49,6 +68,11 @@ impl Source {
             };
             if let Some(spec) = spec {
                 out.pod(&pod, spec);
+                // A cluster export's workload is named after the Pod its
+                // entries were read from (their `paunch.pod`).
+                if pod != name {
+                    out.pod(name, spec);
+                }
             }
         }
         out

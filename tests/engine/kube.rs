@@ -52,19 +52,13 @@ spec:
 }
 
 /// `paunch export --file FILE --config-id e1 --format FORMAT --out OUT`.
+/// `paunch export --format FORMAT` of `file` to `out`; `format` may add
+/// flags after the format (`kubernetes --pods`).
 pub(crate) fn export(file: &str, format: &str, out: &std::path::Path) -> Run {
     let out = out.to_str().unwrap();
-    let args = [
-        "export",
-        "--file",
-        file,
-        "--config-id",
-        "e1",
-        "--format",
-        format,
-        "--out",
-        out,
-    ];
+    let mut args = vec!["export", "--file", file, "--config-id", "e1", "--format"];
+    args.extend(format.split(' '));
+    args.extend(["--out", out]);
     paunch(&args).ok()
 }
 
@@ -246,7 +240,7 @@ fn exports_pass_their_consumers() {
     engine_ok(&["tag", IMAGE, "localhost/paunch-kube/busybox:1"]);
     let path = file.to_str().unwrap();
     let k8s = s.dir.path().join("pods.yaml");
-    let run = export(path, "kubernetes", &k8s);
+    let run = export(path, "kubernetes --pods", &k8s);
     assert!(
         run.stderr
             .contains("\"ulimit\" has no Kubernetes equivalent"),

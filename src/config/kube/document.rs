@@ -4,7 +4,9 @@
 //! [`super::objects`]), then each other document's `apiVersion` and
 //! `kind`: a `v1 Pod`, or an `apps/v1 Deployment`, `ReplicaSet` or
 //! `StatefulSet` read as `spec.replicas` copies of its Pod template (named
-//! by [`replica_name`]: stable, so a scale down removes the highest). The
+//! by [`replica_name`]: stable, so a scale down removes the highest), or a
+//! `batch/v1 Job` read as its Pod template (what `paunch export` writes
+//! for a blocking entry). The
 //! Pod's `metadata` and `spec` are handed on, two Pods of one name
 //! refused, each Pod's entries collected, and a container name two Pods
 //! would share (`x-y` + `z`, `x` + `y-z`) refused with both places.
@@ -198,11 +200,14 @@ impl Cx<'_> {
         let at = get("kind").map_or(pos_of(doc), |e| pos_of(&e.value));
         match (kind.as_deref(), api.as_deref()) {
             (Some("Pod"), Some("v1")) => self.pod_doc(doc, "Pod").into_iter().collect(),
-            (Some(k @ ("Deployment" | "ReplicaSet" | "StatefulSet")), Some("apps/v1")) => {
-                self.workload(doc, k)
-            }
-            (Some(k @ ("Pod" | "Deployment" | "ReplicaSet" | "StatefulSet")), a) => {
-                let want = if k == "Pod" { "v1" } else { "apps/v1" };
+            (Some(k @ ("Deployment" | "ReplicaSet" | "StatefulSet")), Some("apps/v1"))
+            | (Some(k @ "Job"), Some("batch/v1")) => self.workload(doc, k),
+            (Some(k @ ("Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "Job")), a) => {
+                let want = match k {
+                    "Pod" => "v1",
+                    "Job" => "batch/v1",
+                    _ => "apps/v1",
+                };
                 let at = get("apiVersion").map_or(at, |e| pos_of(&e.value));
                 self.error(
                     at,
@@ -212,7 +217,7 @@ impl Cx<'_> {
                 Vec::new()
             }
             (Some(k), _) => {
-                let hint = did_you_mean(k, ["Pod", "Deployment", "ReplicaSet", "StatefulSet"].into_iter())
+                let hint = did_you_mean(k, ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "Job"].into_iter())
                     .map(|s| format!("did you mean \"{s}\"?"))
                     .unwrap_or_else(|| {
                         "paunch reads Pods, Deployments, and the ConfigMaps, Secrets, PersistentVolumeClaims and Services beside them".into()

@@ -109,9 +109,13 @@ pub fn export_annotations(entries: &Map, doc: &Value) -> Vec<(String, String)> {
     let mut carried = Map::new();
     carried.insert("pod".into(), Value::String(digest(doc)));
     carried.insert("entries".into(), Value::Map(entries.clone()));
-    let text = crate::labels::encode_config_data(&Value::Map(carried));
+    pieces(&crate::labels::encode_config_data(&Value::Map(carried)))
+}
+
+/// `text` cut into annotations of at most [`PIECE`] bytes, in order.
+fn pieces(text: &str) -> Vec<(String, String)> {
     let mut pieces = Vec::new();
-    let mut rest = text.as_str();
+    let mut rest = text;
     while !rest.is_empty() {
         let mut at = rest.len().min(PIECE);
         while !rest.is_char_boundary(at) {
@@ -129,10 +133,40 @@ pub fn export_annotations(entries: &Map, doc: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The annotations of [`export_annotations`], for a cluster export whose
+/// entries' sensitive environment values are in a `Secret` (`secrets`:
+/// entry → variable → `[SECRET, KEY, TYPE]`, TYPE the YAML type of the
+/// value as written: `str`, `int`, `bool` or `float`), and left out of the
+/// entries carried (an empty value in their place): read back, each is
+/// the Secret's value.
+pub fn export_annotations_with_secrets(
+    entries: &Map,
+    secrets: &Map,
+    doc: &Value,
+) -> Vec<(String, String)> {
+    if secrets.is_empty() {
+        return export_annotations(entries, doc);
+    }
+    let mut carried = Map::new();
+    carried.insert("pod".into(), Value::String(digest(doc)));
+    carried.insert("entries".into(), Value::Map(entries.clone()));
+    carried.insert("secrets".into(), Value::Map(secrets.clone()));
+    pieces(&crate::labels::encode_config_data(&Value::Map(carried)))
+}
+
 /// The digest and entries carried by annotations (`(key, value)` as
 /// written), `None` when a piece is missing or they do not make what
 /// [`export_annotations`] writes.
+#[cfg(test)]
 fn carried<'a>(annotations: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<(String, Map)> {
+    carried_all(annotations).map(|(pod, entries, _)| (pod, entries))
+}
+
+/// [`carried`], and the Secret references of
+/// [`export_annotations_with_secrets`] (empty when there are none).
+fn carried_all<'a>(
+    annotations: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<(String, Map, Map)> {
     let mut pieces: Vec<(usize, &str)> = annotations
         .into_iter()
         .filter_map(|(k, v)| Some((k.strip_prefix(EXPORT_ANNOTATIONS)?.parse().ok()?, v)))
@@ -147,8 +181,15 @@ fn carried<'a>(annotations: impl IntoIterator<Item = (&'a str, &'a str)>) -> Opt
         return None;
     };
     let pod = m.get("pod")?.as_str()?.to_string();
+    let secrets = match m.get("secrets") {
+        None => Map::new(),
+        Some(Value::Map(s)) => s.clone(),
+        Some(_) => return None,
+    };
     match m.get("entries")? {
-        Value::Map(e) if e.iter().all(|(_, v)| v.as_map().is_some()) => Some((pod, e.clone())),
+        Value::Map(e) if e.iter().all(|(_, v)| v.as_map().is_some()) => {
+            Some((pod, e.clone(), secrets))
+        }
         _ => None,
     }
 }
@@ -167,7 +208,7 @@ impl Cx<'_> {
             .and_then(Node::as_scalar)
             .map(|k| k.text.as_str())
         {
-            Some("Deployment") => get(doc, "spec")
+            Some("Deployment" | "Job") => get(doc, "spec")
                 .and_then(|s| get(s, "template"))
                 .and_then(|t| get(t, "metadata")),
             _ => get(doc, "metadata"),
@@ -185,8 +226,11 @@ impl Cx<'_> {
             return read;
         }
         let at = pos_of(notes);
-        match carried(pairs).filter(|(pod, _)| *pod == digest(&doc.to_value())) {
-            Some((_, entries)) => entries
+        let found = carried_all(pairs)
+            .filter(|(pod, _, _)| *pod == digest(&doc.to_value()))
+            .and_then(|(_, entries, secrets)| self.with_secrets(entries, &secrets));
+        match found {
+            Some(entries) => entries
                 .iter()
                 .map(|(name, e)| (name.clone(), at, placed(Node::from_value(e), at)))
                 .collect(),
@@ -198,6 +242,52 @@ impl Cx<'_> {
                 read
             }
         }
+    }
+}
+
+impl Cx<'_> {
+    /// `entries` with the values their Secret references name (see
+    /// [`export_annotations_with_secrets`]) put back, each variable
+    /// sensitive; `None` when the file's Secret lacks one.
+    fn with_secrets(&mut self, mut entries: Map, secrets: &Map) -> Option<Map> {
+        for (entry, vars) in secrets.iter() {
+            let mut e = entries.get(entry)?.as_map()?.clone();
+            let mut env = e.get("environment")?.clone();
+            for (var, r) in vars.as_map()?.iter() {
+                let Value::List(r) = r else { return None };
+                let [
+                    Value::String(secret),
+                    Value::String(key),
+                    Value::String(kind),
+                ] = r.as_slice()
+                else {
+                    return None;
+                };
+                let bytes = self.objects.secrets.get(secret)?.values.get(key)?.0.clone();
+                let text = String::from_utf8(bytes).ok()?;
+                let value = match kind.as_str() {
+                    "int" => Value::Int(text.parse().ok()?),
+                    "bool" => Value::Bool(text.parse().ok()?),
+                    "float" => Value::Float(text.parse().ok()?),
+                    _ => Value::String(text.clone()),
+                };
+                match &mut env {
+                    Value::Map(m) => {
+                        m.insert(var.clone(), value);
+                    }
+                    Value::List(items) => {
+                        let empty = Value::String(format!("{var}="));
+                        let at = items.iter().position(|i| *i == empty)?;
+                        items[at] = Value::String(format!("{var}={text}"));
+                    }
+                    _ => return None,
+                }
+                self.sensitive.push(var.clone());
+            }
+            e.insert("environment".into(), env);
+            entries.insert(entry.clone(), Value::Map(e));
+        }
+        Some(entries)
     }
 }
 
