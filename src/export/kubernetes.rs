@@ -25,6 +25,10 @@ pub(super) struct Pod {
     volumes: Vec<Value>,
     /// emptyDirs held by the infra container: (volume name, path).
     empty: Vec<(String, String)>,
+    /// The files containers' volumes (a Pod's `configMap`, `secret` and
+    /// `downwardAPI` volumes as paunch writes them): container → its
+    /// emptyDirs, (volume name, path).
+    files: std::collections::BTreeMap<String, Vec<(String, String)>>,
     /// Ports the infra container published, for the first app container.
     ports: Vec<Value>,
     spec: Map,
@@ -204,12 +208,50 @@ fn into_its_pod(
         .strip_prefix(&format!("{pod}-"))
         .unwrap_or(&e.name)
         .to_string();
-    let c = container(e, &short, p, source, w, r == "app");
-    if r == "init" {
-        p.init.push(c);
-    } else {
-        p.containers.push(c);
+    let first_volume = p.volumes.len();
+    let mut c = container(e, &short, p, source, w, r == "app");
+    match r {
+        // A sidecar: an init container that keeps running.
+        "init" if e.detach() => {
+            if let Value::Map(m) = &mut c {
+                m.insert("restartPolicy".into(), s("Always"));
+            }
+            p.init.push(c);
+        }
+        "init" => p.init.push(c),
+        // A files container writes its volume's files before the Pod's
+        // init containers, as an init container does; the containers
+        // mounting them (`volumes_from` it) mount its emptyDirs.
+        "files" => {
+            let held = files_volumes(&c, &p.volumes[first_volume..]);
+            p.files.insert(e.name.clone(), held);
+            p.init.push(c);
+        }
+        _ => p.containers.push(c),
     }
+}
+
+/// The emptyDirs among `added` (the volumes a container's own entry
+/// added) and where container `c` mounts them: (volume name, path).
+fn files_volumes(c: &Value, added: &[Value]) -> Vec<(String, String)> {
+    let text = |v: &Value, k: &str| match v.as_map().and_then(|m| m.get(k)) {
+        Some(Value::String(t)) => Some(t.clone()),
+        _ => None,
+    };
+    let empty: Vec<String> = added
+        .iter()
+        .filter(|v| v.as_map().is_some_and(|m| m.get("emptyDir").is_some()))
+        .filter_map(|v| text(v, "name"))
+        .collect();
+    let mounts = match c.as_map().and_then(|m| m.get("volumeMounts")) {
+        Some(Value::List(l)) => l.as_slice(),
+        _ => &[],
+    };
+    mounts
+        .iter()
+        .filter_map(|m| Some((text(m, "name")?, text(m, "mountPath")?)))
+        .filter(|(name, _)| empty.contains(name))
+        .collect()
 }
 
 /// Any other entry, as a Pod of its own (`runs` run entries in all):
@@ -760,8 +802,13 @@ fn volumes_from(e: &Entry, p: &Pod, w: &mut Vec<Diagnostic>) -> Vec<Value> {
             Some(x) => (x, true),
             None => (from.strip_suffix(":rw").unwrap_or(from), false),
         };
-        if p.grouped && x == format!("{}-infra", p.name) {
-            for (vname, path) in &p.empty {
+        let held = if p.grouped && x == format!("{}-infra", p.name) {
+            Some(&p.empty)
+        } else {
+            p.files.get(x)
+        };
+        if let Some(held) = held {
+            for (vname, path) in held {
                 let mut m = vec![("name", s(vname)), ("mountPath", s(path))];
                 if ro {
                     m.push(("readOnly", Value::Bool(true)));
@@ -802,6 +849,9 @@ fn namespaces(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
                     .insert("shareProcessNamespace".into(), Value::Bool(true));
                 true
             }
+            // A files container has no network of its own (paunch's
+            // choice, not the configuration's); in a Pod it is the Pod's.
+            ("net", "none") if role(e).is_some_and(|(_, r)| r == "files") => true,
             (_, m) => p.grouped && m == infra,
         };
         if !fine {
@@ -1035,7 +1085,9 @@ fn stop_grace_period(e: &Entry, p: &mut Pod) {
 /// those Kubernetes accepts.
 fn labels(e: &Entry, p: &mut Pod, w: &mut Vec<Diagnostic>) {
     for (k, v) in pairs(e.strings("labels")) {
-        if k == POD_LABEL || k == ROLE_LABEL {
+        // paunch's own, made again when the Pod is read (the files label
+        // is a digest of the files, which the Pod itself holds).
+        if k == POD_LABEL || k == ROLE_LABEL || k == crate::config::kube::FILES_LABEL {
             continue;
         }
         let v = v.unwrap_or_default();

@@ -456,3 +456,64 @@ fn a_pod_exported_for_a_cluster_reads_back_and_exports_again_as_itself() {
     let again = cluster_from(&back, &owner(), &Source::of_manifest(&again_in));
     assert_eq!(again.text, out.text);
 }
+
+const SIDECAR_AND_FILES: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+data: {site.conf: "hello\n"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: shop}
+spec:
+  initContainers:
+  - name: side
+    image: app:1
+    restartPolicy: Always
+    command: [sleep, "3600"]
+  containers:
+  - name: app
+    image: app:1
+    command: [sleep, "3600"]
+    volumeMounts: [{name: c, mountPath: /etc/c}]
+  volumes:
+  - {name: c, configMap: {name: cfg}}
+"#;
+
+#[test]
+fn sidecars_and_configmap_files_are_exported_as_a_pod_runs_them() {
+    let config = Config::parse(SIDECAR_AND_FILES, "pod.yaml").unwrap();
+    let out = kubernetes(&config, &owner());
+    let text = &out.text;
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let init = &text[text.find("initContainers:").unwrap()..text.find("\n  containers:").unwrap()];
+    // The files container writes the files before the sidecar starts;
+    // the sidecar keeps running.
+    let files = init.find("- name: c-files").unwrap();
+    let side = init.find("- name: side").unwrap();
+    assert!(files < side, "{init}");
+    assert!(init[side..].contains("restartPolicy: Always"), "{init}");
+    // The app mounts the files' emptyDir, read-only, where it asked.
+    let app = &text[text.find("- name: app").unwrap()..];
+    assert!(
+        app.contains("mountPath: /etc/c\n      readOnly: true"),
+        "{app}"
+    );
+    // Read back: the same entries; its spec alone reads as a Pod too.
+    let back = Config::parse(text, "back.yaml").unwrap();
+    assert_eq!(entries(&back), entries(&config));
+    // Read back, paunch's own labels and annotations are not the
+    // author's: one note says the entries were restored, nothing else.
+    let notes: Vec<String> = back.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("are restored from the annotations"), "{notes:?}");
+    let spec_only: String = text
+        .lines()
+        .filter(|l| !l.contains("config-data.paunch/") && !l.trim_end().ends_with("annotations:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // The files digest is paunch's own label, made again when read.
+    assert!(!spec_only.contains("paunch.pod.files"), "{spec_only}");
+    let plain = Config::parse(&spec_only, "spec.yaml").unwrap();
+    assert!(plain.entries.iter().any(|e| e.name == "shop-side"));
+}

@@ -230,10 +230,20 @@ impl Cx<'_> {
             .filter(|(pod, _, _)| *pod == digest(&doc.to_value()))
             .and_then(|(_, entries, secrets)| self.with_secrets(entries, &secrets));
         match found {
-            Some(entries) => entries
-                .iter()
-                .map(|(name, e)| (name.clone(), at, placed(Node::from_value(e), at)))
-                .collect(),
+            Some(entries) => {
+                self.forget_export_notes(meta);
+                self.note(
+                    at,
+                    format!(
+                        "its entries ({}) are restored from the annotations paunch export wrote, the Pod being as they export it; `paunch plan` shows what they run",
+                        entries.len()
+                    ),
+                );
+                entries
+                    .iter()
+                    .map(|(name, e)| (name.clone(), at, placed(Node::from_value(e), at)))
+                    .collect()
+            }
             None => {
                 self.note(
                     at,
@@ -246,6 +256,35 @@ impl Cx<'_> {
 }
 
 impl Cx<'_> {
+    /// Drops the notes the reading of an export's `metadata` made that its
+    /// restored entries make false: its annotations are not ignored, and
+    /// paunch's own labels on it are the export's, not the author's.
+    fn forget_export_notes(&mut self, meta: Option<&Node>) {
+        let Some(meta) = meta.and_then(Node::as_map) else {
+            return;
+        };
+        let mut at: Vec<Pos> = Vec::new();
+        for e in meta {
+            match e.key.as_str() {
+                "annotations" => at.push(super::node::key_pos(e)),
+                "labels" => at.extend(
+                    e.value
+                        .as_map()
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|l| crate::labels::RESERVED.contains(&l.key.as_str()))
+                        .map(super::node::key_pos),
+                ),
+                _ => {}
+            }
+        }
+        let file = self.file_name().to_string();
+        self.warnings.retain(|w| {
+            let here = (w.line.unwrap_or(0), w.column.unwrap_or(0));
+            w.file != file || !at.contains(&here)
+        });
+    }
+
     /// `entries` with the values their Secret references name (see
     /// [`export_annotations_with_secrets`]) put back, each variable
     /// sensitive; `None` when the file's Secret lacks one.

@@ -71,6 +71,11 @@ impl Cx<'_> {
         }
     }
 
+    /// The file being read, as problems name it.
+    pub(super) fn file_name(&self) -> &str {
+        self.file
+    }
+
     pub(super) fn error(&mut self, at: Pos, message: String, hint: Option<String>) {
         let d = self.diag(at, message, hint);
         self.errors.push(d);
