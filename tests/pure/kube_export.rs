@@ -506,7 +506,10 @@ fn sidecars_and_configmap_files_are_exported_as_a_pod_runs_them() {
     // author's: one note says the entries were restored, nothing else.
     let notes: Vec<String> = back.warnings.iter().map(|w| w.to_string()).collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].contains("are restored from the annotations"), "{notes:?}");
+    assert!(
+        notes[0].contains("are restored from the annotations"),
+        "{notes:?}"
+    );
     let spec_only: String = text
         .lines()
         .filter(|l| !l.contains("config-data.paunch/") && !l.trim_end().ends_with("annotations:"))
