@@ -109,3 +109,14 @@ scenario("resources-delete-volumes", None, two, networks=nets, volumes=vols,
          options={"operation": "delete", "config_ids": ["p"], "remove_volumes": True})
 scenario("resources-delete", None, two, networks=nets, volumes=vols,
          options={"operation": "delete", "config_ids": ["p"]})
+# A Pod's emptyDir mounted at two paths is the Pod's own named volume (its
+# definition carries the Pod's label): delete removes it without
+# --volumes, as an emptyDir goes with its Pod; a compose volume is kept.
+POD_VOL = {"labels": {"paunch.pod": "shop"}}
+SHOP = {"image": "paunch-test/busybox:1", "command": "sleep 3600", "volumes": ["shop-work-emptydir:/www"],
+        "labels": {"paunch.pod": "shop", "paunch.pod.role": "app"}}
+scenario("resources-pod-emptydir-deleted", None,
+         [applied(1, "db"), container(3, "shop-web", "p", "shop-web", SHOP)],
+         networks={"p_default": net("p", NET)},
+         volumes={"p_data": net("p", VOL), "shop-work-emptydir": net("p", POD_VOL)},
+         options={"operation": "delete", "config_ids": ["p"]})

@@ -292,6 +292,7 @@ impl Config {
             warnings: pods.warnings,
             create: pods.create,
             sensitive_env: pods.sensitive,
+            resources: pods.resources,
             ..Read::default()
         };
         let src = entry::Source { file: source, opts };

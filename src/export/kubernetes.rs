@@ -29,6 +29,9 @@ pub(super) struct Pod {
     /// `downwardAPI` volumes as paunch writes them): container → its
     /// emptyDirs, (volume name, path).
     files: std::collections::BTreeMap<String, Vec<(String, String)>>,
+    /// The Pod's emptyDirs paunch keeps as named volumes (mounted at
+    /// several paths): volume name → the Pod volume written for it.
+    own_empty: std::collections::BTreeMap<String, String>,
     /// Ports the infra container published, for the first app container.
     ports: Vec<Value>,
     spec: Map,
@@ -752,6 +755,42 @@ fn volumes(e: &Entry, p: &mut Pod, source: &Source, w: &mut Vec<Diagnostic>) -> 
             [src, d, o] => (Some(*src), *d, *o),
             _ => continue,
         };
+        // A Pod's emptyDir mounted at several paths is a named volume of
+        // its own: one emptyDir again, shared by the mounts.
+        // Written under its own name, so that the Pod's spec read alone
+        // names the same volume.
+        let own = src.filter(|_| p.grouped).and_then(|src| {
+            let volume = src.strip_prefix(&format!("{}-", p.name))?;
+            let volume = volume.strip_suffix("-emptydir")?;
+            Some((src.to_string(), volume.to_string()))
+        });
+        if let Some((o, volume)) = own {
+            let vname = match p.own_empty.get(&o) {
+                Some(held) => held.clone(),
+                None => {
+                    let taken = p.volumes.iter().any(|v| {
+                        v.as_map()
+                            .and_then(|m| m.get("name"))
+                            .and_then(Value::as_str)
+                            == Some(volume.as_str())
+                    });
+                    let vname = match taken {
+                        false => volume,
+                        true => format!("vol-{}", p.volumes.len()),
+                    };
+                    p.own_empty.insert(o, vname.clone());
+                    p.volumes
+                        .push(obj(vec![("name", s(&vname)), ("emptyDir", obj(vec![]))]));
+                    vname
+                }
+            };
+            let mut m = vec![("name", s(&vname)), ("mountPath", s(dst))];
+            if opts.split(',').any(|o| o == "ro") {
+                m.push(("readOnly", Value::Bool(true)));
+            }
+            mounts.push(obj(m));
+            continue;
+        }
         let vname = format!("vol-{}", p.volumes.len());
         let source = match src {
             None => ("emptyDir", obj(vec![])),

@@ -103,6 +103,18 @@ impl Uses {
     }
 }
 
+/// Whether a volume is a Pod's emptyDir (its definition carries the
+/// Pod's label, see `config::kube`): it goes with its Pod, where a
+/// compose volume is kept until `delete --volumes`.
+fn of_a_pod(l: &Labels) -> bool {
+    crate::labels::decode_config_data(&l.config_data)
+        .as_ref()
+        .and_then(Value::as_map)
+        .and_then(|m| m.get("labels"))
+        .and_then(Value::as_map)
+        .is_some_and(|m| m.get(crate::config::kube::POD_LABEL).is_some())
+}
+
 /// Whether a `net` value names a network (not a mode: `host`, `none`,
 /// `container:X`, `ns:PATH`, `slirp4netns:...`).
 fn is_network_name(net: &str) -> bool {
@@ -337,7 +349,8 @@ impl Builder<'_> {
 
     /// Phase `prune` of an apply: the managed networks of this config ID
     /// that the configuration no longer has are removed after their
-    /// containers; such volumes are noted, left behind.
+    /// containers; such volumes are noted, left behind (but a Pod's
+    /// emptyDir volume, which goes with its Pod).
     pub(super) fn resource_removals_apply(&mut self, config: &Config) {
         let wanted: BTreeSet<&str> = config.resources.iter().map(|r| r.name.as_str()).collect();
         let config_id = self.config_id.to_string();
@@ -399,7 +412,7 @@ impl Builder<'_> {
                 .collect();
             for (name, labels) in picked {
                 self.remember(&kind, &name);
-                if kind == ResourceKind::Volume && !volumes {
+                if kind == ResourceKind::Volume && !volumes && !of_a_pod(&labels) {
                     self.notes.push(Note::VolumeLeftBehind {
                         volume: name,
                         config_id: labels.config_id,

@@ -312,3 +312,66 @@ fn a_start_that_failed_says_why() {
 fn engine_raw_rm(name: &str) -> std::process::Output {
     engine_command().args(["rm", "-f", name]).output().unwrap()
 }
+
+/// The Kubernetes documentation's init-container shape: an emptyDir the
+/// init container writes at one path and the app serves from another.
+fn two_paths_pod(s: &Scope, pod: &str) -> std::path::PathBuf {
+    s.config(
+        "pod.yaml",
+        &(format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata: {{name: "{{p}}{pod}"}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - name: install
+    image: "{{image}}"
+    command: [sh, -c, "echo installed > /work-dir/index.html"]
+    volumeMounts: [{{name: workdir, mountPath: /work-dir}}]
+  containers:
+  - name: web
+    image: "{{image}}"
+    command: [busybox, httpd, -f, -p, "8080", -h, /www]
+    volumeMounts: [{{name: workdir, mountPath: /www}}]
+"#
+        ) + "  volumes:\n  - {name: workdir, emptyDir: {}}\n"),
+    )
+}
+
+#[test]
+fn an_emptydir_at_two_paths_is_the_pods_own_volume() {
+    let s = Scope::new("kube-two-paths");
+    let file = two_paths_pod(&s, "init");
+    s.apply(&file, "w1").ok();
+    let web = s.name("init-web");
+    let volume = format!("{}-workdir-emptydir", s.name("init"));
+    wait_until(10, "httpd to serve what init wrote", || {
+        exec_out(&web, &["busybox", "wget", "-qO-", "http://localhost:8080/"]).contains("installed")
+    });
+    assert_eq!(
+        label_of_volume(&volume, "managed_by").as_deref(),
+        Some(s.managed_by.as_str())
+    );
+    assert!(s.plan(&file, "w1").stdout.contains("No changes"));
+    // The Pod leaves the configuration: its volume goes with it.
+    let other = two_paths_pod(&s, "other");
+    let out = s.apply(&other, "w1").ok().stdout;
+    assert!(!volume_exists(&volume), "{out}");
+    // delete removes it too, without --volumes (an emptyDir is the Pod's).
+    let volume = format!("{}-workdir-emptydir", s.name("other"));
+    assert!(volume_exists(&volume));
+    s.paunch(&["delete", "w1"]).ok();
+    assert!(!volume_exists(&volume));
+}
+
+fn volume_exists(name: &str) -> bool {
+    engine(&["volume", "inspect", name]).is_ok()
+}
+
+fn label_of_volume(name: &str, key: &str) -> Option<String> {
+    let format = format!("{{{{index .Labels \"{key}\"}}}}");
+    engine(&["volume", "inspect", "-f", &format, name])
+        .ok()
+        .map(|v| v.trim().to_string())
+}

@@ -520,3 +520,21 @@ fn sidecars_and_configmap_files_are_exported_as_a_pod_runs_them() {
     let plain = Config::parse(&spec_only, "spec.yaml").unwrap();
     assert!(plain.entries.iter().any(|e| e.name == "shop-side"));
 }
+
+#[test]
+fn an_emptydir_at_two_paths_is_exported_as_one_emptydir() {
+    let yaml = std::fs::read_to_string("tests/kube/corpus/runnable/init-containers.yaml").unwrap();
+    let config = Config::parse(&yaml, "pod.yaml").unwrap();
+    // Read: the Pod's own named volume, mounted at each path.
+    assert_eq!(config.resources.len(), 1);
+    assert_eq!(config.resources[0].name, "init-demo-workdir-emptydir");
+    let out = kubernetes(&config, &owner());
+    let text = &out.text;
+    assert_eq!(text.matches("emptyDir: {}").count(), 1, "{text}");
+    assert!(!text.contains("persistentVolumeClaim"), "{text}");
+    assert!(text.contains("mountPath: /work-dir"), "{text}");
+    assert!(text.contains("mountPath: /usr/share/nginx/html"), "{text}");
+    let back = Config::parse(text, "back.yaml").unwrap();
+    assert_eq!(entries(&back), entries(&config));
+    assert_eq!(back.resources, config.resources);
+}

@@ -34,6 +34,9 @@ pub struct Pods {
     /// The names of the environment variables a Secret sets: sensitive
     /// (masked) whatever their names.
     pub sensitive: Vec<String>,
+    /// A named volume per emptyDir mounted at several paths (see
+    /// `volumes.rs`), managed as the configuration's resources.
+    pub resources: Vec<crate::config::Resource>,
 }
 
 /// Reads the documents of a manifest. `host` says whether host paths are
@@ -113,6 +116,7 @@ pub fn read_nodes(docs: &[Node], file: &str, host: bool) -> Pods {
         warnings: cx.warnings,
         create: cx.create,
         sensitive: cx.sensitive,
+        resources: cx.resources,
     }
 }
 

@@ -33,6 +33,8 @@ pub(super) struct Cx<'a> {
     pub(super) objects: super::objects::Objects,
     /// The names of the environment variables a Secret sets.
     pub(super) sensitive: Vec<String>,
+    /// The named volumes of emptyDirs mounted at several paths.
+    pub(super) resources: Vec<crate::config::Resource>,
     /// The labels of the Pod being read, for `fieldRef`s.
     pub(super) pod_labels: Vec<(String, String)>,
 }
@@ -49,6 +51,7 @@ impl<'a> Cx<'a> {
             expansion_left: MAX_EXPANDED_BYTES,
             objects: super::objects::Objects::default(),
             sensitive: Vec::new(),
+            resources: Vec::new(),
             pod_labels: Vec::new(),
         }
     }

@@ -1132,7 +1132,7 @@ pub static FIELDS: &[Field] = &[
         "Volume",
         "emptyDir",
         Object("EmptyDirVolumeSource"),
-        "An anonymous volume of the infra container at the mountPath, which the containers mounting it reach through `volumes_from: [P-infra]` (so every container mounts it at the same path); removed with the Pod's containers.",
+        "An anonymous volume of the infra container at the mountPath, which the containers mounting it reach through `volumes_from: [P-infra]`; removed with the Pod's containers. Mounted at several paths: the Pod's named volume `P-V-emptydir`, removed with the Pod.",
     ),
     f(
         "Volume",

@@ -13,6 +13,7 @@ use super::pod_spec::Pod;
 use super::reader::Cx;
 use super::table::{self, Treat};
 use crate::config::keys::did_you_mean;
+use crate::value::Value;
 use crate::yaml::Node;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -481,17 +482,12 @@ impl Cx<'_> {
                         ),
                     );
                 }
-                match empty.get(m.name.as_str()) {
-                    Some((path, first)) if *path != m.path => self.error(
-                        m.path_pos,
-                        format!("emptyDir \"{}\" is mounted at {} here and at {path} (line {}): paunch shares an emptyDir through the Pod's infra container, at one path", m.name, m.path, first.0),
-                        Some("mount it at the same mountPath in every container".into()),
-                    ),
-                    Some(_) => {}
-                    None => {
-                        empty.insert(&m.name, (&m.path, m.path_pos));
-                    }
+                if at_several_paths(pod, &m.name) {
+                    // A named volume of its own (see [`pod_volume`]).
+                    self.pod_volume(pod, &m.name);
+                    continue;
                 }
+                empty.entry(&m.name).or_insert((&m.path, m.path_pos));
             }
         }
         empty
@@ -562,6 +558,10 @@ impl Cx<'_> {
                     };
                     volumes.push(s(&format!("{name}:{}{suffix}", m.path), m.path_pos));
                 }
+                Some(Volume::EmptyDir) if at_several_paths(pod, &m.name) => {
+                    let name = pod_volume_name(&pod.name, &m.name);
+                    volumes.push(s(&format!("{name}:{}{suffix}", m.path), m.path_pos));
+                }
                 Some(Volume::EmptyDir) => {
                     if empty_ro.is_some_and(|ro| ro != m.read_only) {
                         self.error(m.path_pos, format!("container \"{}\" mounts the Pod's emptyDirs both readOnly and not: paunch mounts them together (volumes_from the infra container)", c.name), Some("mount them all readOnly or all writable in one container".into()));
@@ -610,5 +610,52 @@ impl Cx<'_> {
         if !from.is_empty() {
             keys.push(("volumes_from", seq(from, at)));
         }
+    }
+}
+
+/// Whether the Pod's containers mount emptyDir `name` at more than one
+/// path (one container at two, or two at different ones).
+fn at_several_paths(pod: &Pod, name: &str) -> bool {
+    let mut paths = pod
+        .init
+        .iter()
+        .chain(&pod.containers)
+        .flat_map(|c| &c.mounts)
+        .filter(|m| m.name == name)
+        .map(|m| m.path.as_str());
+    let first = paths.next();
+    paths.any(|p| Some(p) != first)
+}
+
+/// The named volume of a Pod's emptyDir mounted at several paths.
+pub(super) fn pod_volume_name(pod: &str, volume: &str) -> String {
+    format!("{pod}-{volume}-emptydir")
+}
+
+impl Cx<'_> {
+    /// An emptyDir mounted at several paths cannot be shared through the
+    /// infra container (`volumes_from` mounts at the same paths): it is a
+    /// named volume of the configuration, created before the Pod's
+    /// containers with paunch's labels and the Pod's ([`super::POD_LABEL`]
+    /// in its definition), mounted by each container at its own path, and
+    /// removed once the Pod's containers are gone and the Pod is no longer
+    /// configured (or deleted), as an emptyDir goes with its Pod. Unlike a
+    /// Kubernetes emptyDir it is kept while the Pod stays configured, its
+    /// containers replaced or not.
+    fn pod_volume(&mut self, pod: &Pod, volume: &str) {
+        let name = pod_volume_name(&pod.name, volume);
+        if self.resources.iter().any(|r| r.name == name) {
+            return;
+        }
+        let mut labels = crate::value::Map::new();
+        labels.insert(super::POD_LABEL.into(), Value::String(pod.name.clone()));
+        let mut data = crate::value::Map::new();
+        data.insert("labels".into(), Value::Map(labels));
+        self.resources.push(crate::config::Resource {
+            kind: crate::config::ResourceKind::Volume,
+            name,
+            data: Value::Map(data),
+            external: false,
+        });
     }
 }
