@@ -779,3 +779,26 @@ fn secret_files_belong_to_their_user_and_binary_data_survives() {
         "\\0000\\0001\\0002\\0377"
     );
 }
+
+/// The downward API's annotations: one by `fieldRef` in env, all of them
+/// in a downwardAPI file (`K="V"` lines, sorted), as the kubelet writes.
+#[test]
+fn the_downward_api_knows_the_pods_annotations() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations: {build: '42', owner: ops}\nspec:\n  containers:\n  - name: app\n    image: x:1\n    env:\n    - name: BUILD\n      valueFrom: {fieldRef: {fieldPath: \"metadata.annotations['build']\"}}\n    volumeMounts: [{name: info, mountPath: /info}]\n  volumes:\n  - name: info\n    downwardAPI:\n      items:\n      - {path: notes, fieldRef: {fieldPath: metadata.annotations}}\n";
+    let config = Config::parse(text, "a.yaml").unwrap();
+    let app: serde_json::Value =
+        serde_json::from_str(config.entry("a-app").unwrap().config_data()).unwrap();
+    assert_eq!(app["environment"]["BUILD"], "42", "{app}");
+    let files: serde_json::Value =
+        serde_json::from_str(config.entry("a-info-files").unwrap().config_data()).unwrap();
+    assert_eq!(
+        files["environment"]["PAUNCH_CONFIG_0"],
+        "build=\"42\"\\0012owner=\"ops\"\\0012"
+    );
+    // In a Deployment, the Pod's annotations are its template's.
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, annotations: {build: 'no'}}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}, annotations: {build: '7'}}\n    spec:\n      containers:\n      - name: app\n        image: x:1\n        env:\n        - name: BUILD\n          valueFrom: {fieldRef: {fieldPath: \"metadata.annotations['build']\"}}\n";
+    let config = Config::parse(deployment, "d.yaml").unwrap();
+    let app: serde_json::Value =
+        serde_json::from_str(config.entry("d-pod-app").unwrap().config_data()).unwrap();
+    assert_eq!(app["environment"]["BUILD"], "7", "{app}");
+}

@@ -379,6 +379,7 @@ impl Cx<'_> {
                     let mut labels = Vec::new();
                     self.metadata(&e.value, "spec.template.metadata", &mut labels);
                     pod.labels = labels;
+                    pod.annotations = super::metadata::annotations(&e.value);
                 }
                 "spec" => spec = Some(&e.value),
                 _ => {}
@@ -409,6 +410,7 @@ impl Cx<'_> {
                         named = true;
                     }
                     pod.labels = labels;
+                    pod.annotations = super::metadata::annotations(&e.value);
                 }
                 "spec" => spec = Some(&e.value),
                 _ => {}

@@ -5,7 +5,8 @@
 //! items before it (`$(NAME)`). `valueFrom` reads a key of a ConfigMap
 //! (`configMapKeyRef`) or a Secret (`secretKeyRef`) of the same file, or
 //! what one host knows of the Pod (`fieldRef`: `metadata.name`,
-//! `metadata.namespace`, which is `default`, and `metadata.labels['K']`).
+//! `metadata.namespace`, which is `default`, `metadata.labels['K']` and
+//! `metadata.annotations['K']`).
 //!
 //! A variable a Secret sets is sensitive whatever its name: its name is
 //! listed ([`Cx::sensitive`]) for the plan to mask its value everywhere
@@ -170,6 +171,13 @@ impl Cx<'_> {
         let label = path
             .strip_prefix("metadata.labels['")
             .and_then(|r| r.strip_suffix("']"));
+        let annotation = path
+            .strip_prefix("metadata.annotations['")
+            .and_then(|r| r.strip_suffix("']"));
+        if let Some(k) = annotation {
+            let found = self.pod_annotations.iter().find(|(a, _)| a == k);
+            return Some(found.map(|(_, v)| v.clone()).unwrap_or_default());
+        }
         match (path.as_str(), label) {
             ("metadata.name", _) => Some(self.pod.clone()),
             ("metadata.namespace", _) => Some("default".into()),
@@ -177,6 +185,11 @@ impl Cx<'_> {
                 let mut labels = self.pod_labels.clone();
                 labels.sort();
                 Some(labels.iter().map(|(k, v)| format!("{k}={v:?}\n")).collect())
+            }
+            ("metadata.annotations", _) if all => {
+                let mut notes = self.pod_annotations.clone();
+                notes.sort();
+                Some(notes.iter().map(|(k, v)| format!("{k}={v:?}\n")).collect())
             }
             (_, Some(k)) => Some(
                 self.pod_labels
@@ -189,7 +202,7 @@ impl Cx<'_> {
                 self.error(
                     at,
                     format!("{p}.fieldPath \"{path}\" is not known on one host"),
-                    Some("one host knows metadata.name, metadata.namespace and metadata.labels['KEY']".into()),
+                    Some("one host knows metadata.name, metadata.namespace, metadata.labels['KEY'] and metadata.annotations['KEY']".into()),
                 );
                 None
             }

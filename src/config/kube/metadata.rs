@@ -85,6 +85,23 @@ impl Cx<'_> {
     }
 }
 
+/// The annotations of an ObjectMeta (`metadata.annotations`), for the
+/// downward API: each string value as written (others are not
+/// annotations Kubernetes accepts, and are left out).
+pub(super) fn annotations(meta: &Node) -> Vec<(String, String)> {
+    get(meta, "annotations")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.key.clone(),
+                super::node::scalar_text(&e.value)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
 /// A Pod's entries as read: `(name, position, entry)`.
 type Read = Vec<(String, Pos, Node)>;
 

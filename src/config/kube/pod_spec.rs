@@ -18,6 +18,8 @@ pub(super) struct Pod {
     pub(super) name: String,
     pub(super) name_pos: Pos,
     pub(super) labels: Vec<(String, Node)>,
+    /// Its `metadata.annotations` (for the downward API), as written.
+    pub(super) annotations: Vec<(String, String)>,
     pub(super) init: Vec<Container>,
     pub(super) containers: Vec<Container>,
     pub(super) volumes: BTreeMap<String, Volume>,
@@ -43,6 +45,7 @@ pub(super) struct Pod {
 impl Cx<'_> {
     pub(super) fn pod_spec(&mut self, node: &Node, path: &str, pod: &mut Pod) {
         // For the `fieldRef`s of its env and downwardAPI volumes.
+        self.pod_annotations.clone_from(&pod.annotations);
         self.pod_labels = pod
             .labels
             .iter()

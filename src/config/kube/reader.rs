@@ -37,6 +37,8 @@ pub(super) struct Cx<'a> {
     pub(super) resources: Vec<crate::config::Resource>,
     /// The labels of the Pod being read, for `fieldRef`s.
     pub(super) pod_labels: Vec<(String, String)>,
+    /// The annotations of the Pod being read, for `fieldRef`s.
+    pub(super) pod_annotations: Vec<(String, String)>,
 }
 
 impl<'a> Cx<'a> {
@@ -53,6 +55,7 @@ impl<'a> Cx<'a> {
             sensitive: Vec::new(),
             resources: Vec::new(),
             pod_labels: Vec::new(),
+            pod_annotations: Vec::new(),
         }
     }
 }

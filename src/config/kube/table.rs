@@ -836,7 +836,7 @@ pub static FIELDS: &[Field] = &[
         "EnvVarSource",
         "fieldRef",
         Object("ObjectFieldSelector"),
-        "`metadata.name`, `metadata.namespace` (`default`), `metadata.labels['K']`.",
+        "`metadata.name`, `metadata.namespace` (`default`), `metadata.labels['K']`, `metadata.annotations['K']`.",
     ),
     f(
         "EnvVarSource",
@@ -1186,7 +1186,7 @@ pub static FIELDS: &[Field] = &[
         "DownwardAPIVolumeFile",
         "fieldRef",
         Object("ObjectFieldSelector"),
-        "`metadata.name`, `metadata.namespace`, `metadata.labels` (`K=\"V\"` lines) or `metadata.labels['K']`.",
+        "`metadata.name`, `metadata.namespace`, `metadata.labels` or `metadata.annotations` (`K=\"V\"` lines), or one of them (`metadata.labels['K']`, `metadata.annotations['K']`).",
     ),
     f(
         "DownwardAPIVolumeFile",
