@@ -341,7 +341,7 @@ fn exports_pass_their_consumers() {
     let web = inspect(&s.name("web"));
     let migrate = inspect(&s.name("migrate"));
     let db = inspect(&s.name("db"));
-    let _ = dc(&["down", "-t", "1"]);
+    let _ = dc(&["down", "-v", "-t", "1"]);
     assert!(
         up.status.success(),
         "{}",

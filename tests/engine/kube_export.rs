@@ -484,7 +484,7 @@ fn the_compose_export_runs_under_docker_compose() {
         } else {
             exec_out(&s.name("web-server"), &["cat", "/www/index.html"])
         };
-        let _ = dc(&["down", "-t", "1"]);
+        let _ = dc(&["down", "-v", "-t", "1"]);
         assert!(
             up.status.success(),
             "{}",
