@@ -240,16 +240,6 @@ fn without_host_ports(spec: &mut Map) {
     spec.insert("containers".into(), Value::List(containers));
 }
 
-/// A ConfigMap or Secret key as Kubernetes allows it.
-fn valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k != "."
-        && k != ".."
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
 /// The Service of the ports a Pod's containers publish (`hostPort`), if
 /// any.
 fn service(name: &str, spec: &Map, owner: &Owner) -> Option<Value> {
@@ -474,7 +464,7 @@ pub(super) fn env_files(
         if is_sensitive(p, &k) {
             let r = secret_ref(p, cname, &k, v);
             env.push(env_from_secret(&k, &r));
-        } else if valid_key(&k) {
+        } else if crate::config::kube::valid_key(&k) {
             plain.push((k, v));
         } else {
             warn(

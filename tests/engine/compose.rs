@@ -46,16 +46,6 @@ volumes:
 
 const FETCH: &str = "sh -c 'wget -q -O /tmp/got http://db:5432/ && exec sleep 3600'";
 
-fn exec_out(name: &str, args: &[&str]) -> String {
-    let out = engine_command()
-        .arg("exec")
-        .arg(name)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn services_reach_each_other_by_name_in_order_and_converge() {
     let s = Scope::new("compose-shop");

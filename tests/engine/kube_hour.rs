@@ -8,16 +8,6 @@
 
 use crate::support::*;
 
-fn exec_out(name: &str, args: &[&str]) -> String {
-    let out = engine_command()
-        .arg("exec")
-        .arg(name)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The network interfaces a container sees, from /proc/net/dev.
 fn interfaces(name: &str) -> Vec<String> {
     exec_out(name, &["cat", "/proc/net/dev"])

@@ -60,16 +60,6 @@ stringData:
     )
 }
 
-fn exec_out(name: &str, args: &[&str]) -> String {
-    let out = engine_command()
-        .arg("exec")
-        .arg(name)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn configmaps_and_secrets_are_env_and_read_only_files() {
     let s = Scope::new("kube-objects");

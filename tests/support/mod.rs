@@ -472,6 +472,17 @@ impl Paunch {
 }
 
 /// The engine's `inspect` of one container as JSON.
+/// What `ENGINE exec NAME ARGS...` printed on stdout.
+pub fn exec_out(name: &str, args: &[&str]) -> String {
+    let out = engine_command()
+        .arg("exec")
+        .arg(name)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn inspect(name: &str) -> serde_json::Value {
     let out = engine_raw(&["container", "inspect", name]);
     assert!(out.status.success(), "no container {name}");

@@ -59,6 +59,7 @@ pub use document::read_nodes;
 pub use expand::{escape, expand, expand_within};
 pub use files::FILES_LABEL;
 pub use metadata::{EXPORT_ANNOTATIONS, export_annotations, export_annotations_with_secrets};
+pub use objects::valid_key;
 
 /// The image of the infra containers: a pause process (`catatonit -P`),
 /// built locally by [`pause_image_tar`]'s caller, never pulled.

@@ -40,8 +40,9 @@ pub(super) struct Objects {
 /// The kinds read here, with their apiVersion.
 pub(super) const KINDS: &[&str] = &["ConfigMap", "Secret", "PersistentVolumeClaim", "Service"];
 
-/// A ConfigMap or Secret key as Kubernetes allows it.
-pub(super) fn valid_key(k: &str) -> bool {
+/// A ConfigMap or Secret key as Kubernetes allows it (also what the
+/// cluster export may write as one).
+pub fn valid_key(k: &str) -> bool {
     !k.is_empty()
         && k.len() <= 253
         && k != "."
