@@ -378,8 +378,9 @@ pub struct DeleteArgs {
     /// Config IDs whose containers are deleted.
     #[arg(value_name = "CONFIG_ID", required = true, num_args = 1..)]
     pub config_ids: Vec<String>,
-    /// Also remove their named volumes, and the data in them (no other
-    /// command removes a volume).
+    /// Also remove their named volumes and their containers' anonymous
+    /// ones, and the data in them, as `docker-compose down -v` (no other
+    /// command removes a volume but a Pod's emptyDir).
     #[arg(long)]
     pub volumes: bool,
     #[command(flatten)]

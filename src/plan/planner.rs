@@ -231,6 +231,9 @@ pub fn plan_cleanup(observed: &Observed, keep: &[String], opts: &PlanOptions) ->
 /// Plans `paunch delete`: delete the managed containers of `ids`.
 pub fn plan_delete(observed: &Observed, ids: &[String], opts: &PlanOptions) -> Plan {
     let mut b = Builder::new(observed, opts, "");
+    // `--volumes`: the containers' anonymous volumes go too, as
+    // `docker-compose down -v` removes them.
+    b.remove_anonymous = opts.remove_volumes;
     for c in &observed.containers {
         if ids.iter().any(|k| k == c.config_id()) {
             b.delete(
@@ -715,6 +718,8 @@ pub(super) struct Builder<'a> {
     pub(super) resource_made: HashMap<String, usize>,
     /// The networks and volumes the plan depends on, by name.
     pub(super) resource_names: super::resources::Names,
+    /// `delete --volumes`: deleted containers' anonymous volumes go too.
+    remove_anonymous: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -739,6 +744,7 @@ impl<'a> Builder<'a> {
             managed_ids: observed.containers.iter().map(|c| c.id.as_str()).collect(),
             resource_made: HashMap::new(),
             resource_names: Default::default(),
+            remove_anonymous: false,
         }
     }
 
@@ -783,7 +789,16 @@ impl<'a> Builder<'a> {
             Action::Delete {
                 container: Target::of(c),
                 stop: stop_args(self.runtime, c),
-                remove: remove_args(self.runtime, c),
+                remove: match self.remove_anonymous {
+                    true => self.runtime.remove_args(
+                        &c.id,
+                        Removal {
+                            force: false,
+                            volumes: true,
+                        },
+                    ),
+                    false => remove_args(self.runtime, c),
+                },
                 units_off: self
                     .systemd
                     .as_ref()

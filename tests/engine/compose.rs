@@ -147,7 +147,7 @@ fn a_dropped_volume_stays_and_profiles_choose_services() {
         .ok();
     assert!(running(&format!("{p}-debug-1")));
     let without = format!(
-        "services:\n  app:\n    image: {IMAGE}\n    command: sleep 3600\n    stop_grace_period: 1s\n"
+        "services:\n  app:\n    image: {IMAGE}\n    command: sleep 3600\n    stop_grace_period: 1s\n    volumes: [/scratch]\n"
     );
     let file = s.config("compose.yaml", &without);
     let out = s.apply(&file, &p).ok().stdout;
@@ -158,7 +158,24 @@ fn a_dropped_volume_stays_and_profiles_choose_services() {
         volumes.lines().any(|v| v == format!("{p}_data")),
         "{volumes}"
     );
+    // `delete --volumes` removes the containers' anonymous volumes too,
+    // as `docker-compose down -v` does.
+    let mounts = inspect(&format!("{p}-app-1"))["Mounts"].clone();
+    let anonymous = mounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Destination"] == "/scratch")
+        .and_then(|m| m["Name"].as_str())
+        .unwrap()
+        .to_string();
     s.paunch(&["delete", &p, "--volumes"]).ok();
+    let volumes = engine_ok(&["volume", "ls", "-q"]);
+    assert!(!volumes.lines().any(|v| v == anonymous), "{volumes}");
+    assert!(
+        !volumes.lines().any(|v| v == format!("{p}_data")),
+        "{volumes}"
+    );
 }
 
 /// A service on two networks answers on each under that network's
