@@ -760,8 +760,7 @@ fn volumes(e: &Entry, p: &mut Pod, source: &Source, w: &mut Vec<Diagnostic>) -> 
         // Written under its own name, so that the Pod's spec read alone
         // names the same volume.
         let own = src.filter(|_| p.grouped).and_then(|src| {
-            let volume = src.strip_prefix(&format!("{}-", p.name))?;
-            let volume = volume.strip_suffix("-emptydir")?;
+            let volume = crate::config::kube::pod_emptydir_of(&p.name, src)?;
             Some((src.to_string(), volume.to_string()))
         });
         if let Some((o, volume)) = own {

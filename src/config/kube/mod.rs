@@ -60,6 +60,7 @@ pub use expand::{escape, expand, expand_within};
 pub use files::FILES_LABEL;
 pub use metadata::{EXPORT_ANNOTATIONS, export_annotations, export_annotations_with_secrets};
 pub use objects::valid_key;
+pub use volumes::pod_emptydir_of;
 
 /// The image of the infra containers: a pause process (`catatonit -P`),
 /// built locally by [`pause_image_tar`]'s caller, never pulled.

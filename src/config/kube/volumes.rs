@@ -632,6 +632,14 @@ pub(super) fn pod_volume_name(pod: &str, volume: &str) -> String {
     format!("{pod}-{volume}-emptydir")
 }
 
+/// The emptyDir of Pod `pod` whose named volume is `name` (the inverse of
+/// [`pod_volume_name`]), if it is one.
+pub fn pod_emptydir_of<'n>(pod: &str, name: &'n str) -> Option<&'n str> {
+    name.strip_prefix(pod)?
+        .strip_prefix('-')?
+        .strip_suffix("-emptydir")
+}
+
 impl Cx<'_> {
     /// An emptyDir mounted at several paths cannot be shared through the
     /// infra container (`volumes_from` mounts at the same paths): it is a
