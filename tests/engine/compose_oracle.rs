@@ -490,9 +490,11 @@ fn the_runnable_corpus_applies_and_converges_on_this_engine() {
         }
         let again = s.apply(&file, &p);
         if !again.stdout.contains("No changes") {
+            // stderr too: a second apply that failed says why (a podman
+            // run once printed nothing here).
             findings.push(format!(
-                "{case}: a second apply changes something:\n{}",
-                again.stdout
+                "{case}: a second apply changes something (exit {}):\n{}{}",
+                again.code, again.stdout, again.stderr
             ));
         }
         s.paunch(&["delete", &p, "--volumes"]).ok();
